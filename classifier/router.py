@@ -1,0 +1,101 @@
+"""Serving-side router: a numpy head over [MiniLM embedding, text features] -> score in [0, 1].
+
+Contract (docs/CONTRACTS.md): ``Router.load(path=None)`` reads the shipped weights
+(``classifier/data/router.npz``); ``score(vec, text)`` is deterministic, higher = needs a
+stronger model; ``tier_for(score, thresholds)`` maps a score to a tier index. No torch, no
+sklearn: the head is a tiny MLP (or a single logistic layer) evaluated with numpy.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from classifier.features import FEATURE_NAMES, text_features
+
+DEFAULT_WEIGHTS = Path(__file__).with_name("data") / "router.npz"
+EMBED_DIM = 384
+# Standardized inputs are clipped: prompts far outside the training distribution (a 50 kB
+# paste, a page of LaTeX) must not push a linear score to an extreme on one feature alone.
+_CLIP = 6.0
+
+
+def tier_for(score: float, thresholds: Sequence[float]) -> int:
+    """Tier index: score < thresholds[0] -> 0, < thresholds[1] -> 1, ..., else len(thresholds)."""
+    return bisect_right(list(thresholds), score)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free logistic
+
+
+@dataclass(frozen=True)
+class Router:
+    """Numpy scorer: standardize -> (dense -> relu)* -> dense -> sigmoid."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
+    thresholds: tuple[float, ...] = ()  # shipped defaults for 3 tiers (config may override)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Router:
+        """Load a head saved by :meth:`save` (default: the shipped ``data/router.npz``)."""
+        with np.load(Path(path) if path else DEFAULT_WEIGHTS, allow_pickle=False) as z:
+            n_layers = int(z["n_layers"])
+            meta = json.loads(str(z["meta"]))
+            if tuple(meta.get("features", ())) != FEATURE_NAMES:
+                raise ValueError("router weights were trained on a different feature set")
+            return cls(
+                mean=z["mean"].astype(np.float32), scale=z["scale"].astype(np.float32),
+                weights=tuple(z[f"w{i}"].astype(np.float32) for i in range(n_layers)),
+                biases=tuple(z[f"b{i}"].astype(np.float32) for i in range(n_layers)),
+                thresholds=tuple(float(t) for t in z["thresholds"]), meta=meta,
+            )
+
+    def save(self, path: str | Path) -> None:
+        """Write the head as a compressed ``.npz`` (arrays plus a JSON ``meta`` string)."""
+        arrays = {f"w{i}": w for i, w in enumerate(self.weights)}
+        arrays.update({f"b{i}": b for i, b in enumerate(self.biases)})
+        meta = {**self.meta, "features": list(FEATURE_NAMES)}
+        np.savez_compressed(path, mean=self.mean, scale=self.scale,
+                            n_layers=np.int64(len(self.weights)),
+                            thresholds=np.asarray(self.thresholds, dtype=np.float64),
+                            meta=np.asarray(json.dumps(meta)), **arrays)
+
+    def inputs(self, vecs: np.ndarray, feats: np.ndarray) -> np.ndarray:
+        """Model input rows: re-normalized embeddings next to text features."""
+        vecs = np.atleast_2d(np.asarray(vecs, dtype=np.float32))
+        if vecs.shape[1] != EMBED_DIM:
+            raise ValueError(f"expected {EMBED_DIM}-d embeddings, got {vecs.shape[1]}")
+        # The serving encoder (ONNX int8) is close to, not exactly, unit norm.
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        vecs = vecs / np.maximum(norms, 1e-6)
+        return np.hstack([vecs, np.atleast_2d(feats).astype(np.float32)])
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Scores for prepared input rows (see :meth:`inputs`)."""
+        h = np.clip((x - self.mean) / self.scale, -_CLIP, _CLIP)
+        last = len(self.weights) - 1
+        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            h = h @ w + b
+            if i < last:
+                h = np.maximum(h, 0.0)
+        return _sigmoid(h[:, 0].astype(np.float64))
+
+    def score(self, vec: np.ndarray, text: str) -> float:
+        """Score in [0, 1] for one prompt: higher = needs a stronger model."""
+        x = self.inputs(vec, text_features(text))
+        return float(self.forward(x)[0])
+
+    def score_many(self, vecs: np.ndarray, feats: np.ndarray) -> np.ndarray:
+        """Scores for many prompts given their embeddings and feature rows."""
+        return self.forward(self.inputs(vecs, feats))
