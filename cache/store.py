@@ -1,0 +1,370 @@
+"""Cache entries with an exact layer, a per-scope semantic layer, TTL and LRU bounds.
+
+Contract (docs/CONTRACTS.md, cache/store.py):
+- Exact layer: a dict keyed by (scope, text) -> entry id. Python hashes the tuple and compares
+  both strings on a hash match, so unlike a bare digest a collision can never serve another
+  prompt's answer. An exact hit never touches vectors.
+- Semantic layer: one `ScopeIndex` per scope (see cache/index.py for the isolation argument).
+- Expired entries are never returned: lookups drop them lazily and `purge_expired()` (called
+  periodically by the app) drops the rest in O(expired * log n) through an expiry heap.
+- Bounds: `max_entries` and `max_bytes` (Entry.nbytes: body + text + vector), LRU eviction;
+  an evicted, expired, replaced or removed entry's vector leaves its scope index.
+- Listeners (the shared Redis tier) hear `on_put` / `on_remove(entry_id, reason)` for local
+  changes; `apply_remote_*` mutate without notifying, so replicas never echo each other.
+- Threading: every method must be called from one thread (the event loop). Lookups are cheap:
+  an exact hit is a dict probe, a semantic lookup one flat or HNSW search of k=4.
+  `export_snapshot()` is the only O(n) step that must stay on that thread; writing the file
+  (`cache.snapshot.write_snapshot`) may then run in a worker thread.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+import numpy as np
+
+from cache.index import DEFAULT_EF_SEARCH, ScopeIndex
+from cache.snapshot import (
+    SnapshotData,
+    collect_vectors,
+    read_snapshot,
+    select_entries,
+    write_snapshot,
+)
+
+log = logging.getLogger("cache.store")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One cached answer; `vector` is the embedded last user message (or None)."""
+
+    id: str
+    scope: str
+    text: str
+    vector: np.ndarray | None
+    body: bytes
+    model: str
+    tier: str
+    tier_rank: int
+    created: float
+    expires: float
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes counted against the cache's byte bound."""
+        vec = self.vector.nbytes if self.vector is not None else 0
+        return len(self.body) + len(self.text.encode("utf-8")) + vec
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """Outcome of a semantic lookup; `similarity` is the best eligible candidate's cosine."""
+
+    result: str  # "exact" | "semantic" | "miss" | "verifier_rejected"
+    entry: Entry | None
+    similarity: float | None
+
+
+class HitVerifier(Protocol):
+    """Second check on a candidate hit (same shape as cache.verifier.HitVerifier)."""
+
+    def accept(self, query: str, query_vec: np.ndarray, cand: str, cand_vec: np.ndarray,
+               similarity: float) -> bool: ...
+
+
+class ChangeListener(Protocol):
+    """Hears local changes, e.g. to mirror them into a shared store."""
+
+    def on_put(self, entry: Entry) -> None: ...
+    def on_remove(self, entry_id: str, reason: str) -> None: ...
+
+
+@dataclass(slots=True)
+class _Slot:
+    """A stored entry: `entry.vector` is None because its scope index owns the vector."""
+
+    entry: Entry
+    label: int  # faiss label, -1 without a vector
+    nbytes: int
+
+
+class SemanticCache:
+    """Exact + per-scope semantic cache with TTL, LRU bounds, listeners and snapshots."""
+
+    def __init__(self, max_entries: int = 100_000, max_bytes: int = 512 * 2**20,
+                 default_ttl: float = 86400.0, hnsw_min_size: int = 4096,
+                 verifier: HitVerifier | None = None, clock: Callable[[], float] = time.time,
+                 *, model_family: str = "", dim: int = 384, top_k: int = 4,
+                 ef_search: int = DEFAULT_EF_SEARCH) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.default_ttl = default_ttl
+        self.hnsw_min_size = hnsw_min_size
+        self.verifier = verifier
+        self.model_family = model_family
+        self.dim = dim
+        self.top_k = top_k
+        self.ef_search = ef_search
+        self._clock = clock
+        self._listeners: list[ChangeListener] = []
+        self.evictions = 0
+        self.expirations = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        """Empty all storage (counters and listeners are kept)."""
+        self._slots: OrderedDict[str, _Slot] = OrderedDict()  # LRU order, newest last
+        self._exact: dict[tuple[str, str], str] = {}
+        self._indexes: dict[str, ScopeIndex] = {}
+        self._ids_by_label: dict[int, str] = {}
+        self._expiry: list[tuple[float, int, str]] = []  # (expires, seq, id); stale items skipped
+        self._seq = 0
+        self._bytes = 0
+
+    @property
+    def entries(self) -> int:
+        """Number of stored entries."""
+        return len(self._slots)
+
+    @property
+    def bytes(self) -> int:
+        """Sum of the stored entries' `nbytes`."""
+        return self._bytes
+
+    def add_listener(self, listener: ChangeListener) -> None:
+        """Register a listener for local puts and removals."""
+        self._listeners.append(listener)
+
+    def get(self, entry_id: str) -> Entry | None:
+        """Return a live entry by id without touching LRU order."""
+        slot = self._slots.get(entry_id)
+        if slot is None or slot.entry.expires <= self._clock():
+            return None
+        return self._full(slot)
+
+    def lookup_exact(self, scope: str, text: str, min_tier_rank: int = 0) -> Entry | None:
+        """Return the live entry stored for exactly (scope, text), bumping it in LRU order."""
+        entry_id = self._exact.get((scope, text))
+        if entry_id is None:
+            return None
+        slot = self._slots[entry_id]
+        if slot.entry.expires <= self._clock():
+            self._drop(entry_id, "expired", notify=True)
+            return None
+        if slot.entry.tier_rank < min_tier_rank:
+            return None
+        self._slots.move_to_end(entry_id)
+        return self._full(slot)
+
+    def lookup(self, scope: str, text: str, vec: np.ndarray, threshold: float,
+               min_tier_rank: int = 0) -> Lookup:
+        """Best verified candidate in the scope with cosine >= threshold, else a miss."""
+        index = self._indexes.get(scope)
+        if index is None:
+            return Lookup("miss", None, None)
+        now = self._clock()
+        best: float | None = None
+        rejected = False
+        for label, sim in index.search(vec, self.top_k):
+            entry_id = self._ids_by_label[label]
+            slot = self._slots[entry_id]
+            if slot.entry.expires <= now:
+                self._drop(entry_id, "expired", notify=True)
+                continue
+            if slot.entry.tier_rank < min_tier_rank:
+                continue
+            best = sim if best is None else best  # results come best first
+            if sim < threshold:
+                break
+            cand = self._full(slot)
+            assert cand.vector is not None  # found through the index, so it has a vector
+            if self.verifier is None or self.verifier.accept(text, vec, cand.text,
+                                                             cand.vector, sim):
+                self._slots.move_to_end(entry_id)
+                return Lookup("semantic", cand, sim)
+            rejected = True
+        return Lookup("verifier_rejected" if rejected else "miss", None, best)
+
+    def put(self, scope: str, text: str, vec: np.ndarray | None, *, body: bytes, model: str,
+            tier: str, tier_rank: int, ttl: float | None = None, prompt_tokens: int = 0,
+            completion_tokens: int = 0, cost_usd: float = 0.0) -> Entry:
+        """Store an answer (replacing the one for the same scope and text) and return it.
+
+        Not stored when already expired (ttl <= 0) or larger than `max_bytes` on its own.
+        """
+        now = self._clock()
+        vector = None if vec is None else np.ascontiguousarray(vec, np.float32).reshape(-1)
+        if vector is not None and vector.shape[0] != self.dim:
+            raise ValueError(f"expected a vector of dim {self.dim}, got {vector.shape}")
+        entry = Entry(id=uuid.uuid4().hex, scope=scope, text=text, vector=vector, body=body,
+                      model=model, tier=tier, tier_rank=tier_rank, created=now,
+                      expires=now + (self.default_ttl if ttl is None else ttl),
+                      prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                      cost_usd=cost_usd)
+        self._insert(entry, notify=True)
+        return entry
+
+    def remove(self, entry_id: str) -> None:
+        """Remove an entry by id (no-op if absent)."""
+        self._drop(entry_id, "removed", notify=True)
+
+    def purge_expired(self) -> int:
+        """Drop every expired entry; return how many were dropped."""
+        now = self._clock()
+        dropped = 0
+        while self._expiry and self._expiry[0][0] <= now:
+            expires, _, entry_id = heapq.heappop(self._expiry)
+            slot = self._slots.get(entry_id)
+            if slot is not None and slot.entry.expires == expires:
+                self._drop(entry_id, "expired", notify=True)
+                dropped += 1
+        return dropped
+
+    def apply_remote_put(self, entry: Entry) -> None:
+        """Store an entry made by another replica, without notifying listeners."""
+        self._insert(entry, notify=False)
+
+    def apply_remote_remove(self, entry_id: str) -> None:
+        """Remove an entry another replica removed, without notifying listeners."""
+        self._drop(entry_id, "removed", notify=False)
+
+    def export_snapshot(self) -> SnapshotData:
+        """Collect the live entries (LRU order, oldest first) and their vectors."""
+        now = self._clock()
+        slots = [s for s in self._slots.values() if s.entry.expires > now]
+        labels = np.fromiter((s.label for s in slots), np.int64, len(slots))
+        exports = [index.export() for index in self._indexes.values()]
+        rows, vectors = collect_vectors(labels, exports, self.dim)
+        return SnapshotData(self.model_family, self.dim, [s.entry for s in slots], rows, vectors)
+
+    def snapshot(self, path: str) -> None:
+        """Write a snapshot atomically (temp file in the same dir, fsync, os.replace)."""
+        write_snapshot(path, self.export_snapshot())
+
+    def load_snapshot(self, path: str) -> int:
+        """Replace the contents with a snapshot; return entries loaded (0 if unusable)."""
+        data = read_snapshot(path, self.model_family, self.dim)
+        if data is None:
+            return 0
+        fresh = SemanticCache(self.max_entries, self.max_bytes, self.default_ttl,
+                              self.hnsw_min_size, clock=self._clock, dim=self.dim,
+                              ef_search=self.ef_search)
+        fresh._bulk_load(data)
+        # Swap in only after the whole snapshot was built: no partial loads.
+        for name in ("_slots", "_exact", "_indexes", "_ids_by_label", "_expiry", "_seq",
+                     "_bytes"):
+            setattr(self, name, getattr(fresh, name))
+        return self.entries
+
+    def _bulk_load(self, data: SnapshotData) -> None:
+        """Fill an empty cache from snapshot data, adding vectors per scope in one batch."""
+        chosen = select_entries(data, self._clock(), self.max_entries, self.max_bytes)
+        per_scope: dict[str, tuple[list[int], list[int]]] = {}
+        for entry, row, size in chosen:
+            label = self._store_slot(entry, size, has_vector=row >= 0)
+            if row >= 0:
+                labels, rows = per_scope.setdefault(entry.scope, ([], []))
+                labels.append(label)
+                rows.append(row)
+        for scope, (labels, rows) in per_scope.items():
+            self._index_for(scope).add_many(np.array(labels, np.int64), data.vectors[rows])
+
+    def _insert(self, entry: Entry, *, notify: bool) -> None:
+        """Store a full entry, replacing same id or same (scope, text), then enforce bounds."""
+        if entry.expires <= self._clock() or entry.nbytes > self.max_bytes:
+            return
+        self._drop(entry.id, "replaced", notify=notify)
+        old_id = self._exact.get((entry.scope, entry.text))
+        if old_id is not None:
+            self._drop(old_id, "replaced", notify=notify)
+        label = self._store_slot(entry, entry.nbytes, has_vector=entry.vector is not None)
+        if entry.vector is not None:
+            self._index_for(entry.scope).add(label, entry.vector)
+        self._enforce_bounds(notify=notify)
+        if notify:
+            for listener in self._listeners:
+                self._call(listener.on_put, entry)
+
+    def _store_slot(self, entry: Entry, nbytes: int, *, has_vector: bool) -> int:
+        """Record an entry in the LRU, exact and expiry structures; return its label or -1."""
+        self._seq += 1
+        label = self._seq if has_vector else -1
+        if has_vector:
+            self._ids_by_label[label] = entry.id
+        stored = replace(entry, vector=None) if entry.vector is not None else entry
+        self._slots[entry.id] = _Slot(stored, label, nbytes)
+        self._exact[(entry.scope, entry.text)] = entry.id
+        self._bytes += nbytes
+        heapq.heappush(self._expiry, (entry.expires, self._seq, entry.id))
+        if len(self._expiry) > 2 * len(self._slots) + 1024:
+            self._compact_expiry()
+        return label
+
+    def _compact_expiry(self) -> None:
+        """Rebuild the expiry heap from live slots; replaced entries leave stale items."""
+        self._expiry = [(s.entry.expires, i, k) for i, (k, s) in enumerate(self._slots.items())]
+        heapq.heapify(self._expiry)
+
+    def _enforce_bounds(self, *, notify: bool) -> None:
+        """Evict least recently used entries until both bounds hold."""
+        while self._slots and (len(self._slots) > self.max_entries
+                               or self._bytes > self.max_bytes):
+            self._drop(next(iter(self._slots)), "evicted", notify=notify)
+
+    def _drop(self, entry_id: str, reason: str, *, notify: bool) -> None:
+        """Remove an entry from every structure; `reason` feeds counters and listeners."""
+        slot = self._slots.pop(entry_id, None)
+        if slot is None:
+            return
+        entry = slot.entry
+        key = (entry.scope, entry.text)
+        if self._exact.get(key) == entry_id:
+            del self._exact[key]
+        if slot.label >= 0:
+            del self._ids_by_label[slot.label]
+            index = self._indexes[entry.scope]
+            index.remove(slot.label)
+            if len(index) == 0:
+                del self._indexes[entry.scope]
+        self._bytes -= slot.nbytes
+        if reason == "evicted":
+            self.evictions += 1
+        elif reason == "expired":
+            self.expirations += 1
+        if notify:
+            for listener in self._listeners:
+                self._call(listener.on_remove, entry_id, reason)
+
+    def _index_for(self, scope: str) -> ScopeIndex:
+        """The scope's index, created on first use."""
+        index = self._indexes.get(scope)
+        if index is None:
+            index = ScopeIndex(self.dim, hnsw_min_size=self.hnsw_min_size,
+                               ef_search=self.ef_search)
+            self._indexes[scope] = index
+        return index
+
+    def _full(self, slot: _Slot) -> Entry:
+        """The entry with its vector put back from the scope index."""
+        if slot.label < 0:
+            return slot.entry
+        return replace(slot.entry, vector=self._indexes[slot.entry.scope].vector(slot.label))
+
+    @staticmethod
+    def _call(method: Callable[..., None], *args: object) -> None:
+        """Call a listener; its failure must never break the cache."""
+        try:
+            method(*args)
+        except Exception:
+            log.exception("cache listener %r failed", method)
