@@ -25,7 +25,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -49,7 +49,8 @@ class Entry:
     id: str
     scope: str
     text: str
-    vector: np.ndarray | None
+    # Excluded from ==, hash and repr: arrays have no truth value and print 384 numbers.
+    vector: np.ndarray | None = field(compare=False, repr=False)
     body: bytes
     model: str
     tier: str

@@ -1,0 +1,144 @@
+"""Tests for snapshot persistence: round trip, atomic writes, corrupt and foreign files."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cache.store import Entry, SemanticCache
+
+DIM = 384
+FAMILY = "all-MiniLM-L6-v2"
+
+
+class Clock:
+    """A manually advanced clock."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def unit_vectors(n: int, seed: int = 0) -> np.ndarray:
+    """Seeded random L2-normalized float32 vectors."""
+    x = np.random.default_rng(seed).standard_normal((n, DIM)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def filled_cache(n: int = 60, clock: Clock | None = None, **kw: int) -> SemanticCache:
+    """A cache with n entries in three scopes, one without a vector, varied TTLs."""
+    cache = SemanticCache(clock=clock or Clock(), model_family=FAMILY, **kw)
+    for i, vec in enumerate(unit_vectors(n)):
+        cache.put(f"s{i % 3}", f"text {i} ü", None if i == 5 else vec,
+                  body=f'{{"answer": {i}}}'.encode() * (i % 7 + 1), model="gpt", tier="small",
+                  tier_rank=i % 3, ttl=50.0 if i % 10 == 0 else 500.0, prompt_tokens=i,
+                  completion_tokens=2 * i, cost_usd=i / 1000)
+    return cache
+
+
+def all_entries(cache: SemanticCache) -> list[Entry]:
+    """Every entry, with vectors, in LRU order."""
+    return [e for e in (cache.get(i) for i in list(cache._slots)) if e is not None]
+
+
+def assert_same(a: Entry, b: Entry) -> None:
+    """Entries are equal including their vectors."""
+    assert a == b
+    if a.vector is None:
+        assert b.vector is None
+    else:
+        assert b.vector is not None
+        np.testing.assert_array_equal(a.vector, b.vector)
+
+
+def test_round_trip_entries_vectors_and_lookups(tmp_path: Path) -> None:
+    clock = Clock()
+    cache = filled_cache(clock=clock, hnsw_min_size=10)
+    cache.lookup_exact("s0", "text 0 ü")  # LRU order must survive too
+    path = str(tmp_path / "cache.snap")
+    cache.snapshot(path)
+    loaded = SemanticCache(clock=clock, model_family=FAMILY, hnsw_min_size=10)
+    assert loaded.load_snapshot(path) == cache.entries == 60
+    before, after = all_entries(cache), all_entries(loaded)
+    for a, b in zip(before, after, strict=True):
+        assert_same(a, b)
+    assert loaded.bytes == cache.bytes
+    for i, vec in enumerate(unit_vectors(60)):
+        got, want = (c.lookup(f"s{i % 3}", "q", vec, 0.9) for c in (loaded, cache))
+        assert got.result == want.result and got.entry == want.entry
+    assert not os.path.exists(path + ".tmp")
+
+
+def test_load_skips_expired_and_respects_bounds(tmp_path: Path) -> None:
+    clock = Clock()
+    path = str(tmp_path / "cache.snap")
+    filled_cache(clock=clock).snapshot(path)
+    clock.now += 100  # the six ttl=50 entries are now expired
+    assert SemanticCache(clock=clock, model_family=FAMILY).load_snapshot(path) == 54
+    small = SemanticCache(max_entries=10, clock=clock, model_family=FAMILY)
+    assert small.load_snapshot(path) == 10
+    assert small.lookup_exact("s2", "text 59 ü") is not None  # most recent ones kept
+
+
+def test_missing_file_is_zero(tmp_path: Path) -> None:
+    assert SemanticCache(model_family=FAMILY).load_snapshot(str(tmp_path / "nope")) == 0
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "flip", "empty"])
+def test_corrupt_snapshot_is_skipped_and_keeps_contents(
+        tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "cache.snap"
+    filled_cache().snapshot(str(path))
+    raw = path.read_bytes()
+    damaged = {"truncate": raw[: len(raw) // 2],
+               "garbage": os.urandom(4096),
+               "flip": raw[:100] + bytes([raw[100] ^ 0xFF]) + raw[101:],
+               "empty": b""}[damage]
+    path.write_bytes(damaged)
+    target = filled_cache(5)
+    with caplog.at_level(logging.WARNING, logger="cache.snapshot"):
+        assert target.load_snapshot(str(path)) == 0
+    assert target.entries == 5  # nothing partially applied
+    assert "skipped" in caplog.text
+
+
+def test_other_model_family_or_dim_is_refused(tmp_path: Path,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    path = str(tmp_path / "cache.snap")
+    filled_cache().snapshot(path)
+    with caplog.at_level(logging.WARNING, logger="cache.snapshot"):
+        assert SemanticCache(model_family="bge-small").load_snapshot(path) == 0
+        assert SemanticCache(model_family=FAMILY, dim=768).load_snapshot(path) == 0
+    assert "bge-small" in caplog.text
+
+
+def test_snapshot_overwrites_atomically(tmp_path: Path) -> None:
+    path = str(tmp_path / "cache.snap")
+    filled_cache(10).snapshot(path)
+    filled_cache(20).snapshot(path)
+    assert sorted(os.listdir(tmp_path)) == ["cache.snap"]
+    assert SemanticCache(clock=Clock(), model_family=FAMILY).load_snapshot(path) == 20
+
+
+def test_failed_write_leaves_old_snapshot_and_no_tmp(tmp_path: Path) -> None:
+    path = str(tmp_path / "cache.snap")
+    cache = filled_cache(10)
+    cache.snapshot(path)
+    cache.put("s0", "bad", None, body="not bytes", model="m",  # type: ignore[arg-type]
+              tier="t", tier_rank=0)
+    with pytest.raises(TypeError):
+        cache.snapshot(path)
+    assert sorted(os.listdir(tmp_path)) == ["cache.snap"]
+    assert SemanticCache(clock=Clock(), model_family=FAMILY).load_snapshot(path) == 10
+
+
+def test_empty_cache_round_trip(tmp_path: Path) -> None:
+    path = str(tmp_path / "cache.snap")
+    SemanticCache(model_family=FAMILY).snapshot(path)
+    assert SemanticCache(model_family=FAMILY).load_snapshot(path) == 0
