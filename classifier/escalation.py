@@ -19,16 +19,18 @@ from typing import Any
 _APOS = "['\u2019]"  # straight or typographic apostrophe
 _CANT = rf"(?:can{_APOS}?t|cannot|can not|won{_APOS}?t|will not|am unable to|am not able to)"
 _REFUSALS = re.compile(
-    "|".join((
-        rf"\bi{_APOS}?m (?:so |really |very )?sorry,? (?:but )?(?:i|we) {_CANT}\b",
-        rf"\bi am (?:so |really |very )?sorry,? (?:but )?(?:i|we) {_CANT}\b",
-        rf"\bsorry,? (?:but )?i {_CANT} (?:help|assist|comply|provide|fulfil|do that|create)",
-        rf"\bi {_CANT} (?:help|assist) (?:you )?with (?:that|this|your request|the request)",
-        rf"\bi {_CANT} (?:comply|fulfil+) (?:with )?(?:that|this|your|the) ?(?:request)?",
-        rf"\bas an ai(?: language model| assistant)?,? i {_CANT}",
-        rf"\bi{_APOS}?m not able to (?:help|assist|provide|comply) with (?:that|this)",
-        rf"\bi must (?:respectfully )?decline\b",
-    )),
+    "|".join(
+        (
+            rf"\bi{_APOS}?m (?:so |really |very )?sorry,? (?:but )?(?:i|we) {_CANT}\b",
+            rf"\bi am (?:so |really |very )?sorry,? (?:but )?(?:i|we) {_CANT}\b",
+            rf"\bsorry,? (?:but )?i {_CANT} (?:help|assist|comply|provide|fulfil|do that|create)",
+            rf"\bi {_CANT} (?:help|assist) (?:you )?with (?:that|this|your request|the request)",
+            rf"\bi {_CANT} (?:comply|fulfil+) (?:with )?(?:that|this|your|the) ?(?:request)?",
+            rf"\bas an ai(?: language model| assistant)?,? i {_CANT}",
+            rf"\bi{_APOS}?m not able to (?:help|assist|provide|comply) with (?:that|this)",
+            r"\bi must (?:respectfully )?decline\b",
+        )
+    ),
     re.IGNORECASE,
 )
 # Only the opening of the answer is searched, and only short answers count as refusals.
@@ -55,8 +57,11 @@ def _content(choice: dict[str, Any]) -> tuple[str, bool, str | None]:
         content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
     tools = bool(message.get("tool_calls") or message.get("function_call"))
     refusal = message.get("refusal")
-    return (content if isinstance(content, str) else ""), tools, (
-        refusal if isinstance(refusal, str) and refusal.strip() else None)
+    return (
+        (content if isinstance(content, str) else ""),
+        tools,
+        (refusal if isinstance(refusal, str) and refusal.strip() else None),
+    )
 
 
 def is_refusal(text: str) -> bool:

@@ -14,11 +14,23 @@ import re
 import numpy as np
 
 FEATURE_NAMES: tuple[str, ...] = (
-    "log_chars", "log_words", "log_lines", "mean_word_len",
-    "code_fence", "code_char_share", "code_keywords",
-    "digit_share", "log_numbers", "math_op_share", "latex",
-    "log_questions", "log_constraints", "log_list_items", "non_ascii_share",
-    "upper_share", "reasoning_words",
+    "log_chars",
+    "log_words",
+    "log_lines",
+    "mean_word_len",
+    "code_fence",
+    "code_char_share",
+    "code_keywords",
+    "digit_share",
+    "log_numbers",
+    "math_op_share",
+    "latex",
+    "log_questions",
+    "log_constraints",
+    "log_list_items",
+    "non_ascii_share",
+    "upper_share",
+    "reasoning_words",
 )
 
 _WORD = re.compile(r"\w+", re.UNICODE)

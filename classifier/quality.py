@@ -53,11 +53,15 @@ def random_curve(weak: np.ndarray, strong: np.ndarray) -> Curve:
     n = len(weak)
     share = np.arange(n + 1) / n
     weak_acc, strong_acc = float(np.mean(weak)), float(np.mean(strong))
-    return Curve(share, weak_acc + share * (strong_acc - weak_acc), share.copy(),
-                 weak_acc, strong_acc)
+    return Curve(
+        share, weak_acc + share * (strong_acc - weak_acc), share.copy(), weak_acc, strong_acc
+    )
 
 
 def summary(c: Curve) -> dict[str, float]:
     """APGR and CPT(50%) / CPT(80%) of a curve, rounded for reports."""
-    return {"apgr": round(c.apgr(), 4), "cpt50": round(c.cpt(0.5), 4),
-            "cpt80": round(c.cpt(0.8), 4)}
+    return {
+        "apgr": round(c.apgr(), 4),
+        "cpt50": round(c.cpt(0.5), 4),
+        "cpt80": round(c.cpt(0.8), 4),
+    }

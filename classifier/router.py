@@ -55,10 +55,12 @@ class Router:
             if tuple(meta.get("features", ())) != FEATURE_NAMES:
                 raise ValueError("router weights were trained on a different feature set")
             return cls(
-                mean=z["mean"].astype(np.float32), scale=z["scale"].astype(np.float32),
+                mean=z["mean"].astype(np.float32),
+                scale=z["scale"].astype(np.float32),
                 weights=tuple(z[f"w{i}"].astype(np.float32) for i in range(n_layers)),
                 biases=tuple(z[f"b{i}"].astype(np.float32) for i in range(n_layers)),
-                thresholds=tuple(float(t) for t in z["thresholds"]), meta=meta,
+                thresholds=tuple(float(t) for t in z["thresholds"]),
+                meta=meta,
             )
 
     def save(self, path: str | Path) -> None:
@@ -66,10 +68,15 @@ class Router:
         arrays = {f"w{i}": w for i, w in enumerate(self.weights)}
         arrays.update({f"b{i}": b for i, b in enumerate(self.biases)})
         meta = {**self.meta, "features": list(FEATURE_NAMES)}
-        np.savez_compressed(path, mean=self.mean, scale=self.scale,
-                            n_layers=np.int64(len(self.weights)),
-                            thresholds=np.asarray(self.thresholds, dtype=np.float64),
-                            meta=np.asarray(json.dumps(meta)), **arrays)
+        np.savez_compressed(
+            path,
+            mean=self.mean,
+            scale=self.scale,
+            n_layers=np.int64(len(self.weights)),
+            thresholds=np.asarray(self.thresholds, dtype=np.float64),
+            meta=np.asarray(json.dumps(meta)),
+            **arrays,
+        )
 
     def inputs(self, vecs: np.ndarray, feats: np.ndarray) -> np.ndarray:
         """Model input rows: re-normalized embeddings next to text features."""
