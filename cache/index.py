@@ -56,8 +56,9 @@ def _as_matrix(vecs: np.ndarray, dim: int) -> np.ndarray:
 class ScopeIndex:
     """Vector index of one scope; flat below `hnsw_min_size`, HNSW from there on."""
 
-    def __init__(self, dim: int = 384, *, hnsw_min_size: int = 4096,
-                 ef_search: int = DEFAULT_EF_SEARCH) -> None:
+    def __init__(
+        self, dim: int = 384, *, hnsw_min_size: int = 4096, ef_search: int = DEFAULT_EF_SEARCH
+    ) -> None:
         _configure_faiss()
         self.dim = dim
         self.hnsw_min_size = hnsw_min_size
@@ -69,7 +70,7 @@ class ScopeIndex:
 
     @property
     def kind(self) -> str:
-        """"flat" or "hnsw"."""
+        """ "flat" or "hnsw"."""
         return "hnsw" if self._hnsw else "flat"
 
     @property
@@ -99,7 +100,8 @@ class ScopeIndex:
     def remove(self, key: int) -> None:
         """Remove a label; unknown labels are ignored."""
         if not self._hnsw:
-            self._index.remove_ids(np.array([key], dtype=np.int64))
+            # faiss's Python wrapper accepts an id array; its stubs only know IDSelector.
+            self._index.remove_ids(np.array([key], dtype=np.int64))  # type: ignore[arg-type]
             return
         if key in self._tombstones or not self._contains(key):
             return
@@ -113,8 +115,11 @@ class ScopeIndex:
             return []
         extra = min(len(self._tombstones), MAX_TOMBSTONE_EXTRA)
         scores, labels = self._index.search(_as_matrix(vec, self.dim), k + extra)
-        hits = [(int(label), float(score)) for label, score in zip(labels[0], scores[0], strict=True)
-                if label >= 0 and label not in self._tombstones]
+        hits = [
+            (int(label), float(score))
+            for label, score in zip(labels[0], scores[0], strict=True)
+            if label >= 0 and label not in self._tombstones
+        ]
         return hits[:k]
 
     def vector(self, key: int) -> np.ndarray:
@@ -148,6 +153,7 @@ class ScopeIndex:
         """Replace the faiss index with an empty one of the given kind."""
         self._hnsw = hnsw
         self._tombstones = set()
+        inner: faiss.Index
         if hnsw:
             inner = faiss.IndexHNSWFlat(self.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
             inner.hnsw.efSearch = self.ef_search

@@ -35,8 +35,19 @@ log = logging.getLogger("cache.snapshot")
 
 MAGIC = b"LSCSNAP\x00"
 VERSION = 1
-_META_FIELDS = ("id", "scope", "text", "model", "tier", "tier_rank", "created", "expires",
-                "prompt_tokens", "completion_tokens", "cost_usd")
+_META_FIELDS = (
+    "id",
+    "scope",
+    "text",
+    "model",
+    "tier",
+    "tier_rank",
+    "created",
+    "expires",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+)
 
 
 class SnapshotError(ValueError):
@@ -54,20 +65,21 @@ class SnapshotData:
     vectors: np.ndarray
 
 
-def collect_vectors(labels: np.ndarray, exports: Iterable[tuple[np.ndarray, np.ndarray]],
-                    dim: int) -> tuple[np.ndarray, np.ndarray]:
+def collect_vectors(
+    labels: np.ndarray, exports: Iterable[tuple[np.ndarray, np.ndarray]], dim: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Stack per-scope (labels, vectors) exports; map each wanted label to its row (-1: none)."""
     parts = list(exports)
     all_labels = np.concatenate([k for k, _ in parts]) if parts else np.empty(0, np.int64)
     vectors = np.concatenate([v for _, v in parts]) if parts else np.empty((0, dim), np.float32)
     row_of = dict(zip(all_labels.tolist(), range(len(all_labels)), strict=True))
-    rows = np.fromiter((row_of.get(label, -1) for label in labels.tolist()), np.int64,
-                       len(labels))
+    rows = np.fromiter((row_of.get(label, -1) for label in labels.tolist()), np.int64, len(labels))
     return rows, vectors
 
 
-def select_entries(data: SnapshotData, now: float, max_entries: int,
-                   max_bytes: int) -> list[tuple[Entry, int, int]]:
+def select_entries(
+    data: SnapshotData, now: float, max_entries: int, max_bytes: int
+) -> list[tuple[Entry, int, int]]:
     """(entry, row, nbytes) to load, oldest first: live, unique, most recent within bounds."""
     vec_bytes = data.dim * 4
     chosen: list[tuple[Entry, int, int]] = []
@@ -92,10 +104,19 @@ def select_entries(data: SnapshotData, now: float, max_entries: int,
 
 def write_snapshot(path: str, data: SnapshotData) -> None:
     """Write atomically: temp file in the same directory, flush, fsync, os.replace."""
-    meta = [[getattr(e, f) for f in _META_FIELDS] + [int(r), len(e.body)]
-            for e, r in zip(data.entries, data.rows.tolist(), strict=True)]
-    header = orjson.dumps({"version": VERSION, "family": data.family, "dim": data.dim,
-                           "count": len(data.entries), "vectors": len(data.vectors)})
+    meta = [
+        [getattr(e, f) for f in _META_FIELDS] + [int(r), len(e.body)]
+        for e, r in zip(data.entries, data.rows.tolist(), strict=True)
+    ]
+    header = orjson.dumps(
+        {
+            "version": VERSION,
+            "family": data.family,
+            "dim": data.dim,
+            "count": len(data.entries),
+            "vectors": len(data.vectors),
+        }
+    )
     vectors = np.ascontiguousarray(data.vectors, dtype="<f4").tobytes()
     parts = [MAGIC, struct.pack("<I", len(header)), header]
     for block in (orjson.dumps(meta), vectors, b"".join(e.body for e in data.entries)):
@@ -148,8 +169,9 @@ def _decode(raw: bytes, family: str, dim: int) -> SnapshotData:
     if header.get("version") != VERSION:
         raise SnapshotError(f"unsupported format version {header.get('version')!r}")
     if header.get("family") != family or header.get("dim") != dim:
-        raise SnapshotError(f"model {header.get('family')!r}/{header.get('dim')} "
-                            f"!= {family!r}/{dim}")
+        raise SnapshotError(
+            f"model {header.get('family')!r}/{header.get('dim')} != {family!r}/{dim}"
+        )
     meta_bytes, pos = _block(view, pos, "<Q")
     vec_bytes, pos = _block(view, pos, "<Q")
     bodies, pos = _block(view, pos, "<Q")
@@ -164,8 +186,9 @@ def _decode(raw: bytes, family: str, dim: int) -> SnapshotData:
     return SnapshotData(family, dim, entries, rows, vectors)
 
 
-def _entries(meta: list[list[Any]], bodies: memoryview,
-             n_vec: int) -> tuple[list[Entry], np.ndarray]:
+def _entries(
+    meta: list[list[Any]], bodies: memoryview, n_vec: int
+) -> tuple[list[Entry], np.ndarray]:
     """Build entries from metadata rows and the body block; validate rows and lengths."""
     from cache.store import Entry  # cache.store imports this module at load time
 
@@ -180,8 +203,7 @@ def _entries(meta: list[list[Any]], bodies: memoryview,
         if not -1 <= row < n_vec or body_len < 0 or offset + body_len > len(bodies):
             raise SnapshotError(f"entry {i} points outside the file")
         fields = dict(zip(_META_FIELDS, item[:n_fields], strict=True))
-        entries.append(Entry(vector=None, body=bytes(bodies[offset:offset + body_len]),
-                             **fields))
+        entries.append(Entry(vector=None, body=bytes(bodies[offset : offset + body_len]), **fields))
         rows[i] = row
         offset += body_len
     if offset != len(bodies):
@@ -198,7 +220,7 @@ def _block(view: memoryview, pos: int, fmt: str) -> tuple[memoryview, int]:
     start = pos + size
     if start + length > len(view):
         raise SnapshotError("truncated")
-    return view[start:start + length], start + length
+    return view[start : start + length], start + length
 
 
 def _unlink_quietly(path: str) -> None:

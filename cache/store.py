@@ -19,6 +19,7 @@ Contract (docs/CONTRACTS.md, cache/store.py):
 
 from __future__ import annotations
 
+import builtins
 import heapq
 import logging
 import time
@@ -80,8 +81,9 @@ class Lookup:
 class HitVerifier(Protocol):
     """Second check on a candidate hit (same shape as cache.verifier.HitVerifier)."""
 
-    def accept(self, query: str, query_vec: np.ndarray, cand: str, cand_vec: np.ndarray,
-               similarity: float) -> bool: ...
+    def accept(
+        self, query: str, query_vec: np.ndarray, cand: str, cand_vec: np.ndarray, similarity: float
+    ) -> bool: ...
 
 
 class ChangeListener(Protocol):
@@ -103,11 +105,20 @@ class _Slot:
 class SemanticCache:
     """Exact + per-scope semantic cache with TTL, LRU bounds, listeners and snapshots."""
 
-    def __init__(self, max_entries: int = 100_000, max_bytes: int = 512 * 2**20,
-                 default_ttl: float = 86400.0, hnsw_min_size: int = 4096,
-                 verifier: HitVerifier | None = None, clock: Callable[[], float] = time.time,
-                 *, model_family: str = "", dim: int = 384, top_k: int = 4,
-                 ef_search: int = DEFAULT_EF_SEARCH) -> None:
+    def __init__(
+        self,
+        max_entries: int = 100_000,
+        max_bytes: int = 512 * 2**20,
+        default_ttl: float = 86400.0,
+        hnsw_min_size: int = 4096,
+        verifier: HitVerifier | None = None,
+        clock: Callable[[], float] = time.time,
+        *,
+        model_family: str = "",
+        dim: int = 384,
+        top_k: int = 4,
+        ef_search: int = DEFAULT_EF_SEARCH,
+    ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.default_ttl = default_ttl
@@ -168,8 +179,9 @@ class SemanticCache:
         self._slots.move_to_end(entry_id)
         return self._full(slot)
 
-    def lookup(self, scope: str, text: str, vec: np.ndarray, threshold: float,
-               min_tier_rank: int = 0) -> Lookup:
+    def lookup(
+        self, scope: str, text: str, vec: np.ndarray, threshold: float, min_tier_rank: int = 0
+    ) -> Lookup:
         """Best verified candidate in the scope with cosine >= threshold, else a miss."""
         index = self._indexes.get(scope)
         if index is None:
@@ -190,16 +202,30 @@ class SemanticCache:
                 break
             cand = self._full(slot)
             assert cand.vector is not None  # found through the index, so it has a vector
-            if self.verifier is None or self.verifier.accept(text, vec, cand.text,
-                                                             cand.vector, sim):
+            if self.verifier is None or self.verifier.accept(
+                text, vec, cand.text, cand.vector, sim
+            ):
                 self._slots.move_to_end(entry_id)
                 return Lookup("semantic", cand, sim)
             rejected = True
         return Lookup("verifier_rejected" if rejected else "miss", None, best)
 
-    def put(self, scope: str, text: str, vec: np.ndarray | None, *, body: bytes, model: str,
-            tier: str, tier_rank: int, ttl: float | None = None, prompt_tokens: int = 0,
-            completion_tokens: int = 0, cost_usd: float = 0.0) -> Entry:
+    # builtins.bytes: inside this class body `bytes` names the byte-count property.
+    def put(
+        self,
+        scope: str,
+        text: str,
+        vec: np.ndarray | None,
+        *,
+        body: builtins.bytes,
+        model: str,
+        tier: str,
+        tier_rank: int,
+        ttl: float | None = None,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        cost_usd: float = 0.0,
+    ) -> Entry:
         """Store an answer (replacing the one for the same scope and text) and return it.
 
         Not stored when already expired (ttl <= 0) or larger than `max_bytes` on its own.
@@ -208,11 +234,21 @@ class SemanticCache:
         vector = None if vec is None else np.ascontiguousarray(vec, np.float32).reshape(-1)
         if vector is not None and vector.shape[0] != self.dim:
             raise ValueError(f"expected a vector of dim {self.dim}, got {vector.shape}")
-        entry = Entry(id=uuid.uuid4().hex, scope=scope, text=text, vector=vector, body=body,
-                      model=model, tier=tier, tier_rank=tier_rank, created=now,
-                      expires=now + (self.default_ttl if ttl is None else ttl),
-                      prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                      cost_usd=cost_usd)
+        entry = Entry(
+            id=uuid.uuid4().hex,
+            scope=scope,
+            text=text,
+            vector=vector,
+            body=body,
+            model=model,
+            tier=tier,
+            tier_rank=tier_rank,
+            created=now,
+            expires=now + (self.default_ttl if ttl is None else ttl),
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cost_usd=cost_usd,
+        )
         self._insert(entry, notify=True)
         return entry
 
@@ -258,13 +294,18 @@ class SemanticCache:
         data = read_snapshot(path, self.model_family, self.dim)
         if data is None:
             return 0
-        fresh = SemanticCache(self.max_entries, self.max_bytes, self.default_ttl,
-                              self.hnsw_min_size, clock=self._clock, dim=self.dim,
-                              ef_search=self.ef_search)
+        fresh = SemanticCache(
+            self.max_entries,
+            self.max_bytes,
+            self.default_ttl,
+            self.hnsw_min_size,
+            clock=self._clock,
+            dim=self.dim,
+            ef_search=self.ef_search,
+        )
         fresh._bulk_load(data)
         # Swap in only after the whole snapshot was built: no partial loads.
-        for name in ("_slots", "_exact", "_indexes", "_ids_by_label", "_expiry", "_seq",
-                     "_bytes"):
+        for name in ("_slots", "_exact", "_indexes", "_ids_by_label", "_expiry", "_seq", "_bytes"):
             setattr(self, name, getattr(fresh, name))
         return self.entries
 
@@ -319,8 +360,7 @@ class SemanticCache:
 
     def _enforce_bounds(self, *, notify: bool) -> None:
         """Evict least recently used entries until both bounds hold."""
-        while self._slots and (len(self._slots) > self.max_entries
-                               or self._bytes > self.max_bytes):
+        while self._slots and (len(self._slots) > self.max_entries or self._bytes > self.max_bytes):
             self._drop(next(iter(self._slots)), "evicted", notify=notify)
 
     def _drop(self, entry_id: str, reason: str, *, notify: bool) -> None:
@@ -351,8 +391,7 @@ class SemanticCache:
         """The scope's index, created on first use."""
         index = self._indexes.get(scope)
         if index is None:
-            index = ScopeIndex(self.dim, hnsw_min_size=self.hnsw_min_size,
-                               ef_search=self.ef_search)
+            index = ScopeIndex(self.dim, hnsw_min_size=self.hnsw_min_size, ef_search=self.ef_search)
             self._indexes[scope] = index
         return index
 

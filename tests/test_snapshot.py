@@ -35,10 +35,19 @@ def filled_cache(n: int = 60, clock: Clock | None = None, **kw: int) -> Semantic
     """A cache with n entries in three scopes, one without a vector, varied TTLs."""
     cache = SemanticCache(clock=clock or Clock(), model_family=FAMILY, **kw)
     for i, vec in enumerate(unit_vectors(n)):
-        cache.put(f"s{i % 3}", f"text {i} ü", None if i == 5 else vec,
-                  body=f'{{"answer": {i}}}'.encode() * (i % 7 + 1), model="gpt", tier="small",
-                  tier_rank=i % 3, ttl=50.0 if i % 10 == 0 else 500.0, prompt_tokens=i,
-                  completion_tokens=2 * i, cost_usd=i / 1000)
+        cache.put(
+            f"s{i % 3}",
+            f"text {i} ü",
+            None if i == 5 else vec,
+            body=f'{{"answer": {i}}}'.encode() * (i % 7 + 1),
+            model="gpt",
+            tier="small",
+            tier_rank=i % 3,
+            ttl=50.0 if i % 10 == 0 else 500.0,
+            prompt_tokens=i,
+            completion_tokens=2 * i,
+            cost_usd=i / 1000,
+        )
     return cache
 
 
@@ -92,14 +101,17 @@ def test_missing_file_is_zero(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "flip", "empty"])
 def test_corrupt_snapshot_is_skipped_and_keeps_contents(
-        tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "cache.snap"
     filled_cache().snapshot(str(path))
     raw = path.read_bytes()
-    damaged = {"truncate": raw[: len(raw) // 2],
-               "garbage": os.urandom(4096),
-               "flip": raw[:100] + bytes([raw[100] ^ 0xFF]) + raw[101:],
-               "empty": b""}[damage]
+    damaged = {
+        "truncate": raw[: len(raw) // 2],
+        "garbage": os.urandom(4096),
+        "flip": raw[:100] + bytes([raw[100] ^ 0xFF]) + raw[101:],
+        "empty": b"",
+    }[damage]
     path.write_bytes(damaged)
     target = filled_cache(5)
     with caplog.at_level(logging.WARNING, logger="cache.snapshot"):
@@ -108,8 +120,9 @@ def test_corrupt_snapshot_is_skipped_and_keeps_contents(
     assert "skipped" in caplog.text
 
 
-def test_other_model_family_or_dim_is_refused(tmp_path: Path,
-                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_other_model_family_or_dim_is_refused(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = str(tmp_path / "cache.snap")
     filled_cache().snapshot(path)
     with caplog.at_level(logging.WARNING, logger="cache.snapshot"):
@@ -130,8 +143,15 @@ def test_failed_write_leaves_old_snapshot_and_no_tmp(tmp_path: Path) -> None:
     path = str(tmp_path / "cache.snap")
     cache = filled_cache(10)
     cache.snapshot(path)
-    cache.put("s0", "bad", None, body="not bytes", model="m",  # type: ignore[arg-type]
-              tier="t", tier_rank=0)
+    cache.put(
+        "s0",
+        "bad",
+        None,
+        body="not bytes",
+        model="m",  # type: ignore[arg-type]
+        tier="t",
+        tier_rank=0,
+    )
     with pytest.raises(TypeError):
         cache.snapshot(path)
     assert sorted(os.listdir(tmp_path)) == ["cache.snap"]

@@ -45,8 +45,9 @@ class FakeVerifier:
         self.reject = reject or set()
         self.calls: list[tuple[str, str, float]] = []
 
-    def accept(self, query: str, query_vec: np.ndarray, cand: str, cand_vec: np.ndarray,
-               similarity: float) -> bool:
+    def accept(
+        self, query: str, query_vec: np.ndarray, cand: str, cand_vec: np.ndarray, similarity: float
+    ) -> bool:
         assert query_vec.shape == cand_vec.shape == (DIM,)
         self.calls.append((query, cand, similarity))
         return cand not in self.reject
@@ -242,9 +243,15 @@ def test_listeners_and_remote_changes_do_not_echo() -> None:
     c = put(cache, "A", "c", V[2])
     d = put(cache, "A", "d", V[3])  # evicts b
     cache.remove(c.id)
-    assert rec.events == [("put", a.id), ("remove", a.id, "replaced"), ("put", b.id),
-                          ("put", c.id), ("remove", b.id, "evicted"), ("put", d.id),
-                          ("remove", c.id, "removed")]
+    assert rec.events == [
+        ("put", a.id),
+        ("remove", a.id, "replaced"),
+        ("put", b.id),
+        ("put", c.id),
+        ("remove", b.id, "evicted"),
+        ("put", d.id),
+        ("remove", c.id, "removed"),
+    ]
     rec.events.clear()
     other = SemanticCache()
     remote = put(other, "A", "r", V[4])
@@ -271,10 +278,15 @@ def test_failing_listener_does_not_break_put(caplog: pytest.LogCaptureFixture) -
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 5)), min_size=1, max_size=30),
-       st.sampled_from("ABCD"), st.integers(0, 5), st.integers(1, 50))
-def test_property_lookups_never_cross_scopes(puts: list[tuple[str, int]], scope: str,
-                                             vec_id: int, max_entries: int) -> None:
+@given(
+    st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 5)), min_size=1, max_size=30),
+    st.sampled_from("ABCD"),
+    st.integers(0, 5),
+    st.integers(1, 50),
+)
+def test_property_lookups_never_cross_scopes(
+    puts: list[tuple[str, int]], scope: str, vec_id: int, max_entries: int
+) -> None:
     cache = SemanticCache(max_entries=max_entries, hnsw_min_size=8)
     for i, (put_scope, v) in enumerate(puts):
         put(cache, put_scope, f"text{v}", V[v], body=str(i).encode())
