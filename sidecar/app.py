@@ -1,0 +1,174 @@
+"""The aiohttp application: factory, routes, the edge middleware, and resource lifecycles.
+
+``create_app(settings, ...)`` wires everything; each resource (upstream session, models and
+cache, background tasks) is one ``cleanup_ctx`` entry. Injected parts (tests, benchmarks) are
+used as given; missing ones are loaded in the background so ``/healthz`` answers at once and
+``/readyz`` turns 200 when the model, classifier and index are loaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import orjson
+from aiohttp import web
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from sidecar.config import Settings
+from sidecar.deps import Cache, Deps, Embedder, Router
+from sidecar.errors import MethodNotAllowed, NotFound, PayloadTooLarge, SidecarError, error_body
+from sidecar.lifecycle import models_ctx, upstream_ctx
+from sidecar.metrics import Metrics, status_class
+from sidecar.outcome import Outcome
+from sidecar.pipeline import handle
+from sidecar.request import ENDPOINTS, parse
+from sidecar.upstream import UpstreamClient
+
+DEPS = web.AppKey("deps", Deps)
+OUTCOME = web.RequestKey("outcome", Outcome)
+PROMPT = web.RequestKey("prompt", str)
+log = logging.getLogger("sidecar.access")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def create_app(settings: Settings, *, embedder: Embedder | None = None, cache: Cache | None = None,
+               router: Router | None = None, registry: CollectorRegistry | None = None,
+               environ: Mapping[str, str] | None = None) -> web.Application:
+    """Build the sidecar app; pass fakes for ``embedder``/``cache``/``router`` in tests."""
+    metrics = Metrics(registry or CollectorRegistry())
+    environ = os.environ if environ is None else environ
+    keys = {d.api_key_env: environ[d.api_key_env] for t in settings.tiers for d in t.deployments
+            if d.api_key_env and environ.get(d.api_key_env)}
+    deps = Deps(settings=settings, metrics=metrics, upstream=UpstreamClient(settings, metrics, keys),
+                cache=cache, embedder=embedder, router=router)
+    app = web.Application(middlewares=[_edge], client_max_size=settings.server.max_body_bytes)
+    app[DEPS] = deps
+    for path in ENDPOINTS:
+        app.router.add_post(path, _proxy)
+    app.router.add_get("/v1/models", _models)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
+    app.router.add_get("/metrics", _metrics)
+    app.cleanup_ctx.append(upstream_ctx(deps))
+    app.cleanup_ctx.append(models_ctx(deps, injected=(embedder, cache, router)))
+    return app
+
+
+@web.middleware
+async def _edge(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Request id, in-flight gauge, OpenAI error JSON, request metrics, one JSON log line."""
+    deps = request.app[DEPS]
+    rid = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+    out = Outcome(request_id=rid, endpoint=request.path)
+    request[OUTCOME] = out
+    status = 499  # stays so if the client goes away and the handler is cancelled
+    deps.metrics.inflight.inc()
+    try:
+        resp = await handler(request)
+        status = resp.status
+        return resp
+    except SidecarError as exc:
+        status = exc.status
+        return _error(exc.status, exc.body(), out)
+    except web.HTTPException as exc:
+        status = exc.status
+        return _error(status, _http_error(exc, request), out)
+    except Exception:
+        status = 500
+        log.exception("unhandled error", extra={"fields": {"request_id": rid}})
+        return _error(500, error_body("internal error in the sidecar", "server_error"), out)
+    finally:
+        deps.metrics.inflight.dec()
+        _finish(request, deps, out, status)
+
+
+def _http_error(exc: web.HTTPException, request: web.Request) -> bytes:
+    if exc.status == 404:
+        err: SidecarError = NotFound(f"unknown path {request.path}")
+    elif exc.status == 405:
+        err = MethodNotAllowed(f"method {request.method} not allowed on {request.path}")
+    elif exc.status == 413:
+        limit = request.app[DEPS].settings.server.max_body_bytes
+        err = PayloadTooLarge(f"request body over the limit of {limit} bytes")
+    else:
+        return error_body(exc.reason, "invalid_request_error")
+    return err.body()
+
+
+def _error(status: int, body: bytes, out: Outcome) -> web.Response:
+    return web.Response(body=body, status=status, content_type="application/json",
+                        headers={"X-Request-Id": out.request_id})
+
+
+def _finish(request: web.Request, deps: Deps, out: Outcome, status: int) -> None:
+    """Request metrics and the access log line."""
+    proxied = request.path in ENDPOINTS
+    label = request.path if proxied or request.path == "/v1/models" else "other"
+    deps.metrics.requests.labels(label, status_class(status)).inc()
+    if not proxied:
+        return
+    total = time.perf_counter() - out.started
+    deps.metrics.total.labels(out.cache).observe(total)
+    deps.metrics.overhead.labels(out.cache).observe(max(0.0, total - out.upstream_seconds))
+    deps.metrics.stage.labels("total").observe(total)
+    prompt = None
+    if deps.settings.server.log_prompts:
+        prompt = request.get(PROMPT)
+    log.info("request", extra={"fields": out.log_record(status, prompt=prompt)})
+
+
+async def _proxy(request: web.Request) -> web.StreamResponse:
+    deps, out = request.app[DEPS], request[OUTCOME]
+    with out.stage(deps, "parse"):
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge as exc:
+            raise PayloadTooLarge(f"request body over the limit of "
+                                  f"{deps.settings.server.max_body_bytes} bytes") from exc
+        req = parse(request.path, raw, request.headers, deps.settings.cache)
+    out.scope = req.scope
+    request[PROMPT] = req.text
+    try:
+        return await handle(request, req, deps, out)
+    except ConnectionResetError:
+        # The client went away mid-answer; nothing was stored, nothing to send.
+        out.cache = out.cache or "miss"
+        return web.Response(status=499)
+
+
+async def _models(request: web.Request) -> web.Response:
+    settings = request.app[DEPS].settings
+    seen: dict[str, str] = {settings.routing.alias: "llm-sidecar"}
+    for tier in settings.tiers:
+        for dep in tier.deployments:
+            seen.setdefault(dep.model, f"llm-sidecar:{tier.name}")
+    data = [{"id": m, "object": "model", "created": 0, "owned_by": owner}
+            for m, owner in seen.items()]
+    return web.Response(body=orjson.dumps({"object": "list", "data": data}),
+                        content_type="application/json")
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def _readyz(request: web.Request) -> web.Response:
+    ready = request.app[DEPS].readiness
+    body: dict[str, Any] = {"ready": ready.ready, "parts": ready.parts, "draining": ready.draining}
+    request.app[DEPS].metrics.ready.set(1 if ready.ready else 0)
+    return web.json_response(body, status=200 if ready.ready else 503)
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    payload = await asyncio.to_thread(generate_latest, request.app[DEPS].metrics.registry)
+    resp = web.Response(body=payload)
+    resp.content_type = CONTENT_TYPE_LATEST.split(";")[0]
+    return resp
+

@@ -1,0 +1,225 @@
+"""Settings: one YAML file plus ``SIDECAR_<SECTION>_<FIELD>`` env overrides, validated once.
+
+``load_settings(path, environ)`` is the only reader of files and environment. Every field has a
+named default, so an empty file (or none) gives a working sidecar. Errors raise ``ConfigError``
+with the dotted field name, e.g. ``cache.threshold: Input should be less than or equal to 1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message names the field."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    max_body_bytes: int = Field(4 * 1024 * 1024, gt=0)
+    shutdown_grace_s: float = Field(25.0, ge=0)
+    # Time between readiness turning false and the listener closing, so load balancers notice.
+    drain_delay_s: float = Field(2.0, ge=0)
+    log_prompts: bool = False
+    log_level: str = "INFO"
+
+
+class UpstreamSettings(_Section):
+    connect_timeout_s: float = Field(5.0, gt=0)
+    read_timeout_s: float = Field(60.0, gt=0)  # between chunks of a response
+    max_connections: int = Field(256, gt=0)
+    max_connections_per_host: int = Field(128, gt=0)
+    retries: int = Field(2, ge=0, le=10)
+    backoff_base_s: float = Field(0.1, ge=0)
+    backoff_max_s: float = Field(2.0, ge=0)
+    retry_after_max_s: float = Field(10.0, ge=0)
+    breaker_failures: int = Field(5, gt=0)
+    breaker_cooldown_s: float = Field(30.0, gt=0)
+
+
+class Deployment(_Section):
+    base_url: str
+    model: str
+    api_key_env: str | None = None
+    price_in_per_1m: float = Field(0.0, ge=0)
+    price_out_per_1m: float = Field(0.0, ge=0)
+    timeout_s: float = Field(120.0, gt=0)  # whole request, first byte to last
+
+    def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
+        """Price of one call at this deployment's per-1M-token rates."""
+        return (prompt_tokens * self.price_in_per_1m + completion_tokens * self.price_out_per_1m) / 1e6
+
+
+class Tier(_Section):
+    name: str
+    deployments: tuple[Deployment, ...] = Field(min_length=1)
+    escalate: bool = False  # cascade: a failing cheap answer is retried once on the next tier
+
+
+class RoutingSettings(_Section):
+    alias: str = "auto"
+    default_tier: str = "medium"
+    # Ascending score cut points, one fewer than tiers; None = use the classifier's shipped ones.
+    thresholds: tuple[float, ...] | None = None
+    enabled: bool = True
+
+
+class CacheSettings(_Section):
+    enabled: bool = True
+    dir: str | None = None  # snapshot directory; None = no persistence
+    snapshot_interval_s: float = Field(300.0, gt=0)
+    ttl_s: float = Field(86400.0, gt=0)
+    max_entries: int = Field(100_000, gt=0)
+    max_bytes: int = Field(512 * 1024 * 1024, gt=0)
+    threshold: float = Field(0.86, ge=0, le=1)
+    threshold_by_model: dict[str, float] = Field(default_factory=dict)
+    threshold_by_tier: dict[str, float] = Field(default_factory=dict)
+    threshold_min: float = Field(0.75, ge=0, le=1)  # bounds for X-Sidecar-Threshold
+    threshold_max: float = Field(1.0, ge=0, le=1)
+    verifier: bool = True
+    max_temperature: float = Field(0.7, ge=0)
+    hnsw_min_size: int = Field(4096, gt=0)
+    serve_lower_tier: bool = False
+    embed_backend: str = Field("auto", pattern="^(auto|onnx|torch)$")
+    model_dir: str | None = None
+    embed_max_batch: int = Field(32, gt=0)
+    embed_max_wait_ms: float = Field(1.0, ge=0)
+    max_cached_body_bytes: int = Field(1024 * 1024, gt=0)
+
+
+class RedisSettings(_Section):
+    url: str | None = None
+    timeout_s: float = Field(0.25, gt=0)
+    stream_key: str = "llm-sidecar:events"
+    warm_max_entries: int = Field(100_000, ge=0)
+
+
+def _default_tiers() -> tuple[Tier, ...]:
+    openai = "https://api.openai.com/v1"
+    spec = [("small", "gpt-4o-mini", 0.15, 0.60), ("medium", "gpt-4.1-mini", 0.40, 1.60),
+            ("large", "gpt-4o", 2.50, 10.00)]
+    return tuple(
+        Tier(name=name, escalate=name != "large", deployments=(Deployment(
+            base_url=openai, model=model, api_key_env="OPENAI_API_KEY",
+            price_in_per_1m=p_in, price_out_per_1m=p_out),))
+        for name, model, p_in, p_out in spec
+    )
+
+
+class Settings(_Section):
+    server: ServerSettings = ServerSettings()
+    upstream: UpstreamSettings = UpstreamSettings()
+    routing: RoutingSettings = RoutingSettings()
+    tiers: tuple[Tier, ...] = Field(default_factory=_default_tiers, min_length=1)
+    cache: CacheSettings = CacheSettings()
+    redis: RedisSettings = RedisSettings()
+    # True when no upstream was configured anywhere: `make run` then starts the bundled mock.
+    mock_upstream: bool = False
+
+    @model_validator(mode="after")
+    def _check_routing(self) -> Settings:
+        names = [t.name for t in self.tiers]
+        if len(set(names)) != len(names):
+            raise ValueError(f"tiers: duplicate tier names {names}")
+        if self.routing.default_tier not in names:
+            raise ValueError(f"routing.default_tier: {self.routing.default_tier!r} not in {names}")
+        th = self.routing.thresholds
+        if th is not None and (len(th) != len(names) - 1 or list(th) != sorted(th)):
+            raise ValueError(f"routing.thresholds: need {len(names) - 1} ascending values")
+        if self.cache.threshold_min > self.cache.threshold_max:
+            raise ValueError("cache.threshold_min: must be <= cache.threshold_max")
+        return self
+
+    def tier_rank(self, name: str) -> int:
+        """Position of a tier in the configured order (0 = cheapest)."""
+        return [t.name for t in self.tiers].index(name)
+
+
+_SECTIONS = ("server", "upstream", "routing", "cache", "redis")
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Map ``SIDECAR_CACHE_MAX_ENTRIES=10`` to ``{"cache": {"max_entries": 10}}`` (YAML-typed)."""
+    out: dict[str, dict[str, Any]] = {}
+    for key, raw in environ.items():
+        if not key.startswith("SIDECAR_"):
+            continue
+        section, _, field = key[len("SIDECAR_"):].lower().partition("_")
+        if section not in _SECTIONS or not field:
+            continue
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{section}.{field} (env {key}): not valid YAML: {exc}") from exc
+        out.setdefault(section, {})[field] = value
+    return out
+
+
+def _point_at(data: dict[str, Any], upstream: str) -> None:
+    """Every deployment of every tier points at ``upstream``; model names unchanged."""
+    tiers = data.get("tiers") or [t.model_dump() for t in _default_tiers()]
+    for tier in tiers:
+        for dep in tier.get("deployments", []):
+            dep["base_url"] = upstream
+            dep["api_key_env"] = None
+    data["tiers"] = tiers
+
+
+def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None,
+                  *, upstream: str | None = None) -> Settings:
+    """Read the YAML file (optional), apply env overrides and ``upstream``, and validate."""
+    environ = environ if environ is not None else {}
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"config file {path}: {exc}") from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"config file {path}: top level must be a mapping")
+        data = loaded or {}
+    for section, fields in _env_overrides(environ).items():
+        current = data.get(section) or {}
+        if not isinstance(current, dict):
+            raise ConfigError(f"{section}: must be a mapping")
+        data[section] = {**current, **fields}
+    upstream = upstream or environ.get("SIDECAR_UPSTREAM")
+    if upstream:
+        _point_at(data, upstream)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from exc
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "config"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def with_mock_upstream(settings: Settings, base_url: str) -> Settings:
+    """A copy of ``settings`` whose deployments all point at the bundled mock upstream."""
+    data = settings.model_dump()
+    _point_at(data, base_url)
+    data["mock_upstream"] = True
+    return Settings.model_validate(data)
+
+
+def needs_mock(path: str | Path | None, environ: Mapping[str, str], upstream: str | None) -> bool:
+    """True when nothing names an upstream: no --upstream, no config file, no provider key."""
+    if upstream or environ.get("SIDECAR_UPSTREAM") or path is not None:
+        return False
+    return not environ.get("OPENAI_API_KEY")

@@ -1,0 +1,293 @@
+"""A fake OpenAI-compatible upstream, shipped with the sidecar for `make run`, tests and benchmarks.
+
+Answers are deterministic echoes of the last user message, so a cached answer can be checked
+against a direct one. Behaviour per request comes from a queue (``push("500", "429", ...)``, or
+``POST /mock/behave``) and falls back to ``MockConfig.default``:
+
+ok · slow · 500 · 429 (with Retry-After) · 400 · drop (close mid-stream) · hang · length · refuse
+· empty. ``GET /mock/stats`` reports request counts; ``requests`` keeps every received body.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+BEHAVIORS = ("ok", "slow", "500", "429", "400", "drop", "hang", "length", "refuse", "empty")
+
+
+@dataclass
+class MockConfig:
+    ttft_s: float = 0.0  # delay before the first byte (headers + first chunk)
+    token_delay_s: float = 0.0  # delay between streamed tokens
+    reply_tokens: int = 0  # pad answers to at least this many words (0 = echo only)
+    slow_s: float = 2.0  # extra delay of the "slow" behaviour
+    retry_after_s: float = 0.05
+    default: str = "ok"
+
+
+@dataclass
+class MockUpstream:
+    """The fake's state: config, scripted behaviours and counters."""
+
+    config: MockConfig = field(default_factory=MockConfig)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    active: int = 0
+    cancelled: int = 0
+    completed: int = 0
+    _script: deque[str] = field(default_factory=deque)
+
+    def push(self, *behaviors: str) -> None:
+        """Queue behaviours for the next requests, in order."""
+        for b in behaviors:
+            if b not in BEHAVIORS:
+                raise ValueError(f"unknown behaviour {b!r}")
+        self._script.extend(behaviors)
+
+    def _next(self) -> str:
+        return self._script.popleft() if self._script else self.config.default
+
+    @property
+    def count(self) -> int:
+        """Number of completion/embedding requests received."""
+        return len(self.requests)
+
+    def app(self) -> web.Application:
+        """The aiohttp application serving this fake."""
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_post("/v1/completions", self._completions)
+        app.router.add_post("/v1/embeddings", self._embeddings)
+        app.router.add_get("/v1/models", self._models)
+        app.router.add_post("/mock/behave", self._behave)
+        app.router.add_get("/mock/stats", self._stats)
+        return app
+
+    async def _behave(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.push(*body.get("behaviors", []))
+        for key, value in body.get("config", {}).items():
+            setattr(self.config, key, value)
+        return web.json_response({"queued": len(self._script)})
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        return web.json_response({"requests": self.count, "active": self.active,
+                                  "cancelled": self.cancelled, "completed": self.completed})
+
+    async def _models(self, request: web.Request) -> web.Response:
+        return web.json_response({"object": "list", "data": [
+            {"id": "mock-model", "object": "model", "created": 0, "owned_by": "mock"}]})
+
+    async def _receive(self, request: web.Request) -> tuple[dict[str, Any], str]:
+        body = orjson.loads(await request.read())
+        self.requests.append(body)
+        self.headers.append(dict(request.headers))
+        return body, self._next()
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, chat=True)
+
+    async def _completions(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, chat=False)
+
+    async def _serve(self, request: web.Request, *, chat: bool) -> web.StreamResponse:
+        body, behavior = await self._receive(request)
+        self.active += 1
+        try:
+            resp = await self._answer(request, body, behavior, chat=chat)
+            self.completed += 1
+            return resp
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+        finally:
+            self.active -= 1
+
+    async def _answer(self, request: web.Request, body: dict[str, Any], behavior: str,
+                      *, chat: bool) -> web.StreamResponse:
+        if error := _error_for(behavior, self.config):
+            return error
+        delay = self.config.ttft_s + (self.config.slow_s if behavior == "slow" else 0.0)
+        if behavior == "hang":
+            delay = 3600.0
+        if delay:
+            await asyncio.sleep(delay)
+        words = _reply_words(body, chat, behavior, self.config.reply_tokens)
+        finish = "length" if behavior == "length" else "stop"
+        prompt_tokens = _count_prompt_tokens(body, chat)
+        model = str(body.get("model", "mock-model"))
+        if body.get("stream"):
+            return await self._stream(request, body, words, finish, prompt_tokens, model, chat,
+                                      drop=behavior == "drop")
+        text = " ".join(words)
+        choice: dict[str, Any] = {"index": 0, "finish_reason": finish, "logprobs": None}
+        if chat:
+            choice["message"] = {"role": "assistant", "content": text}
+        else:
+            choice["text"] = text
+        return web.json_response(_envelope(model, chat, [choice], prompt_tokens, len(words)),
+                                 dumps=_dumps)
+
+    async def _stream(self, request: web.Request, body: dict[str, Any], words: list[str],
+                      finish: str, prompt_tokens: int, model: str, chat: bool,
+                      *, drop: bool) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream",
+                                           "Cache-Control": "no-cache"})
+        await resp.prepare(request)
+        cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        obj = "chat.completion.chunk" if chat else "text_completion"
+        created = int(time.time())
+
+        async def send(choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> None:
+            chunk = {"id": cid, "object": obj, "created": created, "model": model,
+                     "choices": choices, "usage": usage}
+            await resp.write(b"data: " + orjson.dumps(chunk) + b"\n\n")
+
+        if chat:
+            await send([{"index": 0, "delta": {"role": "assistant", "content": ""},
+                         "finish_reason": None}])
+        for i, word in enumerate(words):
+            if drop and i == len(words) // 2:
+                # Abrupt close: no finish_reason, no [DONE].
+                assert request.transport is not None
+                request.transport.close()
+                return resp
+            if self.config.token_delay_s:
+                await asyncio.sleep(self.config.token_delay_s)
+            piece = word if i == 0 else " " + word
+            delta = {"delta": {"content": piece}} if chat else {"text": piece}
+            await send([{"index": 0, **delta, "finish_reason": None}])
+        end = {"delta": {}} if chat else {"text": ""}
+        await send([{"index": 0, **end, "finish_reason": finish}])
+        if (body.get("stream_options") or {}).get("include_usage"):
+            await send([], _usage(prompt_tokens, len(words)))
+        await resp.write(b"data: [DONE]\n\n")
+        await resp.write_eof()
+        return resp
+
+    async def _embeddings(self, request: web.Request) -> web.Response:
+        body, behavior = await self._receive(request)
+        if error := _error_for(behavior, self.config):
+            return error
+        inputs = body.get("input")
+        items = inputs if isinstance(inputs, list) else [inputs]
+        data = [{"object": "embedding", "index": i, "embedding": _fake_vector(str(x))}
+                for i, x in enumerate(items)]
+        tokens = sum(len(str(x).split()) for x in items)
+        return web.json_response({"object": "list", "data": data, "model": body.get("model"),
+                                  "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
+
+def _dumps(obj: Any) -> str:
+    return orjson.dumps(obj).decode()
+
+
+def _error_for(behavior: str, config: MockConfig) -> web.Response | None:
+    def err(status: int, message: str, type_: str, headers: dict[str, str] | None = None
+            ) -> web.Response:
+        payload = {"error": {"message": message, "type": type_, "param": None, "code": None}}
+        return web.json_response(payload, status=status, headers=headers)
+
+    if behavior == "500":
+        return err(500, "mock internal error", "server_error")
+    if behavior == "429":
+        return err(429, "mock rate limit", "rate_limit_error",
+                   {"Retry-After": f"{config.retry_after_s:g}"})
+    if behavior == "400":
+        return err(400, "mock bad request", "invalid_request_error")
+    return None
+
+
+def _last_user_text(body: dict[str, Any], chat: bool) -> str:
+    if not chat:
+        prompt = body.get("prompt", "")
+        return prompt if isinstance(prompt, str) else " ".join(map(str, prompt))
+    for msg in reversed(body.get("messages") or []):
+        if isinstance(msg, dict) and msg.get("role") == "user":
+            content = msg.get("content")
+            if isinstance(content, list):
+                return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+            return str(content or "")
+    return ""
+
+
+def _reply_words(body: dict[str, Any], chat: bool, behavior: str, pad_to: int) -> list[str]:
+    if behavior == "empty":
+        return []
+    if behavior == "refuse":
+        return "I'm sorry, but I can't help with that.".split()
+    words = ["echo:", *_last_user_text(body, chat).split()]
+    words += ["lorem"] * max(0, pad_to - len(words))
+    max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
+    if isinstance(max_tokens, int) and max_tokens > 0:
+        words = words[:max_tokens]
+    return words
+
+
+def _count_prompt_tokens(body: dict[str, Any], chat: bool) -> int:
+    if not chat:
+        return len(_last_user_text(body, chat).split())
+    return sum(len(str(m.get("content", "")).split()) + 3
+               for m in body.get("messages") or [] if isinstance(m, dict))
+
+
+def _usage(prompt: int, completion: int) -> dict[str, int]:
+    return {"prompt_tokens": prompt, "completion_tokens": completion,
+            "total_tokens": prompt + completion}
+
+
+def _envelope(model: str, chat: bool, choices: list[dict[str, Any]], prompt: int,
+              completion: int) -> dict[str, Any]:
+    return {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+            "object": "chat.completion" if chat else "text_completion",
+            "created": int(time.time()), "model": model, "choices": choices,
+            "usage": _usage(prompt, completion), "system_fingerprint": "mock"}
+
+
+def _fake_vector(text: str, dim: int = 8) -> list[float]:
+    seed = sum(text.encode()) or 1
+    return [((seed * (i + 1)) % 97) / 97.0 for i in range(dim)]
+
+
+async def start_mock(host: str = "127.0.0.1", port: int = 0, config: MockConfig | None = None
+                     ) -> tuple[MockUpstream, web.AppRunner, str]:
+    """Start a mock on ``host:port`` (0 = free port); returns (mock, runner, base_url)."""
+    mock = MockUpstream(config or MockConfig())
+    runner = web.AppRunner(mock.app(), handler_cancellation=True, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    server = site._server
+    assert server is not None and getattr(server, "sockets", None)
+    bound = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+    return mock, runner, f"http://{host}:{bound}/v1"
+
+
+def main() -> None:
+    """``python -m sidecar.mock_upstream --port 9000``: serve the fake standalone."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9000)
+    parser.add_argument("--ttft", type=float, default=0.0)
+    parser.add_argument("--token-delay", type=float, default=0.0)
+    parser.add_argument("--reply-tokens", type=int, default=0)
+    args = parser.parse_args()
+    mock = MockUpstream(MockConfig(ttft_s=args.ttft, token_delay_s=args.token_delay,
+                                   reply_tokens=args.reply_tokens))
+    with contextlib.suppress(KeyboardInterrupt):
+        web.run_app(mock.app(), host=args.host, port=args.port, access_log=None,
+                    handler_cancellation=True, print=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""What happened to one request: stage timings, cache result, route, upstream status.
+
+It renders the ``X-Sidecar-*`` response headers and the one JSON log line per request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sidecar.deps import Deps
+
+
+@dataclass
+class Outcome:
+    """Mutable record of one request, filled in along the pipeline."""
+
+    request_id: str
+    endpoint: str = ""
+    started: float = field(default_factory=time.perf_counter)
+    cache: str = "miss"
+    similarity: float | None = None
+    tier: str | None = None
+    model: str | None = None
+    score: float | None = None
+    upstream_status: int | None = None
+    upstream_seconds: float = 0.0
+    escalated: str | None = None
+    scope: str | None = None
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, deps: Deps, name: str) -> Iterator[None]:
+        """Time a pipeline stage into the histogram and the log line."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            dt = time.perf_counter() - t0
+            self.stages[name] = self.stages.get(name, 0.0) + dt
+            deps.metrics.stage.labels(name).observe(dt)
+
+    def headers(self) -> dict[str, str]:
+        """The ``X-Sidecar-*`` and ``X-Request-Id`` response headers."""
+        cache = "miss" if self.cache == "verifier_rejected" else self.cache
+        out = {"X-Request-Id": self.request_id, "X-Sidecar-Cache": cache}
+        if self.similarity is not None and cache == "semantic":
+            out["X-Sidecar-Similarity"] = f"{self.similarity:.4f}"
+        if self.tier:
+            out["X-Sidecar-Tier"] = self.tier
+        if self.model:
+            out["X-Sidecar-Model"] = self.model
+        if self.score is not None:
+            out["X-Sidecar-Route-Score"] = f"{self.score:.4f}"
+        if self.escalated:
+            out["X-Sidecar-Escalated"] = self.escalated
+        return out
+
+    def log_record(self, status: int, *, prompt: str | None = None) -> dict[str, Any]:
+        """The fields of the per-request JSON log line."""
+        total = time.perf_counter() - self.started
+        record: dict[str, Any] = {
+            "request_id": self.request_id, "endpoint": self.endpoint, "status": status,
+            "cache": self.cache, "similarity": _round(self.similarity), "tier": self.tier,
+            "model": self.model, "route_score": _round(self.score),
+            "upstream_status": self.upstream_status, "scope": (self.scope or "")[:12] or None,
+            "escalated": self.escalated, "total_ms": round(total * 1000, 3),
+            "upstream_ms": round(self.upstream_seconds * 1000, 3),
+            "stages_ms": {k: round(v * 1000, 3) for k, v in self.stages.items()},
+        }
+        if prompt is not None:
+            record["prompt"] = prompt
+        return record
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)

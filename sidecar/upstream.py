@@ -1,0 +1,284 @@
+"""Upstream client: one pooled ``ClientSession``, retries, fallbacks and a breaker per deployment.
+
+Policy: try each target in order (the routed tier's deployments, then the tiers above). A target
+is retried with exponential backoff and jitter on connect errors, timeouts, 429 (``Retry-After``
+honoured, capped) and 5xx; only ever before the first byte reached the client, because a
+non-streamed body is read whole inside the attempt and a stream is returned only once its
+headers said 200. Other 4xx are the client's fault and pass through unchanged. All aiohttp and
+timeout exceptions are translated here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+import aiohttp
+from multidict import CIMultiDict
+
+from sidecar.config import Deployment, Settings, UpstreamSettings
+from sidecar.errors import UpstreamStreamError, UpstreamTimeout, UpstreamUnavailable
+from sidecar.metrics import Metrics
+
+FORWARDED_HEADERS = ("authorization", "openai-organization", "openai-project", "openai-beta")
+PASSED_BACK_HEADERS = ("content-type", "openai-processing-ms", "x-ratelimit-remaining-requests",
+                       "x-ratelimit-remaining-tokens", "retry-after")
+CLOSED, HALF_OPEN, OPEN = 0, 1, 2
+
+
+class Breaker:
+    """Opens after ``failures`` consecutive failures; one probe is let through after ``cooldown``."""
+
+    def __init__(self, failures: int, cooldown: float, clock: Callable[[], float] = time.monotonic
+                 ) -> None:
+        self.threshold, self.cooldown, self.clock = failures, cooldown, clock
+        self.failures = 0
+        self.opened_at: float | None = None
+        self.probing = False
+
+    @property
+    def state(self) -> int:
+        """CLOSED, HALF_OPEN or OPEN."""
+        if self.opened_at is None:
+            return CLOSED
+        return HALF_OPEN if self.clock() - self.opened_at >= self.cooldown else OPEN
+
+    def allow(self) -> bool:
+        """May a request go to this deployment now? Claims the probe slot when half-open."""
+        state = self.state
+        if state == CLOSED:
+            return True
+        if state == HALF_OPEN and not self.probing:
+            self.probing = True
+            return True
+        return False
+
+    def success(self) -> None:
+        """A call succeeded: close."""
+        self.failures, self.opened_at, self.probing = 0, None, False
+
+    def failure(self) -> None:
+        """A call failed: count it; open (again) at the threshold or after a failed probe."""
+        self.failures += 1
+        if self.probing or self.failures >= self.threshold:
+            self.opened_at = self.clock()
+        self.probing = False
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One deployment of one tier."""
+
+    tier: str
+    tier_rank: int
+    deployment: Deployment
+
+    @property
+    def label(self) -> str:
+        """Bounded metric label: tier and model."""
+        return f"{self.tier}/{self.deployment.model}"
+
+
+@dataclass(slots=True)
+class Reply:
+    """An upstream answer: a whole body, or an open stream to relay."""
+
+    status: int
+    headers: CIMultiDict[str]
+    target: Target
+    ttfb: float
+    body: bytes | None = None
+    stream: aiohttp.ClientResponse | None = None
+
+    def release(self) -> None:
+        """Close the upstream connection of a stream (also cancels the upstream request)."""
+        if self.stream is not None:
+            self.stream.close()
+
+
+class _Retryable(Exception):
+    def __init__(self, kind: str, retry_after: float | None = None, reply: Reply | None = None
+                 ) -> None:
+        super().__init__(kind)
+        self.kind, self.retry_after, self.reply = kind, retry_after, reply
+
+
+def new_session(cfg: UpstreamSettings) -> aiohttp.ClientSession:
+    """The app's single pooled session (timeouts are set per request)."""
+    connector = aiohttp.TCPConnector(limit=cfg.max_connections,
+                                     limit_per_host=cfg.max_connections_per_host,
+                                     ttl_dns_cache=300, enable_cleanup_closed=True)
+    return aiohttp.ClientSession(connector=connector, auto_decompress=False,
+                                 json_serialize=None, skip_auto_headers=("User-Agent",))
+
+
+class UpstreamClient:
+    """Sends one request through retries, fallbacks and breakers; returns the first good reply."""
+
+    def __init__(self, settings: Settings, metrics: Metrics, keys: Mapping[str, str], *,
+                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
+        self._session: aiohttp.ClientSession | None = None
+        self.cfg, self.metrics = settings.upstream, metrics
+        self.settings, self.keys, self._sleep = settings, keys, sleep
+        self.breakers: dict[str, Breaker] = {}
+        for rank, tier in enumerate(settings.tiers):
+            for dep in tier.deployments:
+                label = Target(tier.name, rank, dep).label
+                self.breakers[label] = Breaker(self.cfg.breaker_failures,
+                                               self.cfg.breaker_cooldown_s)
+                metrics.breaker.labels(label).set(CLOSED)
+
+    async def open(self) -> None:
+        """Create the pooled session (inside the running loop)."""
+        self._session = new_session(self.cfg)
+
+    async def close(self) -> None:
+        """Close the session and its connections."""
+        if self._session is not None:
+            await self._session.close()
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The open session."""
+        if self._session is None:
+            raise RuntimeError("UpstreamClient.open() was not called")
+        return self._session
+
+    def targets(self, tier_rank: int, model: str | None = None) -> list[Target]:
+        """Deployments to try: the tier's own, then each higher tier's (or those serving ``model``)."""
+        out = []
+        for rank, tier in enumerate(self.settings.tiers):
+            for dep in tier.deployments:
+                if (model is None and rank >= tier_rank) or dep.model == model:
+                    out.append(Target(tier.name, rank, dep))
+        if model is not None:
+            # A concrete model falls back to other deployments of that model only.
+            out.sort(key=lambda t: t.tier_rank)
+        return out
+
+    def model_for(self, model: str) -> bool:
+        """Is ``model`` served by some configured deployment?"""
+        return any(d.model == model for t in self.settings.tiers for d in t.deployments)
+
+    async def send(self, path: str, body: Callable[[Target], bytes], headers: Mapping[str, str],
+                   targets: list[Target], *, stream: bool) -> Reply:
+        """Try targets in order; raise UpstreamUnavailable/UpstreamTimeout when none answers."""
+        last: _Retryable | None = None
+        for i, target in enumerate(targets):
+            if i > 0:
+                kind = "tier" if target.tier != targets[i - 1].tier else "deployment"
+                self.metrics.fallbacks.labels(kind).inc()
+            breaker = self.breakers.get(target.label)
+            if breaker is not None and not breaker.allow():
+                self.metrics.upstream_errors.labels(target.label, "breaker_open").inc()
+                last = last or _Retryable("breaker_open")
+                continue
+            try:
+                reply = await self._with_retries(path, body(target), headers, target, stream)
+            except _Retryable as exc:
+                last = exc
+                self._record(target, ok=False)
+                continue
+            self._record(target, ok=True)
+            return reply
+        return self._give_up(last)
+
+    def _give_up(self, last: _Retryable | None) -> Reply:
+        if last is not None and last.reply is not None and last.kind == "429":
+            return last.reply  # every deployment rate-limited us: let the client back off
+        if last is not None and last.kind == "timeout":
+            raise UpstreamTimeout("upstream timed out after retries and fallbacks")
+        kind = last.kind if last else "no_deployment"
+        raise UpstreamUnavailable(f"no upstream deployment answered (last error: {kind})")
+
+    def _record(self, target: Target, *, ok: bool) -> None:
+        breaker = self.breakers.get(target.label)
+        if breaker is None:
+            return
+        breaker.success() if ok else breaker.failure()
+        self.metrics.breaker.labels(target.label).set(breaker.state)
+
+    async def _with_retries(self, path: str, body: bytes, headers: Mapping[str, str],
+                            target: Target, stream: bool) -> Reply:
+        for attempt in range(self.cfg.retries + 1):
+            try:
+                return await self._attempt(path, body, headers, target, stream)
+            except _Retryable as exc:
+                self.metrics.upstream_errors.labels(target.label, exc.kind).inc()
+                if attempt == self.cfg.retries:
+                    raise
+                self.metrics.retries.labels(target.label).inc()
+                await self._sleep(self._backoff(attempt, exc.retry_after))
+        raise AssertionError("unreachable")
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.cfg.retry_after_max_s)
+        cap = min(self.cfg.backoff_max_s, self.cfg.backoff_base_s * 2**attempt)
+        return random.uniform(0, cap)  # full jitter
+
+    def _headers(self, headers: Mapping[str, str], dep: Deployment) -> dict[str, str]:
+        out = {k: v for k, v in headers.items() if k.lower() in FORWARDED_HEADERS}
+        key = self.keys.get(dep.api_key_env or "")
+        if key:
+            out = {k: v for k, v in out.items() if k.lower() != "authorization"}
+            out["Authorization"] = f"Bearer {key}"
+        out["Content-Type"] = "application/json"
+        return out
+
+    async def _attempt(self, path: str, body: bytes, headers: Mapping[str, str], target: Target,
+                       stream: bool) -> Reply:
+        dep = target.deployment
+        timeout = aiohttp.ClientTimeout(total=None if stream else dep.timeout_s,
+                                        connect=self.cfg.connect_timeout_s,
+                                        sock_read=min(self.cfg.read_timeout_s, dep.timeout_s))
+        url = dep.base_url.rstrip("/") + path
+        started = time.perf_counter()
+        resp: aiohttp.ClientResponse | None = None
+        try:
+            resp = await self.session.post(url, data=body, headers=self._headers(headers, dep),
+                                           timeout=timeout)
+            ttfb = time.perf_counter() - started
+            self.metrics.upstream_ttfb.observe(ttfb)
+            out_headers = CIMultiDict((k, v) for k, v in resp.headers.items()
+                                      if k.lower() in PASSED_BACK_HEADERS)
+            if resp.status == 200 and stream:
+                reply = Reply(200, out_headers, target, ttfb, stream=resp)
+                resp = None  # ownership moves to the caller
+                return reply
+            data = await resp.read()
+            reply = Reply(resp.status, out_headers, target, ttfb, body=data)
+        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            raise _Retryable("timeout") from exc
+        except aiohttp.ClientError as exc:
+            raise _Retryable("connect") from exc
+        finally:
+            if resp is not None:
+                resp.release()
+        if reply.status == 429:
+            raise _Retryable("429", _retry_after(reply.headers.get("Retry-After")), reply)
+        if reply.status >= 500:
+            raise _Retryable("5xx", None, reply)
+        return reply
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None  # an HTTP date: fall back to our own backoff
+
+
+async def iter_chunks(reply: Reply) -> AsyncIterator[bytes]:
+    """Bytes of a streamed reply as they arrive; failures become ``UpstreamStreamError``."""
+    assert reply.stream is not None
+    try:
+        async for data in reply.stream.content.iter_any():
+            yield data
+    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        raise UpstreamStreamError("upstream stream stalled (read timeout)") from exc
+    except aiohttp.ClientError as exc:
+        raise UpstreamStreamError(f"upstream stream broke: {type(exc).__name__}") from exc
