@@ -1,0 +1,143 @@
+"""BatchingEmbedder with a fake encoder; the real encoder (marked `model`); the text policy."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from cache.embedder import BatchingEmbedder, load_encoder
+from cache.text import HEAD_PIECES, JOINER, MAX_PIECES, cache_text, normalize
+
+
+class FakeEncoder:
+    """Deterministic: the vector is one-hot on hash(text) % dim; records batches and threads."""
+
+    name = "fake/test"
+    family = "fake"
+    dim = 16
+
+    def __init__(self, delay: float = 0.0, fail_on: str | None = None) -> None:
+        self.batches: list[list[str]] = []
+        self.threads: set[str] = set()
+        self.delay = delay
+        self.fail_on = fail_on
+
+    def vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self.dim, dtype=np.float32)
+        vec[sum(text.encode()) % self.dim] = 1.0
+        return vec
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.batches.append(list(texts))
+        self.threads.add(threading.current_thread().name)
+        time.sleep(self.delay)
+        if self.fail_on is not None and self.fail_on in texts:
+            raise ValueError("boom")
+        return np.stack([self.vector(t) for t in texts])
+
+
+async def test_concurrent_calls_are_batched_and_mapped_to_their_callers() -> None:
+    enc = FakeEncoder(delay=0.005)
+    sizes: list[int] = []
+    emb = BatchingEmbedder(enc, max_batch=32, on_batch=lambda n, s: sizes.append(n))
+    await emb.start()
+    texts = [f"question number {i}" for i in range(20)]
+    vecs = await asyncio.gather(*(emb.embed(t) for t in texts))
+    await emb.close()
+    assert len(enc.batches) - 1 < 20  # minus the warm-up
+    for text, vec in zip(texts, vecs, strict=True):
+        assert np.array_equal(vec, enc.vector(text))
+    assert sum(sizes) == 21 and max(sizes) > 1
+    assert enc.threads and all(name.startswith("embedder") for name in enc.threads)
+
+
+async def test_sequential_calls_are_not_delayed() -> None:
+    emb = BatchingEmbedder(FakeEncoder(), max_wait_ms=50.0)
+    await emb.start()
+    t0 = time.perf_counter()
+    for i in range(5):
+        await emb.embed(f"q{i}")
+    await emb.close()
+    assert time.perf_counter() - t0 < 0.2  # no 50 ms batching window at concurrency 1
+
+
+async def test_max_batch_is_respected() -> None:
+    enc = FakeEncoder(delay=0.002)
+    emb = BatchingEmbedder(enc, max_batch=4)
+    await asyncio.gather(*(emb.embed(str(i)) for i in range(17)))
+    await emb.close()
+    assert max(len(b) for b in enc.batches) <= 4
+
+
+async def test_errors_propagate_to_every_waiter_and_the_embedder_survives() -> None:
+    enc = FakeEncoder(delay=0.01, fail_on="bad")
+    emb = BatchingEmbedder(enc)
+    await emb.embed("busy")
+    blocker = asyncio.ensure_future(emb.embed("busy again"))
+    await asyncio.sleep(0.002)  # the worker is busy; the next three form one batch
+    results = await asyncio.gather(emb.embed("a"), emb.embed("bad"), emb.embed("b"),
+                                   return_exceptions=True)
+    await blocker
+    assert all(isinstance(r, ValueError) for r in results)
+    assert np.array_equal(await emb.embed("fine"), enc.vector("fine"))
+    await emb.close()
+
+
+async def test_cancelling_one_waiter_does_not_break_the_batch() -> None:
+    enc = FakeEncoder(delay=0.01)
+    emb = BatchingEmbedder(enc)
+    tasks = [asyncio.ensure_future(emb.embed(f"t{i}")) for i in range(6)]
+    await asyncio.sleep(0)
+    tasks[2].cancel()
+    done = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(done[2], asyncio.CancelledError)
+    for i in (0, 1, 3, 4, 5):
+        assert np.array_equal(done[i], enc.vector(f"t{i}"))
+    assert np.array_equal(await emb.embed("after"), enc.vector("after"))
+    await emb.close()
+
+
+async def test_close_fails_pending_callers() -> None:
+    emb = BatchingEmbedder(FakeEncoder(delay=0.05))
+    first = asyncio.ensure_future(emb.embed("slow"))
+    await asyncio.sleep(0.01)
+    queued = asyncio.ensure_future(emb.embed("queued"))
+    await asyncio.sleep(0)
+    await emb.close()
+    for fut in (first, queued):
+        with pytest.raises((RuntimeError, asyncio.CancelledError)):
+            await fut
+
+
+def test_normalize() -> None:
+    assert normalize("  What\u00a0is  PYTHON?\n") == "what is python?"
+    assert normalize("\uff21\uff22") == "ab"  # NFKC folds full-width letters
+
+
+def test_cache_text_short_is_unchanged_and_long_keeps_head_and_tail() -> None:
+    assert cache_text("How do I  learn Python?") == "How do I learn Python?"
+    words = [f"w{i}" for i in range(600)]
+    long = "START " + " ".join(words) + " final question: what is the END?"
+    out = cache_text(long)
+    assert out.startswith("START w0") and out.endswith("what is the END?")
+    assert JOINER in out and len(out) < len(long)
+    from cache.text import _default_tokenizer
+
+    pieces = _default_tokenizer().encode(out, add_special_tokens=False).offsets
+    assert len(pieces) <= MAX_PIECES and len(pieces) > HEAD_PIECES
+
+
+@pytest.mark.model
+def test_real_encoder_normalized_and_semantic() -> None:
+    enc = load_encoder("auto")
+    assert enc.dim == 384 and enc.family == "all-MiniLM-L6-v2" and "/" in enc.name
+    vecs = enc.encode(["How do I learn Python quickly?", "What is the fastest way to learn Python?",
+                       "What is the capital of Australia?"])
+    assert vecs.shape == (3, 384) and vecs.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+    assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2] + 0.2
