@@ -46,15 +46,19 @@ class MockUpstream:
     cancelled: int = 0
     completed: int = 0
     _script: deque[str] = field(default_factory=deque)
+    _by_model: dict[str, deque[str]] = field(default_factory=dict)
 
-    def push(self, *behaviors: str) -> None:
-        """Queue behaviours for the next requests, in order."""
+    def push(self, *behaviors: str, model: str | None = None) -> None:
+        """Queue behaviours for the next requests (only those for ``model``, if given)."""
         for b in behaviors:
             if b not in BEHAVIORS:
                 raise ValueError(f"unknown behaviour {b!r}")
-        self._script.extend(behaviors)
+        queue = self._script if model is None else self._by_model.setdefault(model, deque())
+        queue.extend(behaviors)
 
-    def _next(self) -> str:
+    def _next(self, model: str) -> str:
+        if queue := self._by_model.get(model):
+            return queue.popleft()
         return self._script.popleft() if self._script else self.config.default
 
     @property
@@ -75,7 +79,7 @@ class MockUpstream:
 
     async def _behave(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self.push(*body.get("behaviors", []))
+        self.push(*body.get("behaviors", []), model=body.get("model"))
         for key, value in body.get("config", {}).items():
             setattr(self.config, key, value)
         return web.json_response({"queued": len(self._script)})
@@ -92,7 +96,7 @@ class MockUpstream:
         body = orjson.loads(await request.read())
         self.requests.append(body)
         self.headers.append(dict(request.headers))
-        return body, self._next()
+        return body, self._next(str(body.get("model", "")))
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         return await self._serve(request, chat=True)
