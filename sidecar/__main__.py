@@ -34,26 +34,40 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--config", help="YAML config file (env SIDECAR_* overrides it)")
     p.add_argument("--host", help="listen address (default from config: 127.0.0.1)")
     p.add_argument("--port", type=int, help="listen port (default from config: 8080)")
-    p.add_argument("--upstream", help="point every deployment at this base URL, e.g. "
-                   "http://127.0.0.1:9000/v1")
+    p.add_argument(
+        "--upstream", help="point every deployment at this base URL, e.g. http://127.0.0.1:9000/v1"
+    )
     return p.parse_args(argv)
 
 
-async def serve(settings: Settings, host: str, port: int, *, config_path: str | None = None,
-                environ: Mapping[str, str] | None = None) -> None:
+async def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    config_path: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> None:
     """Run the sidecar until a stop signal, then drain and clean up."""
     environ = os.environ if environ is None else environ
     mock_runner = None
     if settings.mock_upstream:
         from sidecar.mock_upstream import start_mock
+
         _, mock_runner, base = await start_mock()
         settings = with_mock_upstream(settings, base)
-        log.warning("no upstream configured: serving the bundled mock upstream at %s "
-                    "(answers are echoes; pass --upstream URL or --config FILE for real models)",
-                    base)
+        log.warning(
+            "no upstream configured: serving the bundled mock upstream at %s "
+            "(answers are echoes; pass --upstream URL or --config FILE for real models)",
+            base,
+        )
     app = create_app(settings, environ=environ)
-    runner = web.AppRunner(app, handler_cancellation=True, access_log=None,
-                           shutdown_timeout=settings.server.shutdown_grace_s)
+    runner = web.AppRunner(
+        app,
+        handler_cancellation=True,
+        access_log=None,
+        shutdown_timeout=settings.server.shutdown_grace_s,
+    )
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     log.info("listening", extra={"fields": {"host": host, "port": port}})
@@ -66,8 +80,15 @@ async def serve(settings: Settings, host: str, port: int, *, config_path: str | 
     await stop.wait()
     deps = app[DEPS]
     deps.readiness.draining = True
-    log.info("draining", extra={"fields": {"delay_s": settings.server.drain_delay_s,
-                                           "grace_s": settings.server.shutdown_grace_s}})
+    log.info(
+        "draining",
+        extra={
+            "fields": {
+                "delay_s": settings.server.drain_delay_s,
+                "grace_s": settings.server.shutdown_grace_s,
+            }
+        },
+    )
     await asyncio.sleep(settings.server.drain_delay_s)
     await runner.cleanup()  # closes the listener, waits for in-flight, runs cleanup_ctx
     if mock_runner is not None:
@@ -84,10 +105,19 @@ def _reload(app: web.Application, path: str, environ: Mapping[str, str]) -> None
         log.error("config reload rejected: %s", exc)
         return
     old = deps.settings
-    deps.settings = old.model_copy(update={"cache": old.cache.model_copy(update={
-        k: v for k, v in fresh.cache.model_dump().items()
-        if k.startswith("threshold") or k in ("max_temperature", "serve_lower_tier", "ttl_s")}),
-        "routing": fresh.routing})
+    deps.settings = old.model_copy(
+        update={
+            "cache": old.cache.model_copy(
+                update={
+                    k: v
+                    for k, v in fresh.cache.model_dump().items()
+                    if k.startswith("threshold")
+                    or k in ("max_temperature", "serve_lower_tier", "ttl_s")
+                }
+            ),
+            "routing": fresh.routing,
+        }
+    )
     if fresh.routing.thresholds is not None and len(fresh.routing.thresholds) == len(old.tiers) - 1:
         deps.thresholds = fresh.routing.thresholds
     log.info("config reloaded (cache thresholds/policy and routing)")

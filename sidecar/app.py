@@ -38,16 +38,32 @@ log = logging.getLogger("sidecar.access")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def create_app(settings: Settings, *, embedder: Embedder | None = None, cache: Cache | None = None,
-               router: Router | None = None, registry: CollectorRegistry | None = None,
-               environ: Mapping[str, str] | None = None) -> web.Application:
+def create_app(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    cache: Cache | None = None,
+    router: Router | None = None,
+    registry: CollectorRegistry | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> web.Application:
     """Build the sidecar app; pass fakes for ``embedder``/``cache``/``router`` in tests."""
     metrics = Metrics(registry or CollectorRegistry())
     environ = os.environ if environ is None else environ
-    keys = {d.api_key_env: environ[d.api_key_env] for t in settings.tiers for d in t.deployments
-            if d.api_key_env and environ.get(d.api_key_env)}
-    deps = Deps(settings=settings, metrics=metrics, upstream=UpstreamClient(settings, metrics, keys),
-                cache=cache, embedder=embedder, router=router)
+    keys = {
+        d.api_key_env: environ[d.api_key_env]
+        for t in settings.tiers
+        for d in t.deployments
+        if d.api_key_env and environ.get(d.api_key_env)
+    }
+    deps = Deps(
+        settings=settings,
+        metrics=metrics,
+        upstream=UpstreamClient(settings, metrics, keys),
+        cache=cache,
+        embedder=embedder,
+        router=router,
+    )
     app = web.Application(middlewares=[_edge], client_max_size=settings.server.max_body_bytes)
     app[DEPS] = deps
     for path in ENDPOINTS:
@@ -103,8 +119,12 @@ def _http_error(exc: web.HTTPException, request: web.Request) -> bytes:
 
 
 def _error(status: int, body: bytes, out: Outcome) -> web.Response:
-    return web.Response(body=body, status=status, content_type="application/json",
-                        headers={"X-Request-Id": out.request_id})
+    return web.Response(
+        body=body,
+        status=status,
+        content_type="application/json",
+        headers={"X-Request-Id": out.request_id},
+    )
 
 
 def _finish(request: web.Request, deps: Deps, out: Outcome, status: int) -> None:
@@ -130,8 +150,9 @@ async def _proxy(request: web.Request) -> web.StreamResponse:
         try:
             raw = await request.read()
         except web.HTTPRequestEntityTooLarge as exc:
-            raise PayloadTooLarge(f"request body over the limit of "
-                                  f"{deps.settings.server.max_body_bytes} bytes") from exc
+            raise PayloadTooLarge(
+                f"request body over the limit of {deps.settings.server.max_body_bytes} bytes"
+            ) from exc
         req = parse(request.path, raw, request.headers, deps.settings.cache)
     out.scope = req.scope
     request[PROMPT] = req.text
@@ -149,10 +170,12 @@ async def _models(request: web.Request) -> web.Response:
     for tier in settings.tiers:
         for dep in tier.deployments:
             seen.setdefault(dep.model, f"llm-sidecar:{tier.name}")
-    data = [{"id": m, "object": "model", "created": 0, "owned_by": owner}
-            for m, owner in seen.items()]
-    return web.Response(body=orjson.dumps({"object": "list", "data": data}),
-                        content_type="application/json")
+    data = [
+        {"id": m, "object": "model", "created": 0, "owned_by": owner} for m, owner in seen.items()
+    ]
+    return web.Response(
+        body=orjson.dumps({"object": "list", "data": data}), content_type="application/json"
+    )
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -171,4 +194,3 @@ async def _metrics(request: web.Request) -> web.Response:
     resp = web.Response(body=payload)
     resp.content_type = CONTENT_TYPE_LATEST.split(";")[0]
     return resp
-

@@ -57,7 +57,9 @@ class Deployment(_Section):
 
     def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
         """Price of one call at this deployment's per-1M-token rates."""
-        return (prompt_tokens * self.price_in_per_1m + completion_tokens * self.price_out_per_1m) / 1e6
+        return (
+            prompt_tokens * self.price_in_per_1m + completion_tokens * self.price_out_per_1m
+        ) / 1e6
 
 
 class Tier(_Section):
@@ -106,12 +108,25 @@ class RedisSettings(_Section):
 
 def _default_tiers() -> tuple[Tier, ...]:
     openai = "https://api.openai.com/v1"
-    spec = [("small", "gpt-4o-mini", 0.15, 0.60), ("medium", "gpt-4.1-mini", 0.40, 1.60),
-            ("large", "gpt-4o", 2.50, 10.00)]
+    spec = [
+        ("small", "gpt-4o-mini", 0.15, 0.60),
+        ("medium", "gpt-4.1-mini", 0.40, 1.60),
+        ("large", "gpt-4o", 2.50, 10.00),
+    ]
     return tuple(
-        Tier(name=name, escalate=name != "large", deployments=(Deployment(
-            base_url=openai, model=model, api_key_env="OPENAI_API_KEY",
-            price_in_per_1m=p_in, price_out_per_1m=p_out),))
+        Tier(
+            name=name,
+            escalate=name != "large",
+            deployments=(
+                Deployment(
+                    base_url=openai,
+                    model=model,
+                    api_key_env="OPENAI_API_KEY",
+                    price_in_per_1m=p_in,
+                    price_out_per_1m=p_out,
+                ),
+            ),
+        )
         for name, model, p_in, p_out in spec
     )
 
@@ -154,7 +169,7 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     for key, raw in environ.items():
         if not key.startswith("SIDECAR_"):
             continue
-        section, _, field = key[len("SIDECAR_"):].lower().partition("_")
+        section, _, field = key[len("SIDECAR_") :].lower().partition("_")
         if section not in _SECTIONS or not field:
             continue
         try:
@@ -175,8 +190,12 @@ def _point_at(data: dict[str, Any], upstream: str) -> None:
     data["tiers"] = tiers
 
 
-def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None,
-                  *, upstream: str | None = None) -> Settings:
+def load_settings(
+    path: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    upstream: str | None = None,
+) -> Settings:
     """Read the YAML file (optional), apply env overrides and ``upstream``, and validate."""
     environ = environ if environ is not None else {}
     data: dict[str, Any] = {}

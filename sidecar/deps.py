@@ -34,12 +34,25 @@ class Cache(Protocol):
 
     def lookup_exact(self, scope: str, text: str) -> Any: ...
 
-    def lookup(self, scope: str, text: str, vec: np.ndarray, threshold: float,
-               min_tier_rank: int = 0) -> Any: ...
+    def lookup(
+        self, scope: str, text: str, vec: np.ndarray, threshold: float, min_tier_rank: int = 0
+    ) -> Any: ...
 
-    def put(self, scope: str, text: str, vec: np.ndarray | None, *, body: bytes, model: str,
-            tier: str, tier_rank: int, ttl: float, prompt_tokens: int, completion_tokens: int,
-            cost_usd: float) -> Any: ...
+    def put(
+        self,
+        scope: str,
+        text: str,
+        vec: np.ndarray | None,
+        *,
+        body: bytes,
+        model: str,
+        tier: str,
+        tier_rank: int,
+        ttl: float,
+        prompt_tokens: int,
+        completion_tokens: int,
+        cost_usd: float,
+    ) -> Any: ...
 
 
 @dataclass

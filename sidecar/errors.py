@@ -79,6 +79,10 @@ class NotReady(SidecarError):
     code = "not_ready"
 
 
-def error_body(message: str, type_: str, code: str | None = None, param: str | None = None) -> bytes:
+def error_body(
+    message: str, type_: str, code: str | None = None, param: str | None = None
+) -> bytes:
     """Serialize an OpenAI-style error object."""
-    return orjson.dumps({"error": {"message": message, "type": type_, "param": param, "code": code}})
+    return orjson.dumps(
+        {"error": {"message": message, "type": type_, "param": param, "code": code}}
+    )

@@ -30,9 +30,15 @@ CACHEABLE_FINISH = frozenset({"stop", "length", "tool_calls", "function_call"})
 PATHS = {"chat": "/chat/completions", "completions": "/completions", "embeddings": "/embeddings"}
 
 
-async def forward(http: web.Request, req: ParsedRequest, deps: Deps, route: Route,
-                  vec: np.ndarray | None, text: str, out: Outcome
-                  ) -> tuple[web.StreamResponse, Any]:
+async def forward(
+    http: web.Request,
+    req: ParsedRequest,
+    deps: Deps,
+    route: Route,
+    vec: np.ndarray | None,
+    text: str,
+    out: Outcome,
+) -> tuple[web.StreamResponse, Any]:
     """Send a miss upstream and answer the client; returns (response, stored entry or None)."""
     if not req.policy.lookup:
         out.cache = "bypass"
@@ -48,8 +54,10 @@ async def forward(http: web.Request, req: ParsedRequest, deps: Deps, route: Rout
         usage = _account(deps, reply.target, answer.get("usage"))
         assert reply.body is not None
         stored = _store(deps, req, text, vec, reply.target, reply.body, answer, usage)
-    headers = {**{k: v for k, v in reply.headers.items() if k.lower() != "content-type"},
-               **out.headers()}
+    headers = {
+        **{k: v for k, v in reply.headers.items() if k.lower() != "content-type"},
+        **out.headers(),
+    }
     return json_response(reply.body or b"", reply.status, headers), stored
 
 
@@ -78,12 +86,23 @@ def _body_for(req: ParsedRequest, keep_model: bool) -> Callable[[Target], bytes]
     return render
 
 
-async def _send(deps: Deps, req: ParsedRequest, targets: list[Target], keep_model: bool,
-                http: web.Request, out: Outcome) -> Reply:
+async def _send(
+    deps: Deps,
+    req: ParsedRequest,
+    targets: list[Target],
+    keep_model: bool,
+    http: web.Request,
+    out: Outcome,
+) -> Reply:
     t0 = time.perf_counter()
     try:
-        reply = await deps.upstream.send(PATHS[req.endpoint], _body_for(req, keep_model),
-                                         http.headers, targets, stream=req.stream)
+        reply = await deps.upstream.send(
+            PATHS[req.endpoint],
+            _body_for(req, keep_model),
+            http.headers,
+            targets,
+            stream=req.stream,
+        )
     finally:
         out.upstream_seconds += time.perf_counter() - t0
     out.upstream_status = reply.status
@@ -93,13 +112,19 @@ async def _send(deps: Deps, req: ParsedRequest, targets: list[Target], keep_mode
     return reply
 
 
-async def _cascade(deps: Deps, req: ParsedRequest, route: Route, reply: Reply,
-                   http: web.Request, out: Outcome) -> Reply:
+async def _cascade(
+    deps: Deps, req: ParsedRequest, route: Route, reply: Reply, http: web.Request, out: Outcome
+) -> Reply:
     """Ask the next tier once when a cheap tier's answer fails the cheap check."""
     tiers = deps.settings.tiers
     rank = reply.target.tier_rank
-    if not (route.routed and reply.status == 200 and rank + 1 < len(tiers)
-            and tiers[rank].escalate and req.endpoint != "embeddings"):
+    if not (
+        route.routed
+        and reply.status == 200
+        and rank + 1 < len(tiers)
+        and tiers[rank].escalate
+        and req.endpoint != "embeddings"
+    ):
         return reply
     answer = _answer(reply)
     reason = escalation_reason(answer, wants_json=req.wants_json) if answer else None
@@ -150,30 +175,59 @@ def _cacheable(req: ParsedRequest, answer: dict[str, Any]) -> bool:
     if req.endpoint == "embeddings":
         return bool(answer.get("data"))
     choices = answer.get("choices")
-    return bool(choices) and all(isinstance(c, dict) and c.get("finish_reason")
-                                 in CACHEABLE_FINISH for c in choices)
+    return bool(choices) and all(
+        isinstance(c, dict) and c.get("finish_reason") in CACHEABLE_FINISH for c in choices
+    )
 
 
-def _store(deps: Deps, req: ParsedRequest, text: str, vec: np.ndarray | None, target: Target,
-           body: bytes, answer: dict[str, Any], usage: tuple[int, int, float]) -> Any:
+def _store(
+    deps: Deps,
+    req: ParsedRequest,
+    text: str,
+    vec: np.ndarray | None,
+    target: Target,
+    body: bytes,
+    answer: dict[str, Any],
+    usage: tuple[int, int, float],
+) -> Any:
     cfg = deps.settings.cache
-    if (deps.cache is None or not req.policy.store or len(body) > cfg.max_cached_body_bytes
-            or not _cacheable(req, answer)):
+    if (
+        deps.cache is None
+        or not req.policy.store
+        or len(body) > cfg.max_cached_body_bytes
+        or not _cacheable(req, answer)
+    ):
         return None
     ttl = req.policy.max_age or cfg.ttl_s
     try:
-        return deps.cache.put(req.scope, text, vec if req.policy.semantic else None, body=body,
-                              model=target.deployment.model, tier=target.tier,
-                              tier_rank=target.tier_rank, ttl=ttl, prompt_tokens=usage[0],
-                              completion_tokens=usage[1], cost_usd=usage[2])
+        return deps.cache.put(
+            req.scope,
+            text,
+            vec if req.policy.semantic else None,
+            body=body,
+            model=target.deployment.model,
+            tier=target.tier,
+            tier_rank=target.tier_rank,
+            ttl=ttl,
+            prompt_tokens=usage[0],
+            completion_tokens=usage[1],
+            cost_usd=usage[2],
+        )
     except Exception:
         deps.metrics.cache_errors.labels("put").inc()
         log.exception("cache store failed; answer served, not cached")
         return None
 
 
-async def _relay(http: web.Request, req: ParsedRequest, deps: Deps, reply: Reply,
-                 vec: np.ndarray | None, text: str, out: Outcome) -> tuple[web.StreamResponse, Any]:
+async def _relay(
+    http: web.Request,
+    req: ParsedRequest,
+    deps: Deps,
+    reply: Reply,
+    vec: np.ndarray | None,
+    text: str,
+    out: Outcome,
+) -> tuple[web.StreamResponse, Any]:
     """Relay SSE event by event as it arrives; store the assembled answer if it completed."""
     resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **out.headers()})
     splitter, asm = EventSplitter(), Assembler()

@@ -43,16 +43,20 @@ def models_ctx(deps: Deps, *, injected: tuple[Any, Any, Any]) -> Ctx:
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         embedder, cache, router = injected
-        needs = {"model": embedder is None and deps.settings.cache.enabled,
-                 "classifier": router is None and deps.settings.routing.enabled,
-                 "index": cache is None and deps.settings.cache.enabled}
+        needs = {
+            "model": embedder is None and deps.settings.cache.enabled,
+            "classifier": router is None and deps.settings.routing.enabled,
+            "index": cache is None and deps.settings.cache.enabled,
+        }
         for part, missing in needs.items():
             deps.readiness.set(part, not missing)
         _set_thresholds(deps)
         if deps.cache is not None:
             _watch(deps)
-        tasks = [asyncio.create_task(_load(deps, needs), name="sidecar-load"),
-                 asyncio.create_task(_maintain(deps), name="sidecar-maintain")]
+        tasks = [
+            asyncio.create_task(_load(deps, needs), name="sidecar-load"),
+            asyncio.create_task(_maintain(deps), name="sidecar-maintain"),
+        ]
         yield
         for task in tasks:
             task.cancel()
@@ -87,8 +91,9 @@ def _default_thresholds(deps: Deps) -> tuple[float, ...]:
 def _watch(deps: Deps) -> None:
     cache = deps.cache
     assert cache is not None
-    deps.metrics.watch_cache(lambda: (cache.entries, cache.bytes, cache.evictions,
-                                      getattr(cache, "expirations", 0)))
+    deps.metrics.watch_cache(
+        lambda: (cache.entries, cache.bytes, cache.evictions, getattr(cache, "expirations", 0))
+    )
 
 
 def snapshot_path(deps: Deps) -> str | None:
@@ -99,8 +104,11 @@ def snapshot_path(deps: Deps) -> str | None:
 
 async def _load(deps: Deps, needs: dict[str, bool]) -> None:
     """Load what was not injected, off the event loop; each part independently."""
-    for part, loader in (("classifier", _load_router), ("index", _load_cache),
-                         ("model", _load_embedder)):
+    for part, loader in (
+        ("classifier", _load_router),
+        ("index", _load_cache),
+        ("model", _load_embedder),
+    ):
         if not needs[part]:
             continue
         try:
@@ -112,6 +120,7 @@ async def _load(deps: Deps, needs: dict[str, bool]) -> None:
 
 async def _load_router(deps: Deps) -> None:
     from classifier.router import Router
+
     deps.router = await asyncio.to_thread(Router.load)
     _set_thresholds(deps)
 
@@ -123,11 +132,15 @@ async def _load_cache(deps: Deps) -> None:
 
 async def _load_embedder(deps: Deps) -> None:
     from cache.embedder import BatchingEmbedder, load_encoder
+
     cfg = deps.settings.cache
     encoder = await asyncio.to_thread(load_encoder, cfg.embed_backend, cfg.model_dir)
-    embedder = BatchingEmbedder(encoder, max_batch=cfg.embed_max_batch,
-                                max_wait_ms=cfg.embed_max_wait_ms,
-                                on_batch=deps.metrics.observe_embed)
+    embedder = BatchingEmbedder(
+        encoder,
+        max_batch=cfg.embed_max_batch,
+        max_wait_ms=cfg.embed_max_wait_ms,
+        on_batch=deps.metrics.observe_embed,
+    )
     await embedder.start()
     deps.embedder = embedder
     log.info("embedder ready", extra={"fields": {"encoder": encoder.name}})
@@ -137,11 +150,16 @@ def _build_cache(deps: Deps) -> Any:
     """A SemanticCache with the verifier, filled from the snapshot if there is one."""
     from cache.store import SemanticCache
     from cache.verifier import PairVerifier
+
     cfg = deps.settings.cache
     verifier = PairVerifier.load() if cfg.verifier else None
-    cache = SemanticCache(max_entries=cfg.max_entries, max_bytes=cfg.max_bytes,
-                          default_ttl=cfg.ttl_s, hnsw_min_size=cfg.hnsw_min_size,
-                          verifier=verifier)
+    cache = SemanticCache(
+        max_entries=cfg.max_entries,
+        max_bytes=cfg.max_bytes,
+        default_ttl=cfg.ttl_s,
+        hnsw_min_size=cfg.hnsw_min_size,
+        verifier=verifier,
+    )
     path = snapshot_path(deps)
     if path is not None:
         loaded = cache.load_snapshot(path)
@@ -170,6 +188,7 @@ async def _write_snapshot(deps: Deps) -> None:
         return
     try:
         from cache.snapshot import write_snapshot
+
         data = export()
         os.makedirs(os.path.dirname(path), exist_ok=True)
         await asyncio.to_thread(write_snapshot, path, data)

@@ -15,7 +15,9 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
-            "ts": round(record.created, 3), "level": record.levelname, "logger": record.name,
+            "ts": round(record.created, 3),
+            "level": record.levelname,
+            "logger": record.name,
             "msg": record.getMessage(),
         }
         fields = getattr(record, "fields", None)

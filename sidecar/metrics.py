@@ -13,8 +13,22 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 # Sub-millisecond resolution: the sidecar's own stages take microseconds to a few ms.
-FAST = (0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128,
-        0.256, 0.512, 1.0)
+FAST = (
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.002,
+    0.004,
+    0.008,
+    0.016,
+    0.032,
+    0.064,
+    0.128,
+    0.256,
+    0.512,
+    1.0,
+)
 SLOW = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 UNIT = tuple(round(x * 0.05, 2) for x in range(1, 21))
 
@@ -25,63 +39,127 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
         r = registry
-        self.requests = Counter("sidecar_requests", "Requests by endpoint and status class",
-                                ["endpoint", "status_class"], registry=r)
+        self.requests = Counter(
+            "sidecar_requests",
+            "Requests by endpoint and status class",
+            ["endpoint", "status_class"],
+            registry=r,
+        )
         self.inflight = Gauge("sidecar_inflight_requests", "Requests being served", registry=r)
         self.ready = Gauge("sidecar_ready", "1 when /readyz answers 200", registry=r)
-        self.stage = Histogram("sidecar_stage_seconds", "Latency per pipeline stage",
-                               ["stage"], buckets=FAST, registry=r)
-        self.total = Histogram("sidecar_request_seconds", "Total request latency by cache result",
-                               ["cache"], buckets=SLOW, registry=r)
-        self.upstream_ttfb = Histogram("sidecar_upstream_ttfb_seconds",
-                                       "Upstream time to first byte", buckets=SLOW, registry=r)
-        self.overhead = Histogram("sidecar_overhead_seconds",
-                                  "Added latency: total minus time spent waiting on upstream",
-                                  ["cache"], buckets=FAST, registry=r)
-        self.upstream_errors = Counter("sidecar_upstream_errors", "Upstream errors",
-                                       ["deployment", "kind"], registry=r)
-        self.retries = Counter("sidecar_upstream_retries", "Upstream retries", ["deployment"],
-                               registry=r)
-        self.fallbacks = Counter("sidecar_upstream_fallbacks",
-                                 "Moves to another deployment or tier", ["kind"], registry=r)
-        self.breaker = Gauge("sidecar_breaker_state",
-                             "Circuit breaker: 0 closed, 1 half-open, 2 open", ["deployment"],
-                             registry=r)
-        self.tokens = Counter("sidecar_tokens", "Tokens reported by upstream usage",
-                              ["model", "direction"], registry=r)
-        self.spend = Counter("sidecar_spend_usd", "USD spent upstream (config prices)", ["model"],
-                             registry=r)
-        self.saved = Counter("sidecar_saved_usd", "USD saved by cache hits, priced at the model "
-                             "that produced the entry", ["model"], registry=r)
-        self.lookups = Counter("sidecar_cache_lookups", "Cache lookups by result", ["result"],
-                               registry=r)
-        self.similarity = Histogram("sidecar_cache_similarity", "Best candidate cosine similarity",
-                                    buckets=UNIT, registry=r)
-        self.cache_errors = Counter("sidecar_cache_errors", "Cache failures degraded to a miss",
-                                    ["op"], registry=r)
-        self.embed_batch = Histogram("sidecar_embed_batch_size", "Prompts per encoder call",
-                                     buckets=(1, 2, 4, 8, 16, 32, 64), registry=r)
-        self.embed_seconds = Histogram("sidecar_embed_batch_seconds", "Encoder call latency",
-                                       buckets=FAST, registry=r)
-        self.singleflight = Counter("sidecar_singleflight_waits",
-                                    "Requests answered by an identical in-flight miss", registry=r)
-        self.route = Counter("sidecar_route_decisions", "Routing decisions by tier and source",
-                             ["tier", "source"], registry=r)
-        self.route_score = Histogram("sidecar_route_score", "Classifier score", buckets=UNIT,
-                                     registry=r)
-        self.classifier_failures = Counter("sidecar_classifier_failures",
-                                           "Classifier errors (default tier used)", registry=r)
-        self.escalations = Counter("sidecar_escalations", "Cascade escalations to the next tier",
-                                   ["tier", "reason"], registry=r)
-        self.redis_errors = Counter("sidecar_redis_errors", "Redis operation failures", ["op"],
-                                    registry=r)
-        self.redis_local_only = Gauge("sidecar_redis_local_only",
-                                      "1 while the shared tier is unreachable", registry=r)
-        self.replication_lag = Histogram("sidecar_replication_lag_seconds",
-                                         "Publish-to-apply delay of shared entries",
-                                         buckets=FAST + (2.5, 5.0, 10.0), registry=r)
-        self.stream_backlog = Gauge("sidecar_redis_stream_backlog",
-                                    "Stream events not yet applied locally", registry=r)
+        self.stage = Histogram(
+            "sidecar_stage_seconds",
+            "Latency per pipeline stage",
+            ["stage"],
+            buckets=FAST,
+            registry=r,
+        )
+        self.total = Histogram(
+            "sidecar_request_seconds",
+            "Total request latency by cache result",
+            ["cache"],
+            buckets=SLOW,
+            registry=r,
+        )
+        self.upstream_ttfb = Histogram(
+            "sidecar_upstream_ttfb_seconds", "Upstream time to first byte", buckets=SLOW, registry=r
+        )
+        self.overhead = Histogram(
+            "sidecar_overhead_seconds",
+            "Added latency: total minus time spent waiting on upstream",
+            ["cache"],
+            buckets=FAST,
+            registry=r,
+        )
+        self.upstream_errors = Counter(
+            "sidecar_upstream_errors", "Upstream errors", ["deployment", "kind"], registry=r
+        )
+        self.retries = Counter(
+            "sidecar_upstream_retries", "Upstream retries", ["deployment"], registry=r
+        )
+        self.fallbacks = Counter(
+            "sidecar_upstream_fallbacks",
+            "Moves to another deployment or tier",
+            ["kind"],
+            registry=r,
+        )
+        self.breaker = Gauge(
+            "sidecar_breaker_state",
+            "Circuit breaker: 0 closed, 1 half-open, 2 open",
+            ["deployment"],
+            registry=r,
+        )
+        self.tokens = Counter(
+            "sidecar_tokens",
+            "Tokens reported by upstream usage",
+            ["model", "direction"],
+            registry=r,
+        )
+        self.spend = Counter(
+            "sidecar_spend_usd", "USD spent upstream (config prices)", ["model"], registry=r
+        )
+        self.saved = Counter(
+            "sidecar_saved_usd",
+            "USD saved by cache hits, priced at the model that produced the entry",
+            ["model"],
+            registry=r,
+        )
+        self.lookups = Counter(
+            "sidecar_cache_lookups", "Cache lookups by result", ["result"], registry=r
+        )
+        self.similarity = Histogram(
+            "sidecar_cache_similarity", "Best candidate cosine similarity", buckets=UNIT, registry=r
+        )
+        self.cache_errors = Counter(
+            "sidecar_cache_errors", "Cache failures degraded to a miss", ["op"], registry=r
+        )
+        self.embed_batch = Histogram(
+            "sidecar_embed_batch_size",
+            "Prompts per encoder call",
+            buckets=(1, 2, 4, 8, 16, 32, 64),
+            registry=r,
+        )
+        self.embed_seconds = Histogram(
+            "sidecar_embed_batch_seconds", "Encoder call latency", buckets=FAST, registry=r
+        )
+        self.singleflight = Counter(
+            "sidecar_singleflight_waits",
+            "Requests answered by an identical in-flight miss",
+            registry=r,
+        )
+        self.route = Counter(
+            "sidecar_route_decisions",
+            "Routing decisions by tier and source",
+            ["tier", "source"],
+            registry=r,
+        )
+        self.route_score = Histogram(
+            "sidecar_route_score", "Classifier score", buckets=UNIT, registry=r
+        )
+        self.classifier_failures = Counter(
+            "sidecar_classifier_failures", "Classifier errors (default tier used)", registry=r
+        )
+        self.escalations = Counter(
+            "sidecar_escalations",
+            "Cascade escalations to the next tier",
+            ["tier", "reason"],
+            registry=r,
+        )
+        self.redis_errors = Counter(
+            "sidecar_redis_errors", "Redis operation failures", ["op"], registry=r
+        )
+        self.redis_local_only = Gauge(
+            "sidecar_redis_local_only", "1 while the shared tier is unreachable", registry=r
+        )
+        self.replication_lag = Histogram(
+            "sidecar_replication_lag_seconds",
+            "Publish-to-apply delay of shared entries",
+            buckets=(*FAST, 2.5, 5.0, 10.0),
+            registry=r,
+        )
+        self.stream_backlog = Gauge(
+            "sidecar_redis_stream_backlog", "Stream events not yet applied locally", registry=r
+        )
 
     def observe_embed(self, size: int, seconds: float) -> None:
         """Callback for the micro-batching embedder."""
@@ -101,10 +179,12 @@ class _CacheCollector(Collector):
         entries, nbytes, evictions, expirations = self._stats()
         yield GaugeMetricFamily("sidecar_cache_entries", "Entries in the cache", value=entries)
         yield GaugeMetricFamily("sidecar_cache_bytes", "Bytes held by cache entries", value=nbytes)
-        yield CounterMetricFamily("sidecar_cache_evictions", "Entries evicted by the LRU bounds",
-                                  value=evictions)
-        yield CounterMetricFamily("sidecar_cache_expirations", "Entries dropped by TTL",
-                                  value=expirations)
+        yield CounterMetricFamily(
+            "sidecar_cache_evictions", "Entries evicted by the LRU bounds", value=evictions
+        )
+        yield CounterMetricFamily(
+            "sidecar_cache_expirations", "Entries dropped by TTL", value=expirations
+        )
 
 
 def status_class(status: int) -> str:

@@ -85,12 +85,22 @@ class MockUpstream:
         return web.json_response({"queued": len(self._script)})
 
     async def _stats(self, request: web.Request) -> web.Response:
-        return web.json_response({"requests": self.count, "active": self.active,
-                                  "cancelled": self.cancelled, "completed": self.completed})
+        return web.json_response(
+            {
+                "requests": self.count,
+                "active": self.active,
+                "cancelled": self.cancelled,
+                "completed": self.completed,
+            }
+        )
 
     async def _models(self, request: web.Request) -> web.Response:
-        return web.json_response({"object": "list", "data": [
-            {"id": "mock-model", "object": "model", "created": 0, "owned_by": "mock"}]})
+        return web.json_response(
+            {
+                "object": "list",
+                "data": [{"id": "mock-model", "object": "model", "created": 0, "owned_by": "mock"}],
+            }
+        )
 
     async def _receive(self, request: web.Request) -> tuple[dict[str, Any], str]:
         body = orjson.loads(await request.read())
@@ -117,8 +127,9 @@ class MockUpstream:
         finally:
             self.active -= 1
 
-    async def _answer(self, request: web.Request, body: dict[str, Any], behavior: str,
-                      *, chat: bool) -> web.StreamResponse:
+    async def _answer(
+        self, request: web.Request, body: dict[str, Any], behavior: str, *, chat: bool
+    ) -> web.StreamResponse:
         if error := _error_for(behavior, self.config):
             return error
         delay = self.config.ttft_s + (self.config.slow_s if behavior == "slow" else 0.0)
@@ -131,35 +142,54 @@ class MockUpstream:
         prompt_tokens = _count_prompt_tokens(body, chat)
         model = str(body.get("model", "mock-model"))
         if body.get("stream"):
-            return await self._stream(request, body, words, finish, prompt_tokens, model, chat,
-                                      drop=behavior == "drop")
+            return await self._stream(
+                request, body, words, finish, prompt_tokens, model, chat, drop=behavior == "drop"
+            )
         text = " ".join(words)
         choice: dict[str, Any] = {"index": 0, "finish_reason": finish, "logprobs": None}
         if chat:
             choice["message"] = {"role": "assistant", "content": text}
         else:
             choice["text"] = text
-        return web.json_response(_envelope(model, chat, [choice], prompt_tokens, len(words)),
-                                 dumps=_dumps)
+        return web.json_response(
+            _envelope(model, chat, [choice], prompt_tokens, len(words)), dumps=_dumps
+        )
 
-    async def _stream(self, request: web.Request, body: dict[str, Any], words: list[str],
-                      finish: str, prompt_tokens: int, model: str, chat: bool,
-                      *, drop: bool) -> web.StreamResponse:
-        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream",
-                                           "Cache-Control": "no-cache"})
+    async def _stream(
+        self,
+        request: web.Request,
+        body: dict[str, Any],
+        words: list[str],
+        finish: str,
+        prompt_tokens: int,
+        model: str,
+        chat: bool,
+        *,
+        drop: bool,
+    ) -> web.StreamResponse:
+        resp = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
         await resp.prepare(request)
         cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         obj = "chat.completion.chunk" if chat else "text_completion"
         created = int(time.time())
 
         async def send(choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> None:
-            chunk = {"id": cid, "object": obj, "created": created, "model": model,
-                     "choices": choices, "usage": usage}
+            chunk = {
+                "id": cid,
+                "object": obj,
+                "created": created,
+                "model": model,
+                "choices": choices,
+                "usage": usage,
+            }
             await resp.write(b"data: " + orjson.dumps(chunk) + b"\n\n")
 
         if chat:
-            await send([{"index": 0, "delta": {"role": "assistant", "content": ""},
-                         "finish_reason": None}])
+            await send(
+                [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]
+            )
         for i, word in enumerate(words):
             if drop and i == len(words) // 2:
                 # Abrupt close: no finish_reason, no [DONE].
@@ -185,11 +215,19 @@ class MockUpstream:
             return error
         inputs = body.get("input")
         items = inputs if isinstance(inputs, list) else [inputs]
-        data = [{"object": "embedding", "index": i, "embedding": _fake_vector(str(x))}
-                for i, x in enumerate(items)]
+        data = [
+            {"object": "embedding", "index": i, "embedding": _fake_vector(str(x))}
+            for i, x in enumerate(items)
+        ]
         tokens = sum(len(str(x).split()) for x in items)
-        return web.json_response({"object": "list", "data": data, "model": body.get("model"),
-                                  "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+        return web.json_response(
+            {
+                "object": "list",
+                "data": data,
+                "model": body.get("model"),
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
+        )
 
 
 def _dumps(obj: Any) -> str:
@@ -197,16 +235,18 @@ def _dumps(obj: Any) -> str:
 
 
 def _error_for(behavior: str, config: MockConfig) -> web.Response | None:
-    def err(status: int, message: str, type_: str, headers: dict[str, str] | None = None
-            ) -> web.Response:
+    def err(
+        status: int, message: str, type_: str, headers: dict[str, str] | None = None
+    ) -> web.Response:
         payload = {"error": {"message": message, "type": type_, "param": None, "code": None}}
         return web.json_response(payload, status=status, headers=headers)
 
     if behavior == "500":
         return err(500, "mock internal error", "server_error")
     if behavior == "429":
-        return err(429, "mock rate limit", "rate_limit_error",
-                   {"Retry-After": f"{config.retry_after_s:g}"})
+        return err(
+            429, "mock rate limit", "rate_limit_error", {"Retry-After": f"{config.retry_after_s:g}"}
+        )
     if behavior == "400":
         return err(400, "mock bad request", "invalid_request_error")
     return None
@@ -241,21 +281,33 @@ def _reply_words(body: dict[str, Any], chat: bool, behavior: str, pad_to: int) -
 def _count_prompt_tokens(body: dict[str, Any], chat: bool) -> int:
     if not chat:
         return len(_last_user_text(body, chat).split())
-    return sum(len(str(m.get("content", "")).split()) + 3
-               for m in body.get("messages") or [] if isinstance(m, dict))
+    return sum(
+        len(str(m.get("content", "")).split()) + 3
+        for m in body.get("messages") or []
+        if isinstance(m, dict)
+    )
 
 
 def _usage(prompt: int, completion: int) -> dict[str, int]:
-    return {"prompt_tokens": prompt, "completion_tokens": completion,
-            "total_tokens": prompt + completion}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
 
 
-def _envelope(model: str, chat: bool, choices: list[dict[str, Any]], prompt: int,
-              completion: int) -> dict[str, Any]:
-    return {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
-            "object": "chat.completion" if chat else "text_completion",
-            "created": int(time.time()), "model": model, "choices": choices,
-            "usage": _usage(prompt, completion), "system_fingerprint": "mock"}
+def _envelope(
+    model: str, chat: bool, choices: list[dict[str, Any]], prompt: int, completion: int
+) -> dict[str, Any]:
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "object": "chat.completion" if chat else "text_completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": choices,
+        "usage": _usage(prompt, completion),
+        "system_fingerprint": "mock",
+    }
 
 
 def _fake_vector(text: str, dim: int = 8) -> list[float]:
@@ -263,8 +315,9 @@ def _fake_vector(text: str, dim: int = 8) -> list[float]:
     return [((seed * (i + 1)) % 97) / 97.0 for i in range(dim)]
 
 
-async def start_mock(host: str = "127.0.0.1", port: int = 0, config: MockConfig | None = None
-                     ) -> tuple[MockUpstream, web.AppRunner, str]:
+async def start_mock(
+    host: str = "127.0.0.1", port: int = 0, config: MockConfig | None = None
+) -> tuple[MockUpstream, web.AppRunner, str]:
     """Start a mock on ``host:port`` (0 = free port); returns (mock, runner, base_url)."""
     mock = MockUpstream(config or MockConfig())
     runner = web.AppRunner(mock.app(), handler_cancellation=True, access_log=None)
@@ -286,11 +339,18 @@ def main() -> None:
     parser.add_argument("--token-delay", type=float, default=0.0)
     parser.add_argument("--reply-tokens", type=int, default=0)
     args = parser.parse_args()
-    mock = MockUpstream(MockConfig(ttft_s=args.ttft, token_delay_s=args.token_delay,
-                                   reply_tokens=args.reply_tokens))
+    mock = MockUpstream(
+        MockConfig(ttft_s=args.ttft, token_delay_s=args.token_delay, reply_tokens=args.reply_tokens)
+    )
     with contextlib.suppress(KeyboardInterrupt):
-        web.run_app(mock.app(), host=args.host, port=args.port, access_log=None,
-                    handler_cancellation=True, print=None)
+        web.run_app(
+            mock.app(),
+            host=args.host,
+            port=args.port,
+            access_log=None,
+            handler_cancellation=True,
+            print=None,
+        )
 
 
 if __name__ == "__main__":

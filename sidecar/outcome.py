@@ -64,11 +64,18 @@ class Outcome:
         """The fields of the per-request JSON log line."""
         total = time.perf_counter() - self.started
         record: dict[str, Any] = {
-            "request_id": self.request_id, "endpoint": self.endpoint, "status": status,
-            "cache": self.cache, "similarity": _round(self.similarity), "tier": self.tier,
-            "model": self.model, "route_score": _round(self.score),
-            "upstream_status": self.upstream_status, "scope": (self.scope or "")[:12] or None,
-            "escalated": self.escalated, "total_ms": round(total * 1000, 3),
+            "request_id": self.request_id,
+            "endpoint": self.endpoint,
+            "status": status,
+            "cache": self.cache,
+            "similarity": _round(self.similarity),
+            "tier": self.tier,
+            "model": self.model,
+            "route_score": _round(self.score),
+            "upstream_status": self.upstream_status,
+            "scope": (self.scope or "")[:12] or None,
+            "escalated": self.escalated,
+            "total_ms": round(total * 1000, 3),
             "upstream_ms": round(self.upstream_seconds * 1000, 3),
             "stages_ms": {k: round(v * 1000, 3) for k, v in self.stages.items()},
         }

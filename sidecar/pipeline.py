@@ -39,17 +39,20 @@ class Route:
     source: str = "model"  # classifier | header | default | model
 
 
-async def handle(http: web.Request, req: ParsedRequest, deps: Deps, out: Outcome
-                 ) -> web.StreamResponse:
+async def handle(
+    http: web.Request, req: ParsedRequest, deps: Deps, out: Outcome
+) -> web.StreamResponse:
     """Answer one completion/embedding request from cache or upstream."""
     forced = _forced_tier(http, deps)
     key = (req.scope, normalize(req.text))
     if req.policy.lookup and (entry := _exact(deps, key, req, out)):
         return await deliver_hit(http, req, entry, "exact", None, deps, out)
-    vec = await _embed(deps, req, out) if req.policy.semantic else None
+    routed = req.model == deps.settings.routing.alias
+    # One embedding serves both the semantic lookup and the router.
+    vec = await _embed(deps, req, out) if req.text and (req.policy.semantic or routed) else None
     route = _route(forced, req, deps, vec, out)
-    if req.policy.lookup and vec is not None and (hit := _semantic(deps, req, key, vec, route,
-                                                                   out)):
+    semantic = req.policy.semantic and req.policy.lookup and vec is not None
+    if semantic and (hit := _semantic(deps, req, key, vec, route, out)):
         return await deliver_hit(http, req, hit[0], "semantic", hit[1], deps, out)
     if req.policy.lookup and req.policy.store and (fut := deps.singleflight.follow(key)):
         entry = await _wait_flight(fut, deps)
@@ -87,7 +90,7 @@ def _fresh(entry: Any, req: ParsedRequest) -> bool:
 
 
 async def _embed(deps: Deps, req: ParsedRequest, out: Outcome) -> np.ndarray | None:
-    if deps.embedder is None or deps.cache is None:
+    if deps.embedder is None:
         return None
     with out.stage(deps, "embed"):
         try:
@@ -109,13 +112,18 @@ def _forced_tier(http: web.Request, deps: Deps) -> int | None:
     return names.index(forced)
 
 
-def _route(forced: int | None, req: ParsedRequest, deps: Deps, vec: np.ndarray | None,
-           out: Outcome) -> Route:
+def _route(
+    forced: int | None, req: ParsedRequest, deps: Deps, vec: np.ndarray | None, out: Outcome
+) -> Route:
     """Pick the tier for a miss: header override, classifier, or the default tier."""
     settings = deps.settings
     names = [t.name for t in settings.tiers]
-    default = Route(settings.tier_rank(settings.routing.default_tier),
-                    settings.routing.default_tier, routed=True, source="default")
+    default = Route(
+        settings.tier_rank(settings.routing.default_tier),
+        settings.routing.default_tier,
+        routed=True,
+        source="default",
+    )
     if req.model != settings.routing.alias:
         return Route(0, "", routed=False)
     if forced is not None:
@@ -129,8 +137,7 @@ def _route(forced: int | None, req: ParsedRequest, deps: Deps, vec: np.ndarray |
     return route
 
 
-def _classify(deps: Deps, req: ParsedRequest, vec: np.ndarray | None, out: Outcome
-              ) -> Route | None:
+def _classify(deps: Deps, req: ParsedRequest, vec: np.ndarray | None, out: Outcome) -> Route | None:
     assert deps.router is not None
     with out.stage(deps, "classify"):
         try:
@@ -143,8 +150,9 @@ def _classify(deps: Deps, req: ParsedRequest, vec: np.ndarray | None, out: Outco
             log.warning("classifier failed (%s); default tier used", exc)
             return None
     deps.metrics.route_score.observe(score)
-    return Route(rank, deps.settings.tiers[rank].name, routed=True, score=score,
-                 source="classifier")
+    return Route(
+        rank, deps.settings.tiers[rank].name, routed=True, score=score, source="classifier"
+    )
 
 
 def _threshold(deps: Deps, req: ParsedRequest, route: Route) -> float:
@@ -156,14 +164,21 @@ def _threshold(deps: Deps, req: ParsedRequest, route: Route) -> float:
     return cfg.threshold_by_tier.get(route.tier, cfg.threshold)
 
 
-def _semantic(deps: Deps, req: ParsedRequest, key: tuple[str, str], vec: np.ndarray,
-              route: Route, out: Outcome) -> tuple[Any, float] | None:
+def _semantic(
+    deps: Deps,
+    req: ParsedRequest,
+    key: tuple[str, str],
+    vec: np.ndarray,
+    route: Route,
+    out: Outcome,
+) -> tuple[Any, float] | None:
     assert deps.cache is not None
     min_rank = route.rank if route.routed and not deps.settings.cache.serve_lower_tier else 0
     with out.stage(deps, "cache_semantic"):
         try:
-            found = deps.cache.lookup(key[0], key[1], vec, _threshold(deps, req, route),
-                                      min_tier_rank=min_rank)
+            found = deps.cache.lookup(
+                key[0], key[1], vec, _threshold(deps, req, route), min_tier_rank=min_rank
+            )
         except Exception:
             deps.metrics.cache_errors.labels("lookup").inc()
             log.exception("semantic lookup failed; treated as a miss")
@@ -180,7 +195,8 @@ def _semantic(deps: Deps, req: ParsedRequest, key: tuple[str, str], vec: np.ndar
 
 async def _wait_flight(fut: Any, deps: Deps) -> Any:
     try:
-        return await asyncio.wait_for(asyncio.shield(fut),
-                                      timeout=deps.settings.tiers[-1].deployments[0].timeout_s)
+        return await asyncio.wait_for(
+            asyncio.shield(fut), timeout=deps.settings.tiers[-1].deployments[0].timeout_s
+        )
     except TimeoutError:
         return None

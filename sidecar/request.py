@@ -20,8 +20,11 @@ import orjson
 from sidecar.config import CacheSettings
 from sidecar.errors import BadRequest
 
-ENDPOINTS = {"/v1/chat/completions": "chat", "/v1/completions": "completions",
-             "/v1/embeddings": "embeddings"}
+ENDPOINTS = {
+    "/v1/chat/completions": "chat",
+    "/v1/completions": "completions",
+    "/v1/embeddings": "embeddings",
+}
 # Fields that do not change the answer, left out of the scope hash.
 UNSCOPED = ("stream", "stream_options", "user", "metadata", "store", "service_tier")
 
@@ -58,8 +61,7 @@ class ParsedRequest:
     wants_json: bool
 
 
-def parse(path: str, raw: bytes, headers: Mapping[str, str], cfg: CacheSettings
-          ) -> ParsedRequest:
+def parse(path: str, raw: bytes, headers: Mapping[str, str], cfg: CacheSettings) -> ParsedRequest:
     """Validate ``raw`` for endpoint ``path``; raise BadRequest naming the bad field."""
     endpoint = ENDPOINTS[path]
     try:
@@ -79,14 +81,21 @@ def parse(path: str, raw: bytes, headers: Mapping[str, str], cfg: CacheSettings
     scope = scope_of(endpoint, body, model, headers, fuzzy)
     response_format = _field(body, "response_format", dict) or {}
     return ParsedRequest(
-        endpoint=endpoint, body=body, model=model, stream=stream,
-        include_usage=bool(stream_options.get("include_usage")), text=text, scope=scope,
+        endpoint=endpoint,
+        body=body,
+        model=model,
+        stream=stream,
+        include_usage=bool(stream_options.get("include_usage")),
+        text=text,
+        scope=scope,
         policy=policy_for(endpoint, body, headers, cfg, fuzzy),
-        wants_json=response_format.get("type") in ("json_object", "json_schema"))
+        wants_json=response_format.get("type") in ("json_object", "json_schema"),
+    )
 
 
-def _field(body: dict[str, Any], name: str, types: type | tuple[type, ...],
-           *, required: bool = False) -> Any:
+def _field(
+    body: dict[str, Any], name: str, types: type | tuple[type, ...], *, required: bool = False
+) -> Any:
     value = body.get(name)
     if value is None:
         if required:
@@ -110,8 +119,9 @@ def _last_user_text(endpoint: str, body: dict[str, Any]) -> tuple[str, bool]:
             raise BadRequest("'messages' must be a non-empty list", param="messages")
         for i, msg in enumerate(messages):
             if not isinstance(msg, dict) or not isinstance(msg.get("role"), str):
-                raise BadRequest(f"messages[{i}] must be an object with a string 'role'",
-                                 param=f"messages[{i}]")
+                raise BadRequest(
+                    f"messages[{i}] must be an object with a string 'role'", param=f"messages[{i}]"
+                )
         last = messages[-1]
         text = _plain_text(last.get("content")) if last["role"] == "user" else None
         return (text, True) if text else ("", False)
@@ -132,9 +142,14 @@ def _plain_text(content: Any) -> str | None:
     """Message text if it is plain text (a string or only text parts); else None."""
     if isinstance(content, str):
         return content
-    if isinstance(content, list) and content and all(
+    if (
+        isinstance(content, list)
+        and content
+        and all(
             isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
-            for p in content):
+            for p in content
+        )
+    ):
         return "\n".join(p["text"] for p in content)
     return None
 
@@ -148,8 +163,9 @@ def tenant_of(headers: Mapping[str, str]) -> str:
     return "k:" + hashlib.sha256(auth.encode()).hexdigest() if auth else "anon"
 
 
-def scope_of(endpoint: str, body: dict[str, Any], model: str, headers: Mapping[str, str],
-             fuzzy: bool) -> str:
+def scope_of(
+    endpoint: str, body: dict[str, Any], model: str, headers: Mapping[str, str], fuzzy: bool
+) -> str:
     """Hash of everything that must match exactly for a cached answer to be reusable."""
     rest = {k: v for k, v in body.items() if k not in UNSCOPED}
     if fuzzy and endpoint == "chat":
@@ -167,8 +183,9 @@ def scope_of(endpoint: str, body: dict[str, Any], model: str, headers: Mapping[s
 _MAX_AGE = re.compile(r"max-age\s*=\s*(\d+)")
 
 
-def policy_for(endpoint: str, body: dict[str, Any], headers: Mapping[str, str],
-               cfg: CacheSettings, fuzzy: bool) -> Policy:
+def policy_for(
+    endpoint: str, body: dict[str, Any], headers: Mapping[str, str], cfg: CacheSettings, fuzzy: bool
+) -> Policy:
     """Per-request cache policy from config, body and headers."""
     if not cfg.enabled:
         return Policy(False, False, False, reason="disabled")
@@ -199,6 +216,7 @@ def _threshold(raw: str | None, cfg: CacheSettings) -> float | None:
     except ValueError:
         raise BadRequest("X-Sidecar-Threshold must be a number") from None
     if not cfg.threshold_min <= value <= cfg.threshold_max:
-        raise BadRequest(f"X-Sidecar-Threshold must be within "
-                         f"[{cfg.threshold_min}, {cfg.threshold_max}]")
+        raise BadRequest(
+            f"X-Sidecar-Threshold must be within [{cfg.threshold_min}, {cfg.threshold_max}]"
+        )
     return value

@@ -75,8 +75,9 @@ class Assembler:
         return chunk
 
     def _merge(self, choice: dict[str, Any]) -> None:
-        slot = self._choices.setdefault(int(choice.get("index", 0)),
-                                        {"content": [], "text": [], "tool_calls": {}})
+        slot = self._choices.setdefault(
+            int(choice.get("index", 0)), {"content": [], "text": [], "tool_calls": {}}
+        )
         if choice.get("finish_reason"):
             slot["finish_reason"] = choice["finish_reason"]
         if "text" in choice:
@@ -87,9 +88,10 @@ class Assembler:
         if delta.get("content"):
             slot["content"].append(delta["content"])
         for call in delta.get("tool_calls") or []:
-            into = slot["tool_calls"].setdefault(int(call.get("index", 0)),
-                                                 {"id": None, "type": "function",
-                                                  "function": {"name": "", "arguments": ""}})
+            into = slot["tool_calls"].setdefault(
+                int(call.get("index", 0)),
+                {"id": None, "type": "function", "function": {"name": "", "arguments": ""}},
+            )
             into["id"] = call.get("id") or into["id"]
             fn = call.get("function") or {}
             into["function"]["name"] += fn.get("name") or ""
@@ -98,18 +100,27 @@ class Assembler:
     @property
     def complete(self) -> bool:
         """Reached [DONE], every choice finished, nothing failed."""
-        return (self.done and not self.failed and bool(self._choices)
-                and all("finish_reason" in c for c in self._choices.values()))
+        return (
+            self.done
+            and not self.failed
+            and bool(self._choices)
+            and all("finish_reason" in c for c in self._choices.values())
+        )
 
     def result(self, *, chat: bool) -> dict[str, Any]:
         """The assembled answer as a non-streamed response object."""
         choices = []
         for index, slot in sorted(self._choices.items()):
-            out: dict[str, Any] = {"index": index, "finish_reason": slot.get("finish_reason"),
-                                   "logprobs": None}
+            out: dict[str, Any] = {
+                "index": index,
+                "finish_reason": slot.get("finish_reason"),
+                "logprobs": None,
+            }
             if chat:
-                msg: dict[str, Any] = {"role": slot.get("role", "assistant"),
-                                       "content": "".join(slot["content"]) or None}
+                msg: dict[str, Any] = {
+                    "role": slot.get("role", "assistant"),
+                    "content": "".join(slot["content"]) or None,
+                }
                 if slot["tool_calls"]:
                     msg["tool_calls"] = [slot["tool_calls"][i] for i in sorted(slot["tool_calls"])]
                 out["message"] = msg
@@ -120,13 +131,17 @@ class Assembler:
         return {**self._head, "object": obj, "choices": choices, "usage": self.usage}
 
 
-def replay(answer: dict[str, Any], *, include_usage: bool, piece_chars: int = 64
-           ) -> Iterator[bytes]:
+def replay(
+    answer: dict[str, Any], *, include_usage: bool, piece_chars: int = 64
+) -> Iterator[bytes]:
     """OpenAI-format SSE events for a stored answer, ending in ``[DONE]``."""
     chat = answer.get("object") == "chat.completion"
-    head = {"id": answer.get("id", "cached"), "created": answer.get("created", 0),
-            "model": answer.get("model", ""),
-            "object": "chat.completion.chunk" if chat else "text_completion"}
+    head = {
+        "id": answer.get("id", "cached"),
+        "created": answer.get("created", 0),
+        "model": answer.get("model", ""),
+        "object": "chat.completion.chunk" if chat else "text_completion",
+    }
 
     def event(choices: list[dict[str, Any]], usage: Any = None) -> bytes:
         chunk = {**head, "choices": choices}
@@ -138,13 +153,21 @@ def replay(answer: dict[str, Any], *, include_usage: bool, piece_chars: int = 64
         index = choice.get("index", 0)
         if chat:
             msg = choice.get("message") or {}
-            yield event([{"index": index, "delta": {"role": msg.get("role", "assistant"),
-                                                    "content": ""}, "finish_reason": None}])
+            yield event(
+                [
+                    {
+                        "index": index,
+                        "delta": {"role": msg.get("role", "assistant"), "content": ""},
+                        "finish_reason": None,
+                    }
+                ]
+            )
             text = msg.get("content") or ""
             if msg.get("tool_calls"):
                 calls = [{**c, "index": i} for i, c in enumerate(msg["tool_calls"])]
-                yield event([{"index": index, "delta": {"tool_calls": calls},
-                              "finish_reason": None}])
+                yield event(
+                    [{"index": index, "delta": {"tool_calls": calls}, "finish_reason": None}]
+                )
         else:
             text = choice.get("text") or ""
         for start in range(0, len(text), piece_chars):

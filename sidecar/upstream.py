@@ -24,16 +24,22 @@ from sidecar.errors import UpstreamStreamError, UpstreamTimeout, UpstreamUnavail
 from sidecar.metrics import Metrics
 
 FORWARDED_HEADERS = ("authorization", "openai-organization", "openai-project", "openai-beta")
-PASSED_BACK_HEADERS = ("content-type", "openai-processing-ms", "x-ratelimit-remaining-requests",
-                       "x-ratelimit-remaining-tokens", "retry-after")
+PASSED_BACK_HEADERS = (
+    "content-type",
+    "openai-processing-ms",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-remaining-tokens",
+    "retry-after",
+)
 CLOSED, HALF_OPEN, OPEN = 0, 1, 2
 
 
 class Breaker:
-    """Opens after ``failures`` consecutive failures; one probe is let through after ``cooldown``."""
+    """Opens after ``failures`` failures in a row; lets one probe through after ``cooldown``."""
 
-    def __init__(self, failures: int, cooldown: float, clock: Callable[[], float] = time.monotonic
-                 ) -> None:
+    def __init__(
+        self, failures: int, cooldown: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.threshold, self.cooldown, self.clock = failures, cooldown, clock
         self.failures = 0
         self.opened_at: float | None = None
@@ -100,26 +106,40 @@ class Reply:
 
 
 class _Retryable(Exception):
-    def __init__(self, kind: str, retry_after: float | None = None, reply: Reply | None = None
-                 ) -> None:
+    def __init__(
+        self, kind: str, retry_after: float | None = None, reply: Reply | None = None
+    ) -> None:
         super().__init__(kind)
         self.kind, self.retry_after, self.reply = kind, retry_after, reply
 
 
 def new_session(cfg: UpstreamSettings) -> aiohttp.ClientSession:
     """The app's single pooled session (timeouts are set per request)."""
-    connector = aiohttp.TCPConnector(limit=cfg.max_connections,
-                                     limit_per_host=cfg.max_connections_per_host,
-                                     ttl_dns_cache=300, enable_cleanup_closed=True)
-    return aiohttp.ClientSession(connector=connector, auto_decompress=False,
-                                 json_serialize=None, skip_auto_headers=("User-Agent",))
+    connector = aiohttp.TCPConnector(
+        limit=cfg.max_connections,
+        limit_per_host=cfg.max_connections_per_host,
+        ttl_dns_cache=300,
+        enable_cleanup_closed=True,
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        auto_decompress=False,
+        json_serialize=None,
+        skip_auto_headers=("User-Agent",),
+    )
 
 
 class UpstreamClient:
     """Sends one request through retries, fallbacks and breakers; returns the first good reply."""
 
-    def __init__(self, settings: Settings, metrics: Metrics, keys: Mapping[str, str], *,
-                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        metrics: Metrics,
+        keys: Mapping[str, str],
+        *,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
         self._session: aiohttp.ClientSession | None = None
         self.cfg, self.metrics = settings.upstream, metrics
         self.settings, self.keys, self._sleep = settings, keys, sleep
@@ -127,8 +147,9 @@ class UpstreamClient:
         for rank, tier in enumerate(settings.tiers):
             for dep in tier.deployments:
                 label = Target(tier.name, rank, dep).label
-                self.breakers[label] = Breaker(self.cfg.breaker_failures,
-                                               self.cfg.breaker_cooldown_s)
+                self.breakers[label] = Breaker(
+                    self.cfg.breaker_failures, self.cfg.breaker_cooldown_s
+                )
                 metrics.breaker.labels(label).set(CLOSED)
 
     async def open(self) -> None:
@@ -148,7 +169,7 @@ class UpstreamClient:
         return self._session
 
     def targets(self, tier_rank: int, model: str | None = None) -> list[Target]:
-        """Deployments to try: the tier's own, then each higher tier's (or those serving ``model``)."""
+        """Deployments to try: this tier's, then higher tiers' (or those serving ``model``)."""
         out = []
         for rank, tier in enumerate(self.settings.tiers):
             for dep in tier.deployments:
@@ -163,8 +184,15 @@ class UpstreamClient:
         """Is ``model`` served by some configured deployment?"""
         return any(d.model == model for t in self.settings.tiers for d in t.deployments)
 
-    async def send(self, path: str, body: Callable[[Target], bytes], headers: Mapping[str, str],
-                   targets: list[Target], *, stream: bool) -> Reply:
+    async def send(
+        self,
+        path: str,
+        body: Callable[[Target], bytes],
+        headers: Mapping[str, str],
+        targets: list[Target],
+        *,
+        stream: bool,
+    ) -> Reply:
         """Try targets in order; raise UpstreamUnavailable/UpstreamTimeout when none answers."""
         last: _Retryable | None = None
         for i, target in enumerate(targets):
@@ -201,8 +229,9 @@ class UpstreamClient:
         breaker.success() if ok else breaker.failure()
         self.metrics.breaker.labels(target.label).set(breaker.state)
 
-    async def _with_retries(self, path: str, body: bytes, headers: Mapping[str, str],
-                            target: Target, stream: bool) -> Reply:
+    async def _with_retries(
+        self, path: str, body: bytes, headers: Mapping[str, str], target: Target, stream: bool
+    ) -> Reply:
         for attempt in range(self.cfg.retries + 1):
             try:
                 return await self._attempt(path, body, headers, target, stream)
@@ -229,22 +258,27 @@ class UpstreamClient:
         out["Content-Type"] = "application/json"
         return out
 
-    async def _attempt(self, path: str, body: bytes, headers: Mapping[str, str], target: Target,
-                       stream: bool) -> Reply:
+    async def _attempt(
+        self, path: str, body: bytes, headers: Mapping[str, str], target: Target, stream: bool
+    ) -> Reply:
         dep = target.deployment
-        timeout = aiohttp.ClientTimeout(total=None if stream else dep.timeout_s,
-                                        connect=self.cfg.connect_timeout_s,
-                                        sock_read=min(self.cfg.read_timeout_s, dep.timeout_s))
+        timeout = aiohttp.ClientTimeout(
+            total=None if stream else dep.timeout_s,
+            connect=self.cfg.connect_timeout_s,
+            sock_read=min(self.cfg.read_timeout_s, dep.timeout_s),
+        )
         url = dep.base_url.rstrip("/") + path
         started = time.perf_counter()
         resp: aiohttp.ClientResponse | None = None
         try:
-            resp = await self.session.post(url, data=body, headers=self._headers(headers, dep),
-                                           timeout=timeout)
+            resp = await self.session.post(
+                url, data=body, headers=self._headers(headers, dep), timeout=timeout
+            )
             ttfb = time.perf_counter() - started
             self.metrics.upstream_ttfb.observe(ttfb)
-            out_headers = CIMultiDict((k, v) for k, v in resp.headers.items()
-                                      if k.lower() in PASSED_BACK_HEADERS)
+            out_headers = CIMultiDict(
+                (k, v) for k, v in resp.headers.items() if k.lower() in PASSED_BACK_HEADERS
+            )
             if resp.status == 200 and stream:
                 reply = Reply(200, out_headers, target, ttfb, stream=resp)
                 resp = None  # ownership moves to the caller

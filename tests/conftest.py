@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 
@@ -78,17 +77,25 @@ async def sidecar(mock: MockUpstream) -> AsyncIterator[Factory]:
     """Build sidecars in front of ``mock``: ``await sidecar(env={...}, cache=..., router=...)``."""
     clients: list[TestClient] = []
 
-    async def make(*, env: dict[str, str] | None = None, config: str | None = None,
-                   embedder: Any = "fake", cache: Any = "fake", router: Any = "fake",
-                   upstream: str | None = None, environ: dict[str, str] | None = None
-                   ) -> TestClient:
-        settings = load_settings(config, {**(env or {})},
-                                 upstream=upstream or mock.base_url)  # type: ignore[attr-defined]
+    async def make(
+        *,
+        env: dict[str, str] | None = None,
+        config: str | None = None,
+        embedder: Any = "fake",
+        cache: Any = "fake",
+        router: Any = "fake",
+        upstream: str | None = None,
+        environ: dict[str, str] | None = None,
+    ) -> TestClient:
+        settings = load_settings(config, {**(env or {})}, upstream=upstream or mock.base_url)  # type: ignore[attr-defined]
         app = create_app(
-            settings, registry=CollectorRegistry(), environ=environ or {},
+            settings,
+            registry=CollectorRegistry(),
+            environ=environ or {},
             embedder=FakeEmbedder() if embedder == "fake" else embedder,
             cache=SemanticCache(verifier=AcceptAll()) if cache == "fake" else cache,
-            router=FakeRouter() if router == "fake" else router)
+            router=FakeRouter() if router == "fake" else router,
+        )
         client = TestClient(TestServer(app, host="127.0.0.1", handler_cancellation=True))
         await client.start_server()
         clients.append(client)

@@ -13,8 +13,9 @@ from tests.conftest import chat, deps_of, metric
 
 async def test_chat_json_passes_through_with_headers(sidecar, mock):
     client = await sidecar()
-    resp = await client.post("/v1/chat/completions", json=chat("hello there"),
-                             headers={"X-Request-Id": "rid-1"})
+    resp = await client.post(
+        "/v1/chat/completions", json=chat("hello there"), headers={"X-Request-Id": "rid-1"}
+    )
     assert resp.status == 200
     body = await resp.json()
     assert body["choices"][0]["message"]["content"] == "echo: hello there"
@@ -38,8 +39,10 @@ async def test_unknown_fields_survive_forwarding(sidecar, mock):
 
 async def test_concrete_model_is_not_routed(sidecar, mock):
     client = await sidecar()
-    resp = await client.post("/v1/chat/completions",
-                             json={"model": "gpt-4o", "messages": [{"role": "user", "content": "q"}]})
+    resp = await client.post(
+        "/v1/chat/completions",
+        json={"model": "gpt-4o", "messages": [{"role": "user", "content": "q"}]},
+    )
     assert resp.status == 200
     assert resp.headers["X-Sidecar-Model"] == "gpt-4o"
     assert resp.headers["X-Sidecar-Tier"] == "large"
@@ -49,8 +52,10 @@ async def test_concrete_model_is_not_routed(sidecar, mock):
 
 async def test_unknown_model_goes_to_default_tier_unchanged(sidecar, mock):
     client = await sidecar()
-    resp = await client.post("/v1/chat/completions",
-                             json={"model": "my-finetune", "messages": [{"role": "user", "content": "q"}]})
+    resp = await client.post(
+        "/v1/chat/completions",
+        json={"model": "my-finetune", "messages": [{"role": "user", "content": "q"}]},
+    )
     assert resp.status == 200
     assert mock.requests[-1]["model"] == "my-finetune"
     assert resp.headers["X-Sidecar-Model"] == "my-finetune"
@@ -69,23 +74,34 @@ async def test_completions_embeddings_models(sidecar, mock):
     assert ids == ["auto", "gpt-4o-mini", "gpt-4.1-mini", "gpt-4o"]
 
 
-@pytest.mark.parametrize(("raw", "status", "fragment"), [
-    (b"{not json", 400, "not valid JSON"),
-    (b"[1, 2]", 400, "JSON object"),
-    (b'{"messages": []}', 400, "model"),
-    (b'{"model": "auto", "messages": "hi"}', 400, "messages"),
-    (b'{"model": "auto", "messages": []}', 400, "non-empty"),
-    (b'{"model": "auto", "messages": [{"content": "x"}]}', 400, "role"),
-    (b'{"model": 5, "messages": [{"role": "user", "content": "x"}]}', 400, "model"),
-    (b'{"model": "auto", "stream": "yes", "messages": [{"role": "user", "content": "x"}]}',
-     400, "stream"),
-    (b'{"model": "auto", "temperature": "hot", "messages": [{"role": "user", "content": "x"}]}',
-     400, "temperature"),
-])
+@pytest.mark.parametrize(
+    ("raw", "status", "fragment"),
+    [
+        (b"{not json", 400, "not valid JSON"),
+        (b"[1, 2]", 400, "JSON object"),
+        (b'{"messages": []}', 400, "model"),
+        (b'{"model": "auto", "messages": "hi"}', 400, "messages"),
+        (b'{"model": "auto", "messages": []}', 400, "non-empty"),
+        (b'{"model": "auto", "messages": [{"content": "x"}]}', 400, "role"),
+        (b'{"model": 5, "messages": [{"role": "user", "content": "x"}]}', 400, "model"),
+        (
+            b'{"model": "auto", "stream": "yes", "messages": [{"role": "user", "content": "x"}]}',
+            400,
+            "stream",
+        ),
+        (
+            b'{"model": "auto", "temperature": "hot", '
+            b'"messages": [{"role": "user", "content": "x"}]}',
+            400,
+            "temperature",
+        ),
+    ],
+)
 async def test_bad_input_is_400_and_nothing_goes_upstream(sidecar, mock, raw, status, fragment):
     client = await sidecar()
-    resp = await client.post("/v1/chat/completions", data=raw,
-                             headers={"Content-Type": "application/json"})
+    resp = await client.post(
+        "/v1/chat/completions", data=raw, headers={"Content-Type": "application/json"}
+    )
     assert resp.status == status
     err = (await resp.json())["error"]
     assert fragment in err["message"] and err["type"] == "invalid_request_error"
@@ -124,12 +140,24 @@ async def test_metrics_endpoint_and_request_counters(sidecar):
     client = await sidecar()
     await client.post("/v1/chat/completions", json=chat("count me"))
     text = await (await client.get("/metrics")).text()
-    for name in ("sidecar_requests_total", "sidecar_stage_seconds_bucket",
-                 "sidecar_overhead_seconds_bucket", "sidecar_tokens_total",
-                 "sidecar_spend_usd_total", "sidecar_cache_entries", "sidecar_breaker_state"):
+    for name in (
+        "sidecar_requests_total",
+        "sidecar_stage_seconds_bucket",
+        "sidecar_overhead_seconds_bucket",
+        "sidecar_tokens_total",
+        "sidecar_spend_usd_total",
+        "sidecar_cache_entries",
+        "sidecar_breaker_state",
+    ):
         assert name in text
-    assert metric(client, "sidecar_requests_total",
-                  {"endpoint": "/v1/chat/completions", "status_class": "2xx"}) == 1
+    assert (
+        metric(
+            client,
+            "sidecar_requests_total",
+            {"endpoint": "/v1/chat/completions", "status_class": "2xx"},
+        )
+        == 1
+    )
     # usage 9 in / 4 out at gpt-4o-mini prices
     assert metric(client, "sidecar_tokens_total", {"model": "gpt-4o-mini", "direction": "in"}) > 0
     assert metric(client, "sidecar_spend_usd_total", {"model": "gpt-4o-mini"}) > 0
@@ -147,8 +175,11 @@ async def test_one_json_log_line_per_request_without_keys(sidecar, mock, caplog)
     secret = "sk-live-THIS-MUST-NOT-LEAK-1234567890"
     client = await sidecar(config=None, environ={"OPENAI_API_KEY": secret})
     caplog.clear()
-    resp = await client.post("/v1/chat/completions", json=chat("log me"),
-                             headers={"Authorization": "Bearer sk-client-SECRET-abc"})
+    resp = await client.post(
+        "/v1/chat/completions",
+        json=chat("log me"),
+        headers={"Authorization": "Bearer sk-client-SECRET-abc"},
+    )
     assert resp.status == 200
     records = [r for r in caplog.records if r.name == "sidecar.access"]
     assert len(records) == 1
@@ -162,8 +193,9 @@ async def test_one_json_log_line_per_request_without_keys(sidecar, mock, caplog)
 
 async def test_client_authorization_forwarded_unless_deployment_has_key(sidecar, mock):
     client = await sidecar()
-    await client.post("/v1/chat/completions", json=chat("a"),
-                      headers={"Authorization": "Bearer client-key"})
+    await client.post(
+        "/v1/chat/completions", json=chat("a"), headers={"Authorization": "Bearer client-key"}
+    )
     assert mock.headers[-1]["Authorization"] == "Bearer client-key"
 
 
@@ -173,6 +205,7 @@ async def test_deployment_key_replaces_client_key(mock, tmp_path):
 
     from sidecar.app import create_app
     from sidecar.config import load_settings
+
     cfg = tmp_path / "c.yaml"
     cfg.write_text(f"""
 tiers:
@@ -182,11 +215,16 @@ tiers:
 routing: {{default_tier: only}}
 cache: {{enabled: false}}
 """)
-    app = create_app(load_settings(cfg, {}), registry=CollectorRegistry(),
-                     environ={"MY_KEY": "provider-key"}, router=None)
+    app = create_app(
+        load_settings(cfg, {}),
+        registry=CollectorRegistry(),
+        environ={"MY_KEY": "provider-key"},
+        router=None,
+    )
     async with TestClient(TestServer(app)) as client:
-        resp = await client.post("/v1/chat/completions", json=chat("a"),
-                                 headers={"Authorization": "Bearer client-key"})
+        resp = await client.post(
+            "/v1/chat/completions", json=chat("a"), headers={"Authorization": "Bearer client-key"}
+        )
         assert resp.status == 200
     assert mock.headers[-1]["Authorization"] == "Bearer provider-key"
 
@@ -203,14 +241,14 @@ async def test_stream_relays_chunks_and_strips_injected_usage(sidecar, mock):
     assert mock.requests[-1]["stream_options"] == {"include_usage": True}
     text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
     assert text == "echo: one two three"
-    assert metric(client, "sidecar_tokens_total",
-                  {"model": "gpt-4o-mini", "direction": "out"}) == 4
+    assert metric(client, "sidecar_tokens_total", {"model": "gpt-4o-mini", "direction": "out"}) == 4
 
 
 async def test_stream_keeps_usage_when_client_asked(sidecar):
     client = await sidecar()
-    resp = await client.post("/v1/chat/completions", json=chat(
-        "u", stream=True, stream_options={"include_usage": True}))
+    resp = await client.post(
+        "/v1/chat/completions", json=chat("u", stream=True, stream_options={"include_usage": True})
+    )
     events = [e for e in (await resp.read()).split(b"\n\n") if e]
     last = orjson.loads(events[-2][6:])
     assert last["choices"] == [] and last["usage"]["completion_tokens"] == 2
@@ -218,6 +256,7 @@ async def test_stream_keeps_usage_when_client_asked(sidecar):
 
 async def test_classifier_failure_falls_back_to_default_tier(sidecar, caplog):
     from tests.conftest import FakeRouter
+
     client = await sidecar(router=FakeRouter(fail=True))
     resp = await client.post("/v1/chat/completions", json=chat("hello"))
     assert resp.status == 200
@@ -228,12 +267,14 @@ async def test_classifier_failure_falls_back_to_default_tier(sidecar, caplog):
 
 async def test_tier_override_header(sidecar, mock):
     client = await sidecar()
-    resp = await client.post("/v1/chat/completions", json=chat("short"),
-                             headers={"X-Sidecar-Tier": "large"})
+    resp = await client.post(
+        "/v1/chat/completions", json=chat("short"), headers={"X-Sidecar-Tier": "large"}
+    )
     assert resp.headers["X-Sidecar-Tier"] == "large"
     assert mock.requests[-1]["model"] == "gpt-4o"
-    resp = await client.post("/v1/chat/completions", json=chat("short"),
-                             headers={"X-Sidecar-Tier": "huge"})
+    resp = await client.post(
+        "/v1/chat/completions", json=chat("short"), headers={"X-Sidecar-Tier": "huge"}
+    )
     assert resp.status == 400
 
 
@@ -254,8 +295,7 @@ async def test_escalation_on_refusal(sidecar, mock):
     assert resp.headers["X-Sidecar-Tier"] == "medium"
     assert resp.headers["X-Sidecar-Escalated"] == "refusal"
     assert [r["model"] for r in mock.requests] == ["gpt-4o-mini", "gpt-4.1-mini"]
-    assert metric(client, "sidecar_escalations_total",
-                  {"tier": "small", "reason": "refusal"}) == 1
+    assert metric(client, "sidecar_escalations_total", {"tier": "small", "reason": "refusal"}) == 1
 
 
 async def test_escalation_on_length_and_invalid_json(sidecar, mock):
@@ -263,8 +303,9 @@ async def test_escalation_on_length_and_invalid_json(sidecar, mock):
     mock.push("length")
     resp = await client.post("/v1/chat/completions", json=chat("tiny"))
     assert resp.headers["X-Sidecar-Escalated"] == "length"
-    resp = await client.post("/v1/chat/completions",
-                             json=chat("json please", response_format={"type": "json_object"}))
+    resp = await client.post(
+        "/v1/chat/completions", json=chat("json please", response_format={"type": "json_object"})
+    )
     assert resp.headers["X-Sidecar-Escalated"] == "invalid_json"  # echo text is not JSON
 
 

@@ -6,7 +6,6 @@ import asyncio
 
 import aiohttp
 import orjson
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 
@@ -25,7 +24,9 @@ async def test_retry_on_500_then_success(sidecar, mock):
     resp = await client.post("/v1/chat/completions", json=chat("x"))
     assert resp.status == 200
     assert mock.count == 3
-    assert metric(client, "sidecar_upstream_retries_total", {"deployment": "small/gpt-4o-mini"}) == 2
+    assert (
+        metric(client, "sidecar_upstream_retries_total", {"deployment": "small/gpt-4o-mini"}) == 2
+    )
 
 
 async def test_429_honours_retry_after(sidecar, mock):
@@ -69,8 +70,12 @@ tiers:
         assert resp.status == 200
         assert resp.headers["X-Sidecar-Model"] == "b"
         assert metric(client, "sidecar_upstream_fallbacks_total", {"kind": "deployment"}) == 1
-        assert metric(client, "sidecar_upstream_errors_total",
-                      {"deployment": "t/a", "kind": "connect"}) == 1
+        assert (
+            metric(
+                client, "sidecar_upstream_errors_total", {"deployment": "t/a", "kind": "connect"}
+            )
+            == 1
+        )
 
 
 async def test_502_when_everything_fails_and_process_stays_up(sidecar, mock):
@@ -84,16 +89,18 @@ async def test_502_when_everything_fails_and_process_stays_up(sidecar, mock):
 
 
 async def test_502_when_upstream_unreachable(sidecar):
-    client = await sidecar(upstream="http://127.0.0.1:9/v1",
-                           env={**FAST_RETRY, "SIDECAR_UPSTREAM_RETRIES": "0"})
+    client = await sidecar(
+        upstream="http://127.0.0.1:9/v1", env={**FAST_RETRY, "SIDECAR_UPSTREAM_RETRIES": "0"}
+    )
     resp = await client.post("/v1/chat/completions", json=chat("x"))
     assert resp.status == 502
     assert (await client.get("/healthz")).status == 200
 
 
 async def test_504_on_upstream_timeout(sidecar, mock):
-    client = await sidecar(env={"SIDECAR_UPSTREAM_RETRIES": "0",
-                                "SIDECAR_UPSTREAM_READ_TIMEOUT_S": "0.2"})
+    client = await sidecar(
+        env={"SIDECAR_UPSTREAM_RETRIES": "0", "SIDECAR_UPSTREAM_READ_TIMEOUT_S": "0.2"}
+    )
     mock.push("hang", "hang", "hang")
     resp = await client.post("/v1/chat/completions", json=chat("x"))
     assert resp.status == 504
@@ -128,8 +135,13 @@ def test_breaker_opens_and_probes():
 
 
 async def test_breaker_skips_a_failing_deployment(sidecar, mock):
-    client = await sidecar(env={**FAST_RETRY, "SIDECAR_UPSTREAM_RETRIES": "0",
-                                "SIDECAR_UPSTREAM_BREAKER_FAILURES": "2"})
+    client = await sidecar(
+        env={
+            **FAST_RETRY,
+            "SIDECAR_UPSTREAM_RETRIES": "0",
+            "SIDECAR_UPSTREAM_BREAKER_FAILURES": "2",
+        }
+    )
     mock.push("500", "500", model="gpt-4o-mini")  # small fails twice, medium answers
     for i in range(2):
         assert (await client.post("/v1/chat/completions", json=chat(f"x{i}"))).status == 200
@@ -163,8 +175,9 @@ async def test_client_disconnect_mid_stream_cancels_upstream():
     await server.start_server()
     try:
         async with aiohttp.ClientSession() as session:
-            resp = await session.post(server.make_url("/v1/chat/completions"),
-                                      json=chat("long answer", stream=True))
+            resp = await session.post(
+                server.make_url("/v1/chat/completions"), json=chat("long answer", stream=True)
+            )
             await resp.content.readline()  # first bytes arrived
             assert mock.active == 1
             resp.close()  # client goes away
