@@ -73,7 +73,8 @@ RUN groupadd --system --gid 10001 sidecar \
     && chown 10001:10001 /var/lib/llm-sidecar
 
 COPY --from=builder /opt/venv /opt/venv
-COPY --from=builder /opt/llm-sidecar/model /opt/llm-sidecar/model
+# Only the int8 graph is served; the fp32 export (~90 MB) stays in the builder.
+COPY --from=builder /opt/llm-sidecar/model/minilm-int8.onnx /opt/llm-sidecar/model/
 # Default config so `docker run` works alone; Kubernetes mounts the ConfigMap over this directory.
 COPY deploy/kubernetes/base/config.yaml /etc/llm-sidecar/config.yaml
 
