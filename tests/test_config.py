@@ -22,9 +22,17 @@ def test_example_config_is_the_defaults():
 
 
 def test_env_overrides_are_typed():
-    s = load_settings(None, {"SIDECAR_CACHE_THRESHOLD": "0.93", "SIDECAR_CACHE_ENABLED": "false",
-                             "SIDECAR_REDIS_URL": "redis://h:1/0", "SIDECAR_CACHE_DIR": "/x",
-                             "SIDECAR_ROUTING_THRESHOLDS": "[0.2, 0.6]", "UNRELATED": "1"})
+    s = load_settings(
+        None,
+        {
+            "SIDECAR_CACHE_THRESHOLD": "0.93",
+            "SIDECAR_CACHE_ENABLED": "false",
+            "SIDECAR_REDIS_URL": "redis://h:1/0",
+            "SIDECAR_CACHE_DIR": "/x",
+            "SIDECAR_ROUTING_THRESHOLDS": "[0.2, 0.6]",
+            "UNRELATED": "1",
+        },
+    )
     assert s.cache.threshold == 0.93 and s.cache.enabled is False
     assert s.redis.url == "redis://h:1/0" and s.cache.dir == "/x"
     assert s.routing.thresholds == (0.2, 0.6)
@@ -33,18 +41,24 @@ def test_env_overrides_are_typed():
 def test_upstream_points_every_deployment():
     s = load_settings(None, {}, upstream="http://127.0.0.1:9000/v1")
     assert {d.base_url for t in s.tiers for d in t.deployments} == {"http://127.0.0.1:9000/v1"}
-    assert [d.model for t in s.tiers for d in t.deployments] == ["gpt-4o-mini", "gpt-4.1-mini",
-                                                                 "gpt-4o"]
+    assert [d.model for t in s.tiers for d in t.deployments] == [
+        "gpt-4o-mini",
+        "gpt-4.1-mini",
+        "gpt-4o",
+    ]
 
 
-@pytest.mark.parametrize(("env", "field"), [
-    ({"SIDECAR_CACHE_THRESHOLD": "1.5"}, "cache.threshold"),
-    ({"SIDECAR_SERVER_PORT": "http"}, "server.port"),
-    ({"SIDECAR_ROUTING_DEFAULT_TIER": "huge"}, "routing.default_tier"),
-    ({"SIDECAR_ROUTING_THRESHOLDS": "[0.9, 0.1]"}, "routing.thresholds"),
-    ({"SIDECAR_CACHE_NOPE": "1"}, "cache.nope"),
-    ({"SIDECAR_CACHE_EMBED_BACKEND": "gpu"}, "cache.embed_backend"),
-])
+@pytest.mark.parametrize(
+    ("env", "field"),
+    [
+        ({"SIDECAR_CACHE_THRESHOLD": "1.5"}, "cache.threshold"),
+        ({"SIDECAR_SERVER_PORT": "http"}, "server.port"),
+        ({"SIDECAR_ROUTING_DEFAULT_TIER": "huge"}, "routing.default_tier"),
+        ({"SIDECAR_ROUTING_THRESHOLDS": "[0.9, 0.1]"}, "routing.thresholds"),
+        ({"SIDECAR_CACHE_NOPE": "1"}, "cache.nope"),
+        ({"SIDECAR_CACHE_EMBED_BACKEND": "gpu"}, "cache.embed_backend"),
+    ],
+)
 def test_errors_name_the_field(env, field):
     with pytest.raises(ConfigError) as err:
         load_settings(None, env)
