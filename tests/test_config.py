@@ -68,7 +68,7 @@ def test_errors_name_the_field(env, field):
 def test_bad_yaml_file(tmp_path):
     p = tmp_path / "c.yaml"
     p.write_text("tiers: [ {name: a, deployments: []} ]\nrouting: {default_tier: a}\n")
-    with pytest.raises(ConfigError, match="tiers.0.deployments"):
+    with pytest.raises(ConfigError, match=r"tiers\.0\.deployments"):
         load_settings(p, {})
     p.write_text("- just a list\n")
     with pytest.raises(ConfigError, match="mapping"):

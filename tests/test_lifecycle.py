@@ -102,7 +102,7 @@ async def test_sigterm_drains_stream_writes_snapshot_and_restart_loads_it(tmp_pa
 @pytest.mark.timeout(60)
 async def test_corrupt_snapshot_is_reported_and_skipped(tmp_path):
     (tmp_path / "cache.snapshot").write_bytes(b"garbage" * 100)
-    mock, runner, upstream = await start_mock()
+    _mock, runner, upstream = await start_mock()
     proc, base = await _start(upstream, tmp_path)
     try:
         async with aiohttp.ClientSession() as s:
@@ -122,7 +122,7 @@ async def test_corrupt_snapshot_is_reported_and_skipped(tmp_path):
 async def test_sighup_reloads_thresholds_without_dropping_requests(tmp_path):
     cfg = tmp_path / "c.yaml"
     cfg.write_text("cache: {threshold: 0.9}\n")
-    mock, runner, upstream = await start_mock(config=MockConfig(ttft_s=0.3))
+    _mock, runner, upstream = await start_mock(config=MockConfig(ttft_s=0.3))
     proc, base = await _start(upstream, tmp_path, cfg)
     try:
         async with aiohttp.ClientSession() as s:
