@@ -15,18 +15,30 @@ Kinds, chosen by size (`hnsw_min_size`):
   `TOMBSTONE_RATIO` of the stored vectors the index is rebuilt from the live vectors (back to
   flat if fewer than `hnsw_min_size // 2` remain; the gap is hysteresis against flapping).
 
-Costs paid inline by the caller (the event loop thread): migration flat -> HNSW when a scope
-crosses `hnsw_min_size` (~0.2 s at 4096), and a tombstone rebuild (~5 s per 100k live vectors).
+Rebuilds (flat -> HNSW migration, tombstone cleanup) cost one HNSW build of the live vectors:
+~50 us per vector with real MiniLM vectors, ~250-500 us with random ones on this machine, so
+seconds for a large scope. Without an executor they run inline (tests, tools). With one (the
+app passes a single-worker `ThreadPoolExecutor`) the build runs in that thread (faiss drops the
+GIL) while the old index keeps serving; adds and removes made meanwhile go to the old index and
+to a log that is replayed on the new one when the calling thread swaps it in (checked at the
+start of every call). The owner thread only pays the O(n) export copy. Memory for that scope
+is doubled during a build.
+
 The index owns the only copy of each vector (`vector(key)` reconstructs it), which saves
 ~1.5 KB per entry against also keeping it on the entry.
 
-Not thread-safe: one thread (the event loop) uses it.
+Not thread-safe: one thread (the event loop) calls it; the executor only sees copies.
 """
 
 from __future__ import annotations
 
+import logging
+from concurrent.futures import Executor, Future
+
 import faiss
 import numpy as np
+
+log = logging.getLogger("cache.index")
 
 TOMBSTONE_RATIO = 0.2
 DEFAULT_EF_SEARCH = 64
@@ -53,30 +65,61 @@ def _as_matrix(vecs: np.ndarray, dim: int) -> np.ndarray:
     return mat
 
 
+def build_index(
+    dim: int, hnsw: bool, ef_search: int, keys: np.ndarray, vecs: np.ndarray
+) -> tuple[faiss.Index, faiss.IndexIDMap2]:
+    """Build a filled (inner, IDMap2) pair; pure, so it may run in a worker thread."""
+    inner: faiss.Index
+    if hnsw:
+        inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        inner.hnsw.efSearch = ef_search
+    else:
+        inner = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIDMap2(inner)
+    if len(keys):
+        index.add_with_ids(vecs, keys)
+    return inner, index
+
+
 class ScopeIndex:
     """Vector index of one scope; flat below `hnsw_min_size`, HNSW from there on."""
 
     def __init__(
-        self, dim: int = 384, *, hnsw_min_size: int = 4096, ef_search: int = DEFAULT_EF_SEARCH
+        self,
+        dim: int = 384,
+        *,
+        hnsw_min_size: int = 4096,
+        ef_search: int = DEFAULT_EF_SEARCH,
+        executor: Executor | None = None,
     ) -> None:
         _configure_faiss()
         self.dim = dim
         self.hnsw_min_size = hnsw_min_size
         self.ef_search = ef_search
-        self._tombstones: set[int] = set()
-        self._inner: faiss.Index
-        self._index: faiss.IndexIDMap2
-        self._new_index(hnsw=False)
+        self.executor = executor
+        self._build: Future[tuple[faiss.Index, faiss.IndexIDMap2]] | None = None
+        self._build_hnsw = False
+        # Changes made while a build runs: (labels, vectors) adds and (labels, None) removes.
+        self._log: list[tuple[np.ndarray, np.ndarray | None]] = []
+        self._install(*build_index(dim, False, ef_search, np.empty(0, np.int64), np.empty(0)))
+        self._hnsw = False
 
     @property
     def kind(self) -> str:
-        """ "flat" or "hnsw"."""
+        """Index kind: "flat" or "hnsw"."""
+        self._poll()
         return "hnsw" if self._hnsw else "flat"
 
     @property
     def tombstones(self) -> int:
         """Number of removed-but-still-stored HNSW vectors."""
         return len(self._tombstones)
+
+    @property
+    def rebuilding(self) -> bool:
+        """Whether a background build is in flight."""
+        self._poll()
+        return self._build is not None
 
     def __len__(self) -> int:
         """Number of live vectors."""
@@ -88,29 +131,27 @@ class ScopeIndex:
 
     def add_many(self, keys: np.ndarray, vecs: np.ndarray) -> None:
         """Add vectors under new labels, migrating to HNSW if the scope grows past the bound."""
+        self._poll()
         mat = _as_matrix(vecs, self.dim)
         ids = np.ascontiguousarray(keys, dtype=np.int64).reshape(-1)
-        if not self._hnsw and len(self) + len(ids) >= self.hnsw_min_size:
-            old_keys, old_vecs = self.export()
-            self._new_index(hnsw=True)
-            ids = np.concatenate([old_keys, ids])
-            mat = np.concatenate([old_vecs, mat])
         self._index.add_with_ids(mat, ids)
+        if self._build is not None:
+            self._log.append((ids, mat))
+        elif not self._hnsw and len(self) >= self.hnsw_min_size:
+            self._start_build(hnsw=True)
 
     def remove(self, key: int) -> None:
         """Remove a label; unknown labels are ignored."""
-        if not self._hnsw:
-            # faiss's Python wrapper accepts an id array; its stubs only know IDSelector.
-            self._index.remove_ids(np.array([key], dtype=np.int64))  # type: ignore[arg-type]
-            return
-        if key in self._tombstones or not self._contains(key):
-            return
-        self._tombstones.add(key)
-        if len(self._tombstones) > TOMBSTONE_RATIO * self._index.ntotal:
-            self._rebuild()
+        self._poll()
+        self._remove_from_current(key)
+        if self._build is not None:
+            self._log.append((np.array([key], dtype=np.int64), None))
+        elif self._hnsw and len(self._tombstones) > TOMBSTONE_RATIO * self._index.ntotal:
+            self._start_build(hnsw=len(self) >= self.hnsw_min_size // 2)
 
     def search(self, vec: np.ndarray, k: int = 4) -> list[tuple[int, float]]:
         """Return up to k (label, cosine) pairs of live vectors, best first."""
+        self._poll()
         if self._index.ntotal == 0:
             return []
         extra = min(len(self._tombstones), MAX_TOMBSTONE_EXTRA)
@@ -139,7 +180,21 @@ class ScopeIndex:
         if self._tombstones:
             live = ~np.isin(keys, np.fromiter(self._tombstones, np.int64))
             keys, vecs = keys[live], vecs[live]
-        return keys, np.ascontiguousarray(vecs, dtype=np.float32)
+        return keys, np.ascontiguousarray(vecs, dtype=np.float32).reshape(-1, self.dim)
+
+    def wait(self) -> None:
+        """Block until a background build finishes and swap it in (tests, shutdown)."""
+        if self._build is not None:
+            self._build.exception()
+            self._poll()
+
+    def _remove_from_current(self, key: int) -> None:
+        """Remove from the serving index: compaction when flat, a tombstone when HNSW."""
+        if not self._hnsw:
+            # faiss's Python wrapper accepts an id array; its stubs only know IDSelector.
+            self._index.remove_ids(np.array([key], dtype=np.int64))  # type: ignore[arg-type]
+        elif key not in self._tombstones and self._contains(key):
+            self._tombstones.add(key)
 
     def _contains(self, key: int) -> bool:
         """Whether the label is stored (live or tombstoned)."""
@@ -149,23 +204,37 @@ class ScopeIndex:
             return False
         return True
 
-    def _new_index(self, *, hnsw: bool) -> None:
-        """Replace the faiss index with an empty one of the given kind."""
-        self._hnsw = hnsw
-        self._tombstones = set()
-        inner: faiss.Index
-        if hnsw:
-            inner = faiss.IndexHNSWFlat(self.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-            inner.hnsw.efSearch = self.ef_search
-        else:
-            inner = faiss.IndexFlatIP(self.dim)
+    def _start_build(self, *, hnsw: bool) -> None:
+        """Rebuild from the live vectors: inline, or in the executor while this one serves."""
+        keys, vecs = self.export()
+        if self.executor is None:
+            self._install(*build_index(self.dim, hnsw, self.ef_search, keys, vecs))
+            self._hnsw = hnsw
+            return
+        self._build_hnsw = hnsw
+        self._build = self.executor.submit(build_index, self.dim, hnsw, self.ef_search, keys, vecs)
+
+    def _poll(self) -> None:
+        """Swap in a finished background build and replay the changes made meanwhile."""
+        if self._build is None or not self._build.done():
+            return
+        build, log_, self._build, self._log = self._build, self._log, None, []
+        try:
+            inner, index = build.result()
+        except Exception:  # e.g. MemoryError: keep serving the old index, retry later
+            log.exception("vector index rebuild failed; keeping the current index")
+            return
+        self._install(inner, index)
+        self._hnsw = self._build_hnsw
+        for ids, mat in log_:
+            if mat is not None:
+                self._index.add_with_ids(mat, ids)
+            else:
+                self._remove_from_current(int(ids[0]))
+
+    def _install(self, inner: faiss.Index, index: faiss.IndexIDMap2) -> None:
+        """Make a built index the serving one."""
         # Keep our own reference: the IDMap wrapper does not own the inner index.
         self._inner = inner
-        self._index = faiss.IndexIDMap2(inner)
-
-    def _rebuild(self) -> None:
-        """Rebuild from live vectors, dropping tombstones; flat again if the scope shrank."""
-        keys, vecs = self.export()
-        self._new_index(hnsw=len(keys) >= self.hnsw_min_size // 2)
-        if len(keys):
-            self._index.add_with_ids(vecs, keys)
+        self._index = index
+        self._tombstones: set[int] = set()

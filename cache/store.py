@@ -26,6 +26,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -118,6 +119,7 @@ class SemanticCache:
         dim: int = 384,
         top_k: int = 4,
         ef_search: int = DEFAULT_EF_SEARCH,
+        rebuild_executor: Executor | None = None,
     ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
@@ -128,6 +130,8 @@ class SemanticCache:
         self.dim = dim
         self.top_k = top_k
         self.ef_search = ef_search
+        # Where large index rebuilds run (see cache/index.py); None means inline.
+        self.rebuild_executor = rebuild_executor
         self._clock = clock
         self._listeners: list[ChangeListener] = []
         self.evictions = 0
@@ -303,7 +307,9 @@ class SemanticCache:
             dim=self.dim,
             ef_search=self.ef_search,
         )
-        fresh._bulk_load(data)
+        fresh._bulk_load(data)  # builds inline: loading happens before serving
+        for index in fresh._indexes.values():
+            index.executor = self.rebuild_executor
         # Swap in only after the whole snapshot was built: no partial loads.
         for name in ("_slots", "_exact", "_indexes", "_ids_by_label", "_expiry", "_seq", "_bytes"):
             setattr(self, name, getattr(fresh, name))
@@ -391,7 +397,12 @@ class SemanticCache:
         """The scope's index, created on first use."""
         index = self._indexes.get(scope)
         if index is None:
-            index = ScopeIndex(self.dim, hnsw_min_size=self.hnsw_min_size, ef_search=self.ef_search)
+            index = ScopeIndex(
+                self.dim,
+                hnsw_min_size=self.hnsw_min_size,
+                ef_search=self.ef_search,
+                executor=self.rebuild_executor,
+            )
             self._indexes[scope] = index
         return index
 

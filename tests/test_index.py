@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -101,3 +105,60 @@ def test_hnsw_recall_against_flat() -> None:
     queries = unit_vectors(50, seed=3)
     agree = sum(flat.search(q, 1)[0][0] == hnsw.search(q, 1)[0][0] for q in queries)
     assert agree >= 48
+
+
+class ManualExecutor(Executor):
+    """Runs submitted work only when `run_all()` is called: a build 'in flight' on demand."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[Future[Any], Callable[[], Any]]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        self.pending.append((future, lambda: fn(*args, **kwargs)))
+        return future
+
+    def run_all(self) -> None:
+        for future, work in self.pending:
+            future.set_result(work())
+        self.pending.clear()
+
+
+def test_background_migration_serves_and_replays_changes() -> None:
+    executor = ManualExecutor()
+    vecs = unit_vectors(130)
+    index = ScopeIndex(DIM, hnsw_min_size=100, executor=executor)
+    index.add_many(np.arange(100), vecs[:100])
+    assert index.rebuilding and index.kind == "flat" and len(executor.pending) == 1
+    index.add_many(np.arange(100, 130), vecs[100:])  # while building: old index + log
+    index.remove(3)
+    index.remove(120)
+    assert index.search(vecs[125], 1)[0][0] == 125 and len(index) == 128
+    executor.run_all()
+    assert index.kind == "hnsw" and not index.rebuilding and len(index) == 128
+    assert index.search(vecs[125], 1)[0][0] == 125
+    for gone in (3, 120):
+        assert gone not in [label for label, _ in index.search(vecs[gone], 4)]
+
+
+def test_background_tombstone_rebuild_with_thread_pool() -> None:
+    vecs = unit_vectors(300)
+    with ThreadPoolExecutor(1) as pool:
+        index = ScopeIndex(DIM, hnsw_min_size=100, executor=pool)
+        index.add_many(np.arange(300), vecs)
+        index.wait()
+        for label in range(70):
+            index.remove(label)
+        index.wait()
+    # Removals made during the build are replayed as tombstones on the new index.
+    assert index.kind == "hnsw" and len(index) == 230 and index.tombstones < 70
+    assert index.search(vecs[200], 1)[0][0] == 200
+
+
+def test_failed_background_build_keeps_serving(caplog: pytest.LogCaptureFixture) -> None:
+    executor = ManualExecutor()
+    index = ScopeIndex(DIM, hnsw_min_size=10, executor=executor)
+    index.add_many(np.arange(10), unit_vectors(10))
+    future, _ = executor.pending.pop()
+    future.set_exception(MemoryError())
+    assert index.kind == "flat" and len(index) == 10 and "rebuild failed" in caplog.text
