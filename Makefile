@@ -37,9 +37,7 @@ test: install-dev redis
 
 lint: install-dev
 	$(BIN)/ruff check sidecar cache classifier benchmarks tests
-	$(BIN)/hadolint Dockerfile
-	$(BIN)/yamllint -s deploy
-	$(BIN)/kubernetes-validate --strict deploy/kubernetes/*.yaml
+	bash scripts/lint-deploy.sh
 
 bench: install-dev
 	$(BIN)/python -m benchmarks.run_all
