@@ -57,6 +57,8 @@ def models_ctx(deps: Deps, *, injected: tuple[Any, Any, Any]) -> Ctx:
             asyncio.create_task(_load(deps, needs), name="sidecar-load"),
             asyncio.create_task(_maintain(deps), name="sidecar-maintain"),
         ]
+        if deps.settings.redis.url and deps.settings.cache.enabled:
+            tasks.append(asyncio.create_task(_share(deps, tasks[0]), name="sidecar-redis"))
         yield
         for task in tasks:
             task.cancel()
@@ -179,6 +181,33 @@ async def _maintain(deps: Deps) -> None:
         if since_snapshot >= deps.settings.cache.snapshot_interval_s:
             since_snapshot = 0.0
             await _write_snapshot(deps)
+
+
+async def _share(deps: Deps, loading: asyncio.Task[None]) -> None:
+    """Replicate the cache through Redis (``redis.url``) once it is built; stop on cancel."""
+    from cache.shared import RedisReplicator, SharedMetrics
+
+    await asyncio.shield(loading)  # the cache may still be building in the background
+    if not hasattr(deps.cache, "apply_remote_put"):
+        log.warning("redis.url set but the cache cannot replicate; shared tier off")
+        return
+    cfg, m = deps.settings.redis, deps.metrics
+    assert cfg.url is not None
+    replicator = RedisReplicator(
+        deps.cache,  # type: ignore[arg-type]  # checked above: a SemanticCache
+        cfg.url,
+        timeout_s=cfg.timeout_s,
+        stream_key=cfg.stream_key,
+        warm_max_entries=cfg.warm_max_entries,
+        metrics=SharedMetrics.from_prometheus(
+            m.redis_errors, m.redis_local_only, m.replication_lag, m.stream_backlog
+        ),
+    )
+    await replicator.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await replicator.stop()
 
 
 async def _write_snapshot(deps: Deps) -> None:
