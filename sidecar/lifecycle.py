@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,7 @@ async def _load_embedder(deps: Deps) -> None:
 
 def _build_cache(deps: Deps) -> Any:
     """A SemanticCache with the verifier, filled from the snapshot if there is one."""
+    from cache.embedder import FAMILY
     from cache.store import SemanticCache
     from cache.verifier import PairVerifier
 
@@ -161,6 +163,9 @@ def _build_cache(deps: Deps) -> Any:
         default_ttl=cfg.ttl_s,
         hnsw_min_size=cfg.hnsw_min_size,
         verifier=verifier,
+        model_family=FAMILY,  # a snapshot made with another model is refused
+        # HNSW migrations and tombstone rebuilds run here, never on the event loop.
+        rebuild_executor=ThreadPoolExecutor(1, thread_name_prefix="index-rebuild"),
     )
     path = snapshot_path(deps)
     if path is not None:
