@@ -1,0 +1,158 @@
+"""Issue 3: the sidecar's added latency on the miss path, vs going direct to the mock.
+
+    python -m benchmarks.overhead [--requests 600] [--rounds 4] [--ttft 0.02]
+
+Starts the mock upstream, the sidecar with its cache on (every request a unique prompt: exact
+lookup, embedding, semantic search, forward, store) and with `SIDECAR_CACHE_ENABLED=false`
+(the bare proxy), and sends unique prompts at concurrency 1 and 32 through each and directly
+to the mock, interleaved in rounds. Writes `benchmarks/results/overhead.json`:
+added p50/p95/p99 (system percentile minus direct percentile, ms), plus the sidecar's own view
+(`sidecar_overhead_seconds` histogram: total minus time waiting on upstream).
+`make bench` (benchmarks.run_all) writes the same file from its miss scenario.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import peers, run_all
+
+OUT = Path(__file__).resolve().parent / "results" / "overhead.json"
+
+
+def from_miss(miss: dict[str, Any], machine: dict[str, Any], source: str) -> dict[str, Any]:
+    """The overhead.json document from a miss-scenario result (run_all or this script)."""
+    levels: dict[str, Any] = {}
+    for c in ("1", "32"):
+        level = miss.get(c) or {}
+        direct = level.get("mock") or {}
+        row: dict[str, Any] = {
+            "direct_ms": {q: direct.get("latency_ms", {}).get(q) for q in ("p50", "p95", "p99")}
+        }
+        for name in ("sidecar", "sidecar-nocache"):
+            r = level.get(name)
+            if r:
+                row[name] = {
+                    "added_ms": r.get("added_ms"),
+                    "latency_ms": {q: r["latency_ms"][q] for q in ("p50", "p95", "p99")},
+                    "rps": r.get("rps"),
+                    "cpu_ms_per_req": r.get("cpu_ms_per_req"),
+                    "requests": r.get("ok"),
+                    "cache": r.get("cache"),
+                }
+        levels[c] = row
+    return {
+        "what": "miss-path added latency (system percentile - direct percentile), ms",
+        "source": source,
+        "machine": machine,
+        "targets": {"c1_p50_ms": 3.0, "c1_p99_ms": 10.0},
+        "concurrency": levels,
+    }
+
+
+def histogram_quantiles(
+    text: str, name: str, label: str, qs: tuple[float, ...]
+) -> dict[str, float]:
+    """Approximate quantiles (upper bucket bounds, ms) of one labelled Prometheus histogram."""
+    buckets: list[tuple[float, float]] = []
+    for line in text.splitlines():
+        if line.startswith(name + "_bucket{") and label in line:
+            le = line.split('le="')[1].split('"')[0]
+            buckets.append(
+                (float("inf") if le == "+Inf" else float(le), float(line.rsplit(" ", 1)[1]))
+            )
+    buckets.sort()
+    if not buckets or buckets[-1][1] == 0:
+        return {}
+    total = buckets[-1][1]
+    out = {}
+    for q in qs:
+        for le, count in buckets:
+            if count >= q * total:
+                out[f"p{int(q * 100)}"] = le * 1000
+                break
+    return out
+
+
+async def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Start mock + both sidecars, run interleaved rounds, stop everything."""
+    work = peers.BENCH_CACHE / "overhead"
+    logs = work / "logs"
+    mock = peers.mock(peers.free_port(), ttft=args.ttft)
+    mock.start(logs)
+    if not mock.wait_ready(30):
+        raise SystemExit(f"mock did not start: {mock.error}")
+    env, notes = run_all.sidecar_env()
+    upstream = mock.base + "/v1"
+    systems = {
+        "sidecar": peers.sidecar("sidecar", peers.free_port(), upstream, env),
+        "sidecar-nocache": peers.sidecar(
+            "sidecar-nocache",
+            peers.free_port(),
+            upstream,
+            {**env, "SIDECAR_CACHE_ENABLED": "false"},
+        ),
+    }
+    sizes = run_all.Sizes.pick(quick=False)
+    sizes.rounds = args.rounds
+    sizes.max_block_s = 60
+    ns = argparse.Namespace(quick=False)
+    bench = run_all.Bench(ns, sizes, mock, systems)
+    try:
+        for s in systems.values():
+            s.start(logs)
+        for s in systems.values():
+            if not s.wait_ready(180):
+                raise SystemExit(f"{s.name} did not start: {s.error}")
+        miss = await run_all.interleaved(
+            bench, "overhead", [mock, *systems.values()], {1: args.requests, 32: args.requests * 4}
+        )
+        metrics = peers_metrics(systems["sidecar"])
+    finally:
+        for s in systems.values():
+            s.stop()
+        mock.stop()
+    doc = from_miss(miss, run_all.machine(), "benchmarks.overhead")
+    doc["notes"] = notes
+    doc["mock_ttft_s"] = args.ttft
+    doc["sidecar_self_reported_overhead_ms"] = histogram_quantiles(
+        metrics, "sidecar_overhead_seconds", 'cache="miss"', (0.5, 0.99)
+    )
+    return doc
+
+
+def peers_metrics(server: peers.Server) -> str:
+    """Raw /metrics text of a sidecar."""
+    import urllib.request
+
+    with urllib.request.urlopen(server.base + "/metrics", timeout=10) as resp:
+        return resp.read().decode()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI: measure and write overhead.json."""
+    p = argparse.ArgumentParser(prog="python -m benchmarks.overhead", description=__doc__)
+    p.add_argument("--requests", type=int, default=400, help="per system at c=1 (x4 at c=32)")
+    p.add_argument("--rounds", type=int, default=4)
+    p.add_argument("--ttft", type=float, default=0.02, help="mock time to first byte, s")
+    p.add_argument("--out", default=str(OUT))
+    args = p.parse_args(argv)
+    t0 = time.time()
+    doc = asyncio.run(measure(args))
+    doc["seconds"] = round(time.time() - t0, 1)
+    Path(args.out).write_text(json.dumps(doc, indent=1) + "\n")
+    for c, row in doc["concurrency"].items():
+        for name in ("sidecar", "sidecar-nocache"):
+            if name in row:
+                a = row[name]["added_ms"]
+                print(f"c={c} {name}: added p50 {a['p50']:.2f} ms, p99 {a['p99']:.2f} ms")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

