@@ -1,17 +1,25 @@
-"""Benchmark SemanticCache.lookup latency (flat vs HNSW), memory and snapshot cost.
+"""Benchmark SemanticCache.lookup latency (flat vs HNSW), memory, snapshot cost, HNSW recall.
 
 Usage: .venv/bin/python -m benchmarks.index_bench [--out benchmarks/results/index_bench.json]
-       [--sizes 1000,10000,100000] [--queries 2000]
+       [--sizes 1000,10000,100000] [--queries 2000] [--real 20000]
 
 One scope, random L2-normalized 384-d vectors (seeded), ~1 KB bodies. Half of the queries are
 near-duplicates of stored prompts (cosine ~0.95, hits), half random (misses); threshold 0.9.
 Memory is the RSS delta of filling a cache in a fresh subprocess (default HNSW switch-over),
-so allocator state from earlier runs does not blur it. Runs in about two minutes on 2 cores.
+so allocator state from earlier runs does not blur it; the same child times a snapshot write,
+a load (saved HNSW graphs re-attached) and a load of the same snapshot without its graphs
+(every scope rebuilt, as version 1 snapshots and the fallback do).
+
+Random 384-d vectors are the worst case for HNSW (no neighbourhood structure): `--real N`
+adds build time and recall against exact search on N real MiniLM vectors of QQP questions
+(plus 2000 held-out dev questions as queries), embedded once with the ONNX encoder and cached
+under $SIDECAR_BENCH_CACHE (default /work/.bench-cache). Runs in a few minutes on 2 cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import os
@@ -20,15 +28,22 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
+import faiss
 import numpy as np
 
+from cache.index import HNSW_EF_CONSTRUCTION, HNSW_M, faiss_threads
+from cache.snapshot import write_snapshot
 from cache.store import SemanticCache
 
 DIM = 384
 BODY = b'{"choices":[{"message":{"content":"' + b"x" * 960 + b'"}}]}'
 FLAT_100K_QUERIES = 200  # flat at 100k is ~15 ms a query; enough samples for p99
+DATA_DIR = Path(os.environ.get("SIDECAR_DATA_DIR", "/work/shared/data")) / "pairs"
+BENCH_CACHE = Path(os.environ.get("SIDECAR_BENCH_CACHE", "/work/.bench-cache"))
+REAL_QUERIES = 2000
 
 
 def unit_vectors(n: int, seed: int) -> np.ndarray:
@@ -143,11 +158,22 @@ def memory_child(n: int) -> dict[str, Any]:
         cache.snapshot(path)
         row["snapshot_write_s"] = round(time.perf_counter() - start, 2)
         row["snapshot_mb"] = round(os.path.getsize(path) / 2**20, 1)
-        start = time.perf_counter()
-        loaded = SemanticCache(max_entries=n + 1, max_bytes=2**40).load_snapshot(path)
-        row["snapshot_load_s"] = round(time.perf_counter() - start, 2)
-        assert loaded == n
+        row["snapshot_load_s"] = timed_load(path, n)
+        # The same snapshot without graphs: what every load cost before they were saved.
+        write_snapshot(path, dataclasses.replace(cache.export_snapshot(), graphs=()))
+        del cache
+        gc.collect()
+        row["snapshot_load_rebuild_s"] = timed_load(path, n)
     return row
+
+
+def timed_load(path: str, n: int) -> float:
+    """Seconds to load a snapshot of n entries into a fresh default-config cache."""
+    start = time.perf_counter()
+    loaded = SemanticCache(max_entries=n + 1, max_bytes=2**40).load_snapshot(path)
+    seconds = round(time.perf_counter() - start, 2)
+    assert loaded == n
+    return seconds
 
 
 def memory(sizes: list[int]) -> list[dict[str, Any]]:
@@ -162,6 +188,83 @@ def memory(sizes: list[int]) -> list[dict[str, Any]]:
     return rows
 
 
+def qqp_questions(path: Path, n: int, skip: frozenset[str] = frozenset()) -> list[str]:
+    """The first n distinct questions of a QQP JSON-lines file, leaving out `skip`."""
+    seen: dict[str, None] = {}
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            pair = json.loads(line)
+            for text in (pair["a"].strip(), pair["b"].strip()):
+                if text and text not in skip:
+                    seen.setdefault(text)
+            if len(seen) >= n:
+                break
+    return list(seen)[:n]
+
+
+def real_vectors(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n train questions, REAL_QUERIES dev questions) as MiniLM vectors, cached on disk."""
+    cache_file = BENCH_CACHE / f"index_bench-qqp-{n}.npz"
+    if cache_file.exists():
+        with np.load(cache_file) as saved:
+            return saved["base"], saved["queries"]
+    from cache.embedder import load_encoder
+
+    encoder = load_encoder("onnx")
+    base_texts = qqp_questions(DATA_DIR / "qqp_train.jsonl", n)
+    query_texts = qqp_questions(DATA_DIR / "qqp_dev.jsonl", REAL_QUERIES, frozenset(base_texts))
+    base, queries = (
+        np.concatenate([encoder.encode(texts[i : i + 64]) for i in range(0, len(texts), 64)])
+        for texts in (base_texts, query_texts)
+    )
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache_file, base=base, queries=queries)
+    return base, queries
+
+
+def hnsw_recall(n: int) -> dict[str, Any]:
+    """HNSW build time and recall@1/@4 against exact search on real MiniLM vectors."""
+    base, queries = real_vectors(n)
+    exact = faiss.IndexFlatIP(DIM)
+    exact.add(base)
+    sims, truth = exact.search(queries, 4)
+    near = sims[:, 0] >= 0.8  # queries with a close neighbour: the ones a cache can serve
+    rows = []
+    for ef_construction in (HNSW_EF_CONSTRUCTION, 80, 200):
+        index = faiss.IndexHNSWFlat(DIM, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = ef_construction
+        start, cpu = time.perf_counter(), time.process_time()
+        with faiss_threads(1):
+            index.add(base)
+        row: dict[str, Any] = {
+            "ef_construction": ef_construction,
+            "build_s": round(time.perf_counter() - start, 2),
+            "build_cpu_s": round(time.process_time() - cpu, 2),
+        }
+        for ef_search in (16, 32, 64, 128):
+            index.hnsw.efSearch = ef_search
+            start = time.perf_counter()
+            for q in queries[:500]:
+                index.search(q[None], 4)
+            ms = (time.perf_counter() - start) / 500 * 1000
+            _, got = index.search(queries, 4)
+            recall4 = np.mean([len(set(a) & set(b)) for a, b in zip(got, truth, strict=True)]) / 4
+            row[f"ef_search_{ef_search}"] = {
+                "recall_at_1": round(float((got[:, 0] == truth[:, 0]).mean()), 4),
+                "recall_at_4": round(float(recall4), 4),
+                "recall_at_1_sim_ge_0.8": round(float((got[near, 0] == truth[near, 0]).mean()), 4),
+                "mean_ms": round(ms, 4),
+            }
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    return {
+        "entries": n,
+        "queries": len(queries),
+        "queries_sim_ge_0.8": int(near.sum()),
+        "runs": rows,
+    }
+
+
 def main() -> None:
     """Run the benchmark and write the JSON results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -169,6 +272,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--memory-sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--real", type=int, default=20000, help="real vectors (0: skip)")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -177,10 +281,13 @@ def main() -> None:
     result = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "setup": "one scope, random unit 384-d vectors, ~1 KB bodies, threshold 0.9, k=4, "
-        "HNSW M=16 efSearch=64, faiss 1 thread; half near-duplicate queries, half random",
+        f"HNSW M={HNSW_M} efConstruction={HNSW_EF_CONSTRUCTION} efSearch=64, faiss 1 thread "
+        "(snapshot loads: 2); half near-duplicate queries, half random",
         "lookup": latency([int(s) for s in args.sizes.split(",")], args.queries),
         "memory": memory([int(s) for s in args.memory_sizes.split(",")]),
     }
+    if args.real:
+        result["hnsw_recall_real_minilm"] = hnsw_recall(args.real)
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(result, f, indent=2)

@@ -1,12 +1,18 @@
 """Snapshot file format for SemanticCache: atomic writes, all-or-nothing validated reads.
 
-Layout (little endian), version 1:
+Layout (little endian), version 2:
     MAGIC (8 bytes)
-    u32 n + header JSON  {"version", "family", "dim", "count", "vectors"}
+    u32 n + header JSON  {"version", "family", "dim", "count", "vectors", "graphs"}
     u64 n + metadata JSON: one list per entry (see _META_FIELDS), LRU order, oldest first
     u64 n + vectors: raw float32, "vectors" rows of "dim"
     u64 n + bodies: concatenated response bodies, lengths in the metadata
+    per item of "graphs" ([scope, first row, rows]): u64 n + faiss HNSW graph without storage
     u32 CRC-32 of every byte before it
+
+A graph covers the vector rows [first, first + rows) of one scope in its storage order, rows of
+removed entries included (they are tombstones in the running index), so loading re-attaches
+vectors to it instead of rebuilding HNSW (cache/index.py validates it; if it does not fit, the
+scope is rebuilt from the same rows). Version 1 is version 2 without graphs and still loads.
 
 The CRC catches garbage and truncation anywhere; the length prefixes let the reader slice
 without parsing. JSON (orjson) plus raw buffers keeps 100k entries at well under a second
@@ -29,12 +35,14 @@ import numpy as np
 import orjson
 
 if TYPE_CHECKING:
+    from cache.index import IndexDump
     from cache.store import Entry
 
 log = logging.getLogger("cache.snapshot")
 
 MAGIC = b"LSCSNAP\x00"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 _META_FIELDS = (
     "id",
     "scope",
@@ -55,6 +63,16 @@ class SnapshotError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Graph:
+    """A scope's serialized HNSW graph over vector rows [start, start + rows)."""
+
+    scope: str
+    start: int
+    rows: int
+    blob: np.ndarray | memoryview  # uint8 bytes of faiss.serialize_index
+
+
+@dataclass(frozen=True, slots=True)
 class SnapshotData:
     """Entries (vector=None) with `rows[i]` = row of entry i in `vectors`, or -1."""
 
@@ -63,18 +81,27 @@ class SnapshotData:
     entries: list[Entry]
     rows: np.ndarray
     vectors: np.ndarray
+    graphs: tuple[Graph, ...] = ()
 
 
 def collect_vectors(
-    labels: np.ndarray, exports: Iterable[tuple[np.ndarray, np.ndarray]], dim: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Stack per-scope (labels, vectors) exports; map each wanted label to its row (-1: none)."""
-    parts = list(exports)
-    all_labels = np.concatenate([k for k, _ in parts]) if parts else np.empty(0, np.int64)
-    vectors = np.concatenate([v for _, v in parts]) if parts else np.empty((0, dim), np.float32)
-    row_of = dict(zip(all_labels.tolist(), range(len(all_labels)), strict=True))
+    labels: np.ndarray, dumps: Iterable[tuple[str, IndexDump]], dim: int
+) -> tuple[np.ndarray, np.ndarray, tuple[Graph, ...]]:
+    """Stack per-scope dumps; map each wanted label to its row (-1: none); place the graphs."""
+    parts = list(dumps)
+    all_labels = [d.keys for _, d in parts]
+    vectors = [d.vectors for _, d in parts]
+    graphs: list[Graph] = []
+    start = 0
+    for scope, dump in parts:
+        if dump.graph is not None:
+            graphs.append(Graph(scope, start, len(dump.keys), dump.graph))
+        start += len(dump.keys)
+    flat_labels = np.concatenate(all_labels) if parts else np.empty(0, np.int64)
+    stacked = np.concatenate(vectors) if parts else np.empty((0, dim), np.float32)
+    row_of = dict(zip(flat_labels.tolist(), range(len(flat_labels)), strict=True))
     rows = np.fromiter((row_of.get(label, -1) for label in labels.tolist()), np.int64, len(labels))
-    return rows, vectors
+    return rows, stacked, tuple(graphs)
 
 
 def select_entries(
@@ -115,11 +142,13 @@ def write_snapshot(path: str, data: SnapshotData) -> None:
             "dim": data.dim,
             "count": len(data.entries),
             "vectors": len(data.vectors),
+            "graphs": [[g.scope, g.start, g.rows] for g in data.graphs],
         }
     )
     vectors = np.ascontiguousarray(data.vectors, dtype="<f4").tobytes()
     parts = [MAGIC, struct.pack("<I", len(header)), header]
-    for block in (orjson.dumps(meta), vectors, b"".join(e.body for e in data.entries)):
+    blocks = [orjson.dumps(meta), vectors, b"".join(e.body for e in data.entries)]
+    for block in blocks + [g.blob.tobytes() for g in data.graphs]:
         parts += [struct.pack("<Q", len(block)), block]
     crc = 0
     for part in parts:
@@ -166,7 +195,7 @@ def _decode(raw: bytes, family: str, dim: int) -> SnapshotData:
     view = memoryview(raw)[:-4]
     header_bytes, pos = _block(view, len(MAGIC), "<I")
     header = orjson.loads(header_bytes)
-    if header.get("version") != VERSION:
+    if header.get("version") not in READABLE_VERSIONS:
         raise SnapshotError(f"unsupported format version {header.get('version')!r}")
     if header.get("family") != family or header.get("dim") != dim:
         raise SnapshotError(
@@ -175,15 +204,22 @@ def _decode(raw: bytes, family: str, dim: int) -> SnapshotData:
     meta_bytes, pos = _block(view, pos, "<Q")
     vec_bytes, pos = _block(view, pos, "<Q")
     bodies, pos = _block(view, pos, "<Q")
+    graphs = []
+    for scope, start, rows in header.get("graphs", []):
+        blob, pos = _block(view, pos, "<Q")
+        graphs.append(Graph(str(scope), int(start), int(rows), blob))
     if pos != len(view):
         raise SnapshotError("trailing bytes")
     meta: list[list[Any]] = orjson.loads(meta_bytes)
     n_vec = int(header["vectors"])
     if len(meta) != header["count"] or len(vec_bytes) != n_vec * dim * 4:
         raise SnapshotError("counts do not match the header")
-    vectors = np.frombuffer(vec_bytes, dtype="<f4").astype(np.float32).reshape(n_vec, dim)
+    if any(g.start < 0 or g.rows < 0 or g.start + g.rows > n_vec for g in graphs):
+        raise SnapshotError("a graph points outside the vectors")
+    # A view into `raw`, not a copy: the index copies what it keeps.
+    vectors = np.frombuffer(vec_bytes, dtype="<f4").astype(np.float32, copy=False)
     entries, rows = _entries(meta, bodies, n_vec)
-    return SnapshotData(family, dim, entries, rows, vectors)
+    return SnapshotData(family, dim, entries, rows, vectors.reshape(n_vec, dim), tuple(graphs))
 
 
 def _entries(

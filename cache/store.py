@@ -15,6 +15,9 @@ Contract (docs/CONTRACTS.md, cache/store.py):
   an exact hit is a dict probe, a semantic lookup one flat or HNSW search of k=4.
   `export_snapshot()` is the only O(n) step that must stay on that thread; writing the file
   (`cache.snapshot.write_snapshot`) may then run in a worker thread.
+- Loading a snapshot re-attaches each HNSW scope's saved graph to its vectors (no rebuild);
+  a scope whose graph is missing (version 1, flat) or does not fit is built from its vectors,
+  with `load_threads` faiss threads since nothing is served from the cache yet.
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ from typing import Protocol
 
 import numpy as np
 
-from cache.index import DEFAULT_EF_SEARCH, ScopeIndex
+from cache.index import DEFAULT_EF_SEARCH, ScopeIndex, faiss_threads
 from cache.snapshot import (
+    Graph,
     SnapshotData,
     collect_vectors,
     read_snapshot,
@@ -120,6 +124,7 @@ class SemanticCache:
         top_k: int = 4,
         ef_search: int = DEFAULT_EF_SEARCH,
         rebuild_executor: Executor | None = None,
+        load_threads: int = 2,
     ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
@@ -132,6 +137,8 @@ class SemanticCache:
         self.ef_search = ef_search
         # Where large index rebuilds run (see cache/index.py); None means inline.
         self.rebuild_executor = rebuild_executor
+        # faiss threads for index builds while loading a snapshot (before serving).
+        self.load_threads = load_threads
         self._clock = clock
         self._listeners: list[ChangeListener] = []
         self.evictions = 0
@@ -285,9 +292,10 @@ class SemanticCache:
         now = self._clock()
         slots = [s for s in self._slots.values() if s.entry.expires > now]
         labels = np.fromiter((s.label for s in slots), np.int64, len(slots))
-        exports = [index.export() for index in self._indexes.values()]
-        rows, vectors = collect_vectors(labels, exports, self.dim)
-        return SnapshotData(self.model_family, self.dim, [s.entry for s in slots], rows, vectors)
+        dumps = [(scope, index.dump()) for scope, index in self._indexes.items()]
+        rows, vectors, graphs = collect_vectors(labels, dumps, self.dim)
+        entries = [s.entry for s in slots]
+        return SnapshotData(self.model_family, self.dim, entries, rows, vectors, graphs)
 
     def snapshot(self, path: str) -> None:
         """Write a snapshot atomically (temp file in the same dir, fsync, os.replace)."""
@@ -307,16 +315,18 @@ class SemanticCache:
             dim=self.dim,
             ef_search=self.ef_search,
         )
-        fresh._bulk_load(data)  # builds inline: loading happens before serving
+        with faiss_threads(self.load_threads):
+            fresh._bulk_load(data)  # builds inline: loading happens before serving
         for index in fresh._indexes.values():
             index.executor = self.rebuild_executor
+            index.compact()  # entries expired while we were down leave tombstones
         # Swap in only after the whole snapshot was built: no partial loads.
         for name in ("_slots", "_exact", "_indexes", "_ids_by_label", "_expiry", "_seq", "_bytes"):
             setattr(self, name, getattr(fresh, name))
         return self.entries
 
     def _bulk_load(self, data: SnapshotData) -> None:
-        """Fill an empty cache from snapshot data, adding vectors per scope in one batch."""
+        """Fill an empty cache from snapshot data: restore saved graphs, else add per scope."""
         chosen = select_entries(data, self._clock(), self.max_entries, self.max_bytes)
         per_scope: dict[str, tuple[list[int], list[int]]] = {}
         for entry, row, size in chosen:
@@ -325,8 +335,25 @@ class SemanticCache:
                 labels, rows = per_scope.setdefault(entry.scope, ([], []))
                 labels.append(label)
                 rows.append(row)
+        graphs = {g.scope: g for g in data.graphs}
         for scope, (labels, rows) in per_scope.items():
-            self._index_for(scope).add_many(np.array(labels, np.int64), data.vectors[rows])
+            keys, at = np.array(labels, np.int64), np.array(rows, np.int64)
+            graph = graphs.get(scope)
+            if graph is None or not self._restore(scope, graph, keys, at, data.vectors):
+                self._index_for(scope).add_many(keys, data.vectors[at])
+
+    def _restore(
+        self, scope: str, graph: Graph, keys: np.ndarray, rows: np.ndarray, vectors: np.ndarray
+    ) -> bool:
+        """Give a scope its saved graph if its rows are distinct and all inside the graph's."""
+        pos = rows - graph.start
+        if pos.min() < 0 or pos.max() >= graph.rows or len(np.unique(pos)) != len(pos):
+            log.warning("snapshot graph of a scope does not match its entries; rebuilding")
+            return False
+        row_keys = np.full(graph.rows, -1, np.int64)
+        row_keys[pos] = keys
+        rows_of_graph = vectors[graph.start : graph.start + graph.rows]
+        return self._index_for(scope).restore(graph.blob, rows_of_graph, row_keys)
 
     def _insert(self, entry: Entry, *, notify: bool) -> None:
         """Store a full entry, replacing same id or same (scope, text), then enforce bounds."""

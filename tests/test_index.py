@@ -1,4 +1,4 @@
-"""Tests for cache/index.py: flat and HNSW search, removal, tombstones, migration."""
+"""Tests for cache/index.py: flat and HNSW search, removal, tombstones, migration, restore."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
+import faiss
 import numpy as np
 import pytest
 
-from cache.index import ScopeIndex
+from cache.index import ScopeIndex, faiss_threads
 
 DIM = 32
 
@@ -162,3 +163,98 @@ def test_failed_background_build_keeps_serving(caplog: pytest.LogCaptureFixture)
     future, _ = executor.pending.pop()
     future.set_exception(MemoryError())
     assert index.kind == "flat" and len(index) == 10 and "rebuild failed" in caplog.text
+
+
+def restored_copy(index: ScopeIndex, dead: frozenset[int] = frozenset()) -> tuple[ScopeIndex, bool]:
+    """A new index restored from `index.dump()`, as the store does: rows of live labels keep
+    them, tombstoned rows and labels in `dead` (e.g. expired entries) get -1."""
+    dump = index.dump()
+    live = np.isin(dump.keys, index.export()[0]) & ~np.isin(dump.keys, list(dead))
+    keys = np.where(live, dump.keys, -1)
+    copy = ScopeIndex(DIM, hnsw_min_size=index.hnsw_min_size)
+    assert dump.graph is not None
+    return copy, copy.restore(dump.graph, dump.vectors, keys)
+
+
+def test_dump_restore_keeps_graph_results_and_tombstones() -> None:
+    index, vecs = filled(300, hnsw_min_size=100)
+    index.remove(7)  # a tombstone: its row is dumped, without an entry
+    copy, ok = restored_copy(index, dead=frozenset({8}))  # 8: as if it expired while down
+    assert ok and copy.kind == "hnsw" and len(copy) == 298 and copy.tombstones == 2
+    for q in unit_vectors(40, seed=5):
+        assert copy.search(q, 4) == [h for h in index.search(q, 5) if h[0] != 8][:4]
+    np.testing.assert_array_equal(copy.vector(42), vecs[42])
+    for gone in (7, 8):
+        assert gone not in [label for label, _ in copy.search(vecs[gone], 4)]
+        with pytest.raises(KeyError):
+            copy.vector(gone)
+    copy.add(1000, unit_vectors(1, seed=9)[0])  # stays usable: adds and removes
+    copy.remove(42)
+    assert copy.search(unit_vectors(1, seed=9)[0], 1)[0][0] == 1000 and len(copy) == 298
+    keys, _ = copy.export()
+    assert sorted(keys.tolist()) == sorted(set(range(300)) - {7, 8, 42} | {1000})
+
+
+def test_flat_dump_has_no_graph() -> None:
+    index, vecs = filled(20)
+    dump = index.dump()
+    assert dump.graph is None and dump.keys.tolist() == list(range(20))
+    np.testing.assert_array_equal(dump.vectors, vecs)
+
+
+def test_restore_compacts_many_dead_rows() -> None:
+    index, _ = filled(300, hnsw_min_size=100)
+    copy, ok = restored_copy(index, dead=frozenset(range(100)))
+    assert ok and copy.tombstones == 100
+    copy.compact()  # a third dead: rebuilt without them (inline without an executor)
+    assert copy.tombstones == 0 and len(copy) == 200 and copy.kind == "hnsw"
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "other_size", "flat_index", "bad_link"])
+def test_restore_refuses_a_graph_that_does_not_fit(
+    damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    index, _ = filled(300, hnsw_min_size=100)
+    dump = index.dump()
+    assert dump.graph is not None
+    graph, vecs, keys = dump.graph, dump.vectors, dump.keys
+    if damage == "garbage":
+        graph = np.frombuffer(b"not a faiss index" * 50, np.uint8)
+    elif damage == "truncated":
+        graph = graph[: len(graph) // 2]
+    elif damage == "other_size":
+        vecs, keys = vecs[:-1], keys[:-1]
+    elif damage == "flat_index":
+        graph = faiss.serialize_index(faiss.IndexFlatIP(DIM))
+    else:
+        inner = faiss.deserialize_index(graph)
+        links = faiss.vector_to_array(inner.hnsw.neighbors)
+        links[5] = 10**6
+        faiss.copy_array_to_vector(links, inner.hnsw.neighbors)
+        graph = faiss.serialize_index(inner, faiss.IO_FLAG_SKIP_STORAGE)
+    copy = ScopeIndex(DIM, hnsw_min_size=100)
+    assert not copy.restore(graph, vecs, keys)
+    assert len(copy) == 0 and copy.kind == "flat"
+    assert damage == "other_size" or "rebuilding" in caplog.text
+
+
+def test_restore_only_into_an_empty_index_and_big_enough_scope() -> None:
+    index, _ = filled(300, hnsw_min_size=100)
+    dump = index.dump()
+    assert dump.graph is not None
+    busy, _ = filled(5, hnsw_min_size=100)
+    assert not busy.restore(dump.graph, dump.vectors, dump.keys) and len(busy) == 5
+    mostly_dead = np.where(dump.keys < 40, dump.keys, -1)  # 40 live < hnsw_min_size // 2
+    assert not ScopeIndex(DIM, hnsw_min_size=100).restore(dump.graph, dump.vectors, mostly_dead)
+
+
+def test_faiss_threads_are_pinned_per_thread() -> None:
+    def first_call_in_new_thread() -> int:
+        ScopeIndex(DIM).search(unit_vectors(1)[0])
+        return faiss.omp_get_max_threads()
+
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(first_call_in_new_thread).result() == 1
+    with faiss_threads(2):
+        assert faiss.omp_get_max_threads() == 2
+    assert faiss.omp_get_max_threads() == 1

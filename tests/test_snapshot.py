@@ -1,14 +1,20 @@
-"""Tests for snapshot persistence: round trip, atomic writes, corrupt and foreign files."""
+"""Tests for snapshot persistence: round trip, HNSW graphs, atomic writes, corrupt, foreign
+and version 1 files."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pytest
 
+from cache import snapshot
 from cache.store import Entry, SemanticCache
 
 DIM = 384
@@ -99,17 +105,19 @@ def test_missing_file_is_zero(tmp_path: Path) -> None:
     assert SemanticCache(model_family=FAMILY).load_snapshot(str(tmp_path / "nope")) == 0
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "flip", "empty"])
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "flip", "flip_graph", "empty"])
 def test_corrupt_snapshot_is_skipped_and_keeps_contents(
     tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "cache.snap"
-    filled_cache().snapshot(str(path))
+    filled_cache(hnsw_min_size=10).snapshot(str(path))  # with graphs, the last blocks
     raw = path.read_bytes()
+    at = len(raw) - 100 if damage == "flip_graph" else 100
     damaged = {
         "truncate": raw[: len(raw) // 2],
         "garbage": os.urandom(4096),
-        "flip": raw[:100] + bytes([raw[100] ^ 0xFF]) + raw[101:],
+        "flip": raw[:at] + bytes([raw[at] ^ 0xFF]) + raw[at + 1 :],
+        "flip_graph": raw[:at] + bytes([raw[at] ^ 0xFF]) + raw[at + 1 :],
         "empty": b"",
     }[damage]
     path.write_bytes(damaged)
@@ -162,3 +170,114 @@ def test_empty_cache_round_trip(tmp_path: Path) -> None:
     path = str(tmp_path / "cache.snap")
     SemanticCache(model_family=FAMILY).snapshot(path)
     assert SemanticCache(model_family=FAMILY).load_snapshot(path) == 0
+
+
+def index_state(cache: SemanticCache) -> dict[str, tuple[str, int, int]]:
+    """Per scope: index kind, live vectors, tombstones."""
+    return {s: (i.kind, len(i), i.tombstones) for s, i in sorted(cache._indexes.items())}
+
+
+def test_hnsw_scopes_load_their_saved_graph(tmp_path: Path) -> None:
+    clock = Clock()
+    cache = filled_cache(90, clock=clock, hnsw_min_size=10)
+    for i in (3, 4, 6):  # tombstones in two HNSW scopes: a rebuild would drop them
+        cache.remove(cache._exact[(f"s{i % 3}", f"text {i} ü")])
+    path = str(tmp_path / "cache.snap")
+    cache.snapshot(path)
+    loaded = SemanticCache(clock=clock, model_family=FAMILY, hnsw_min_size=10)
+    assert loaded.load_snapshot(path) == 87
+    assert index_state(loaded) == index_state(cache)
+    assert [t for _, _, t in index_state(loaded).values()] == [2, 1, 0]
+    for a, b in zip(all_entries(cache), all_entries(loaded), strict=True):
+        assert_same(a, b)
+    for i, vec in enumerate(unit_vectors(90)):
+        got, want = (c.lookup(f"s{i % 3}", "q", vec, 0.9) for c in (loaded, cache))
+        assert got.result == want.result and got.entry == want.entry
+
+
+def test_expired_rows_become_tombstones_then_compacted(tmp_path: Path) -> None:
+    clock = Clock()
+    path = str(tmp_path / "cache.snap")
+    filled_cache(90, clock=clock, hnsw_min_size=10).snapshot(path)
+    clock.now += 100  # the nine ttl=50 entries expire: 3 of each scope's 30 rows (10%)
+    loaded = SemanticCache(clock=clock, model_family=FAMILY, hnsw_min_size=10)
+    assert loaded.load_snapshot(path) == 81
+    assert {s: t for s, (_, _, t) in index_state(loaded).items()} == {"s0": 3, "s1": 3, "s2": 3}
+    clock.now -= 100
+    big_drop = SemanticCache(max_entries=40, clock=clock, model_family=FAMILY, hnsw_min_size=10)
+    assert big_drop.load_snapshot(path) == 40  # over the tombstone ratio: compacted on load
+    assert all(t == 0 and n >= 13 for _, n, t in index_state(big_drop).values())
+
+
+@pytest.mark.parametrize("damage", ["garbage", "other_scope"])
+def test_graph_that_does_not_fit_is_rebuilt(
+    tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock()
+    cache = filled_cache(clock=clock, hnsw_min_size=10)
+    data = cache.export_snapshot()
+    assert len(data.graphs) == 3
+    if damage == "garbage":  # written with a valid checksum: only the index can object
+        junk = np.frombuffer(os.urandom(500), np.uint8)
+        graphs = tuple(dataclasses.replace(g, blob=junk) for g in data.graphs)
+    else:  # s0's graph claimed by s1: s1's rows lie outside it
+        graphs = tuple(
+            dataclasses.replace(g, scope=f"s{(i + 1) % 3}") for i, g in enumerate(data.graphs)
+        )
+    path = str(tmp_path / "cache.snap")
+    snapshot.write_snapshot(path, dataclasses.replace(data, graphs=graphs))
+    loaded = SemanticCache(clock=clock, model_family=FAMILY, hnsw_min_size=10)
+    with caplog.at_level(logging.WARNING):
+        assert loaded.load_snapshot(path) == 60
+    assert "rebuilding" in caplog.text
+    assert {kind for kind, _, _ in index_state(loaded).values()} == {"hnsw"}
+    for i, vec in enumerate(unit_vectors(60)):
+        got, want = (c.lookup(f"s{i % 3}", "q", vec, 0.99) for c in (loaded, cache))
+        assert got.result == want.result and got.entry == want.entry
+
+
+def write_version_1(path: Path, data: snapshot.SnapshotData) -> None:
+    """The version 1 layout, spelled out: no "graphs" in the header, no graph blocks."""
+    meta = [
+        [getattr(e, f) for f in snapshot._META_FIELDS] + [int(r), len(e.body)]
+        for e, r in zip(data.entries, data.rows.tolist(), strict=True)
+    ]
+    header = orjson.dumps(
+        {
+            "version": 1,
+            "family": data.family,
+            "dim": data.dim,
+            "count": len(data.entries),
+            "vectors": len(data.vectors),
+        }
+    )
+    out = snapshot.MAGIC + struct.pack("<I", len(header)) + header
+    for block in (
+        orjson.dumps(meta),
+        data.vectors.astype("<f4").tobytes(),
+        b"".join(e.body for e in data.entries),
+    ):
+        out += struct.pack("<Q", len(block)) + block
+    path.write_bytes(out + struct.pack("<I", zlib.crc32(out)))
+
+
+def test_version_1_snapshot_loads_by_rebuilding(tmp_path: Path) -> None:
+    clock = Clock()
+    cache = filled_cache(clock=clock, hnsw_min_size=10)
+    path = tmp_path / "cache.snap"
+    write_version_1(path, cache.export_snapshot())
+    loaded = SemanticCache(clock=clock, model_family=FAMILY, hnsw_min_size=10)
+    assert loaded.load_snapshot(str(path)) == 60
+    assert index_state(loaded) == index_state(cache)
+    for a, b in zip(all_entries(cache), all_entries(loaded), strict=True):
+        assert_same(a, b)
+
+
+def test_unknown_version_is_skipped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "cache.snap"
+    write_version_1(path, filled_cache(10).export_snapshot())
+    raw = path.read_bytes()[:-4].replace(b'"version":1', b'"version":9')
+    path.write_bytes(raw + struct.pack("<I", zlib.crc32(raw)))
+    with caplog.at_level(logging.WARNING, logger="cache.snapshot"):
+        assert SemanticCache(model_family=FAMILY).load_snapshot(str(path)) == 0
+    assert "unsupported format version 9" in caplog.text
