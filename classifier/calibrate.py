@@ -71,7 +71,7 @@ def score_prompts(prompts: list[str], weights: str | None = None) -> np.ndarray:
     from classifier.router import Router
 
     router = Router.load(weights)
-    return router.score_many(dataset.embed_cached(prompts), feature_matrix(prompts))
+    return router.score_many(dataset.embed(prompts), feature_matrix(prompts))
 
 
 def write_thresholds(config: Path, thresholds: Sequence[float]) -> None:

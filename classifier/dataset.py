@@ -148,3 +148,14 @@ def embed_cached(texts: list[str], *, batch_size: int = 64) -> np.ndarray:
     vecs = np.asarray(vecs, dtype=np.float32)
     np.save(path, vecs)
     return vecs
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """Embeddings for any texts, reusing the cached full MMLU and Arena-Hard corpora."""
+    table: dict[str, np.ndarray] = {}
+    for corpus in (load_mmlu().prompts, arena_prompts()):
+        table.update(zip(corpus, embed_cached(corpus), strict=True))
+    missing = sorted({t for t in texts if t not in table})
+    if missing:
+        table.update(zip(missing, embed_cached(missing), strict=True))
+    return np.stack([table[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)

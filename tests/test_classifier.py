@@ -61,11 +61,18 @@ def test_numpy_head_has_no_torch_import() -> None:
 def test_router_save_load_roundtrip(tmp_path: Path) -> None:
     d = EMBED_DIM + len(FEATURE_NAMES)
     rng = np.random.default_rng(1)
+    mlp = (
+        (rng.normal(size=(d, 8)).astype(np.float32), np.zeros(8, np.float32)),
+        (rng.normal(size=(8, 1)).astype(np.float32), np.zeros(1, np.float32)),
+    )
+    logreg = ((rng.normal(size=(d, 1)).astype(np.float32), np.ones(1, np.float32)),)
+    knots = np.linspace(0.2, 0.8, 11)
     router = Router(
         np.zeros(d, np.float32),
         np.ones(d, np.float32),
-        (rng.normal(size=(d, 8)).astype(np.float32), rng.normal(size=(8, 1)).astype(np.float32)),
-        (np.zeros(8, np.float32), np.zeros(1, np.float32)),
+        (mlp, logreg),
+        "gain",
+        knots,
         (0.4, 0.6),
         {"kind": "mlp"},
     )
