@@ -63,7 +63,7 @@ def tier_mix(router: Router) -> dict[str, object]:
     """Tier shares at the shipped thresholds on the calibration sample and its parts."""
     prompts = sample_prompts()
     n_arena = len(dataset.arena_prompts())
-    scores = router.score_many(dataset.embed_cached(prompts), feature_matrix(prompts))
+    scores = router.score_many(dataset.embed(prompts), feature_matrix(prompts))
     tiers = np.array([tier_for(s, router.thresholds) for s in scores])
 
     def shares(t: np.ndarray) -> list[float]:
@@ -118,7 +118,7 @@ def plot(curves: dict[str, quality.Curve], path: Path) -> None:
 def main() -> None:
     """Evaluate every router on held-out subjects and write JSON + PNG."""
     _, held = dataset.split_mmlu(dataset.load_mmlu())
-    vecs = dataset.embed_cached(held.prompts)
+    vecs = dataset.embed(held.prompts)
     feats = feature_matrix(held.prompts)
     routers = {
         kind: Router.load(DEFAULT_WEIGHTS.with_name(f"router_{kind}.npz"))

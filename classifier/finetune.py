@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import time
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     encoder = AutoModel.from_pretrained(path)
     head = torch.nn.Linear(encoder.config.hidden_size, 1)
 
-    def logits(texts: list[str]) -> torch.Tensor:
+    def logits(texts: list[str]) -> Any:
         batch = tok(
             texts, padding=True, truncation=True, max_length=args.max_len, return_tensors="pt"
         )
@@ -66,14 +67,14 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     for step, start in enumerate(range(0, len(idx), args.batch)):
         b = idx[start : start + args.batch]
-        out = logits([train.prompts[i] for i in b])
+        pred = logits([train.prompts[i] for i in b])
         loss = torch.nn.functional.binary_cross_entropy_with_logits(
-            out,
+            pred,
             torch.tensor(y[b], dtype=torch.float32),
             weight=torch.tensor(w[b], dtype=torch.float32),
         )
         opt.zero_grad()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         opt.step()
         if step % 20 == 0:
             print(f"step {step} loss {loss.item():.4f} {time.perf_counter() - t0:.0f}s", flush=True)
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
             t = time.perf_counter()
             logits([text])
             lat.append((time.perf_counter() - t) * 1000)
-    out = {
+    out: dict[str, Any] = {
         "scores": scores,
         "n_train": len(idx),
         "max_len": args.max_len,

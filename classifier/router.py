@@ -98,17 +98,17 @@ class Router:
             for i, (w, b) in enumerate(layers):
                 arrays[f"h{j}_w{i}"], arrays[f"h{j}_b{i}"] = w, b
         meta = {**self.meta, "features": list(FEATURE_NAMES)}
-        np.savez_compressed(
-            path,
+        arrays.update(
             mean=self.mean,
             scale=self.scale,
             layers=np.asarray([len(h) for h in self.heads], dtype=np.int64),
             combine=np.asarray(self.combine),
             thresholds=np.asarray(self.thresholds, dtype=np.float64),
             meta=np.asarray(json.dumps(meta)),
-            **({"knots": self.knots} if self.knots is not None else {}),
-            **arrays,
         )
+        if self.knots is not None:
+            arrays["knots"] = self.knots
+        np.savez_compressed(path, allow_pickle=False, **arrays)
 
     def inputs(self, vecs: np.ndarray, feats: np.ndarray) -> np.ndarray:
         """Model input rows: re-normalized embeddings next to text features."""
@@ -130,7 +130,7 @@ class Router:
             raw = np.clip((1.0 + q * (2.0 * p - 1.0)) / 2.0, 0.0, 1.0)
         if self.knots is None:
             return raw
-        return np.interp(raw, self.knots, np.linspace(0.0, 1.0, len(self.knots)))
+        return np.asarray(np.interp(raw, self.knots, np.linspace(0.0, 1.0, len(self.knots))))
 
     def score(self, vec: np.ndarray, text: str) -> float:
         """Score in [0, 1] for one prompt: higher = needs a stronger model."""

@@ -47,7 +47,7 @@ def _standardizer(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _z(x: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    return np.clip((x - mean) / scale, -6.0, 6.0)
+    return np.asarray(np.clip((x - mean) / scale, -6.0, 6.0))
 
 
 def logreg_head(c: float) -> HeadFitter:
@@ -97,7 +97,7 @@ def fit_gain(head: HeadFitter, x: np.ndarray, weak: np.ndarray, strong: np.ndarr
 def percentile_knots(raw: np.ndarray, n: int = 201) -> np.ndarray:
     """Strictly increasing quantiles of raw scores (np.interp needs increasing x)."""
     q = np.quantile(raw, np.linspace(0.0, 1.0, n))
-    return q + np.arange(n) * 1e-9  # break ties between equal quantiles
+    return np.asarray(q + np.arange(n) * 1e-9)  # break ties between equal quantiles
 
 
 def cv_apgr(head: HeadFitter, x: np.ndarray, data: dataset.Outcomes) -> float:
