@@ -25,8 +25,14 @@ import numpy as np
 from cache.onnx_export import INT8_FILE, default_model_dir, export
 from cache.text import cache_text, tokenizer_path
 
-__all__ = ["BatchingEmbedder", "Encoder", "OnnxEncoder", "TorchEncoder", "cache_text",
-           "load_encoder"]
+__all__ = [
+    "BatchingEmbedder",
+    "Encoder",
+    "OnnxEncoder",
+    "TorchEncoder",
+    "cache_text",
+    "load_encoder",
+]
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +75,12 @@ class TorchEncoder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Encode a batch into normalized float32 vectors."""
-        out = self._model.encode(list(texts), batch_size=max(1, len(texts)),
-                                 normalize_embeddings=True, convert_to_numpy=True)
+        out = self._model.encode(
+            list(texts),
+            batch_size=max(1, len(texts)),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+        )
         return np.asarray(out, dtype=np.float32)
 
 
@@ -89,8 +99,9 @@ class OnnxEncoder:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(str(model_file), opts,
-                                             providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(
+            str(model_file), opts, providers=["CPUExecutionProvider"]
+        )
         self._tok = Tokenizer.from_file(str(tokenizer_path()))
         self._tok.enable_truncation(max_length=MAX_LENGTH)
         self._tok.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the batch's longest
@@ -142,8 +153,14 @@ _Item = tuple[str, "asyncio.Future[np.ndarray]"]
 class BatchingEmbedder:
     """Micro-batches concurrent `embed()` calls onto one worker thread."""
 
-    def __init__(self, encoder: Encoder, *, max_batch: int = 32, max_wait_ms: float = 1.0,
-                 on_batch: Callable[[int, float], None] | None = None) -> None:
+    def __init__(
+        self,
+        encoder: Encoder,
+        *,
+        max_batch: int = 32,
+        max_wait_ms: float = 1.0,
+        on_batch: Callable[[int, float], None] | None = None,
+    ) -> None:
         self.encoder = encoder
         self.max_batch = max_batch
         self.max_wait = max_wait_ms / 1000.0

@@ -43,7 +43,9 @@ def _export_fp32(dest: Path) -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(self, ids: torch.Tensor, mask: torch.Tensor, types: torch.Tensor) -> torch.Tensor:
+        def forward(
+            self, ids: torch.Tensor, mask: torch.Tensor, types: torch.Tensor
+        ) -> torch.Tensor:
             out = self.inner(input_ids=ids, attention_mask=mask, token_type_ids=types)
             return out.last_hidden_state  # type: ignore[no-any-return]
 
@@ -56,8 +58,12 @@ def _export_fp32(dest: Path) -> None:
             str(dest),
             input_names=["input_ids", "attention_mask", "token_type_ids"],
             output_names=["last_hidden_state"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
-                          "last_hidden_state": axes},
+            dynamic_axes={
+                "input_ids": axes,
+                "attention_mask": axes,
+                "token_type_ids": axes,
+                "last_hidden_state": axes,
+            },
             opset_version=OPSET,
             dynamo=False,
         )
@@ -77,8 +83,9 @@ def export(out_dir: str | Path | None = None, *, force: bool = False) -> Path:
         with warnings.catch_warnings():  # tracer warnings are expected and harmless here
             warnings.simplefilter("ignore")
             _export_fp32(tmp_fp32)
-        quantize_dynamic(str(tmp_fp32), str(tmp_int8), weight_type=QuantType.QInt8,
-                         per_channel=True)
+        quantize_dynamic(
+            str(tmp_fp32), str(tmp_int8), weight_type=QuantType.QInt8, per_channel=True
+        )
         os.replace(tmp_fp32, fp32)
         os.replace(tmp_int8, int8)
     return int8
@@ -87,8 +94,11 @@ def export(out_dir: str | Path | None = None, *, force: bool = False) -> Path:
 def main(argv: list[str] | None = None) -> None:
     """CLI entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=None, help="output dir (default: %(default)s -> "
-                        "$SIDECAR_MODEL_DIR or cache/_model)")
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="output dir (default: %(default)s -> $SIDECAR_MODEL_DIR or cache/_model)",
+    )
     parser.add_argument("--force", action="store_true", help="re-export even if present")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()

@@ -80,8 +80,9 @@ async def test_errors_propagate_to_every_waiter_and_the_embedder_survives() -> N
     await emb.embed("busy")
     blocker = asyncio.ensure_future(emb.embed("busy again"))
     await asyncio.sleep(0.002)  # the worker is busy; the next three form one batch
-    results = await asyncio.gather(emb.embed("a"), emb.embed("bad"), emb.embed("b"),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        emb.embed("a"), emb.embed("bad"), emb.embed("b"), return_exceptions=True
+    )
     await blocker
     assert all(isinstance(r, ValueError) for r in results)
     assert np.array_equal(await emb.embed("fine"), enc.vector("fine"))
@@ -136,8 +137,13 @@ def test_cache_text_short_is_unchanged_and_long_keeps_head_and_tail() -> None:
 def test_real_encoder_normalized_and_semantic() -> None:
     enc = load_encoder("auto")
     assert enc.dim == 384 and enc.family == "all-MiniLM-L6-v2" and "/" in enc.name
-    vecs = enc.encode(["How do I learn Python quickly?", "What is the fastest way to learn Python?",
-                       "What is the capital of Australia?"])
+    vecs = enc.encode(
+        [
+            "How do I learn Python quickly?",
+            "What is the fastest way to learn Python?",
+            "What is the capital of Australia?",
+        ]
+    )
     assert vecs.shape == (3, 384) and vecs.dtype == np.float32
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
     assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2] + 0.2

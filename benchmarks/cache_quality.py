@@ -1,0 +1,241 @@
+"""Cache-hit quality: cosine alone vs cosine + hit verifier, at the shipped operating point.
+
+`python -m benchmarks.cache_quality` writes `benchmarks/results/cache_quality.json` and
+`cache_quality.png` (precision-recall over thresholds). Evaluations:
+- qqp_dev pairs (all, and the subset sharing no question with qqp_train): precision / recall;
+- PAWS held-out (never trained on): share of non-paraphrases clearing the cosine threshold
+  that the verifier rejects;
+- GPTCache mock replay: 999 `origin`s seeded in one scope (FAISS flat inner product), each
+  `similar` queried top-k; a hit is correct only if the served entry is the query's own origin;
+- gibberish: random-character and random-word prompts against a cache of real questions
+  (and against a cache of other gibberish); the number served must be 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from cache.train_verifier import (
+    DATA_DIR,
+    embed_texts,
+    featurize,
+    load_paws,
+    load_qqp,
+    offline_encoder,
+    paws_split,
+    pr_at,
+    random_chars,
+    random_words,
+    vocab_words,
+)
+from cache.verifier import PairVerifier
+
+RESULTS = Path(__file__).resolve().parent / "results"
+EVAL_SEED = 20240  # differs from the training seed: fresh gibberish
+
+
+def pr_curve(score: np.ndarray, y: np.ndarray, grid: Sequence[float]) -> list[list[float]]:
+    """[threshold, precision, recall] rows for `score >= t`."""
+    return [[float(t), *pr_at(score >= t, y)] for t in grid]
+
+
+class Scope:
+    """One cache scope: texts, vectors and a FAISS inner-product index."""
+
+    def __init__(self, texts: Sequence[str], vecs: dict[str, np.ndarray]) -> None:
+        self.texts = list(texts)
+        self.vecs = np.stack([vecs[t] for t in self.texts]).astype(np.float32)
+        self.index = faiss.IndexFlatIP(self.vecs.shape[1])
+        self.index.add(self.vecs)
+
+    def serve(
+        self, q: str, qv: np.ndarray, verifier: PairVerifier | None, tc: float, k: int = 1
+    ) -> int | None:
+        """Index of the entry served for `q` (best candidate the verifier accepts), or None."""
+        sims, ids = self.index.search(qv[None, :].astype(np.float32), k)
+        for sim, i in zip(sims[0], ids[0], strict=True):
+            if i < 0 or sim < tc:
+                break
+            cand = self.texts[i]
+            if verifier is None or verifier.accept(q, qv, cand, self.vecs[i], float(sim)):
+                return int(i)
+        return None
+
+
+def gptcache_replay(verifier: PairVerifier, tc: float, vecs: dict[str, np.ndarray]) -> dict:
+    """Seed origins, query similars; hit rate and precision with and without the verifier.
+
+    `top1`: only the best candidate is checked (the recommended policy); `fall_through_k4`:
+    if the verifier rejects it, the next of the top 4 above the cosine threshold are tried.
+    """
+    mock = json.loads((DATA_DIR / "pairs" / "gptcache_mock_data.json").read_text())
+    scope = Scope([m["origin"] for m in mock], vecs)
+    out: dict[str, dict[str, float]] = {}
+    for name, ver, k in (
+        ("cosine_only", None, 1),
+        ("with_verifier_top1", verifier, 1),
+        ("with_verifier_fall_through_k4", verifier, 4),
+    ):
+        served = [scope.serve(m["similar"], vecs[m["similar"]], ver, tc, k) for m in mock]
+        hits = [(i, s) for i, s in enumerate(served) if s is not None]
+        correct = sum(scope.texts[s] == mock[i]["origin"] for i, s in hits)
+        out[name] = {
+            "queries": len(mock),
+            "hit_rate": len(hits) / len(mock),
+            "precision": correct / max(len(hits), 1),
+        }
+    return out
+
+
+def gibberish_test(
+    verifier: PairVerifier, tc: float, real: Sequence[str], encoder: object, n: int = 300
+) -> dict:
+    """Random prompts against real questions and against other gibberish: served counts."""
+    rng = random.Random(EVAL_SEED)
+    words = vocab_words()
+    queries = [random_chars(rng) for _ in range(n // 2)] + [
+        random_words(rng, words) for _ in range(n - n // 2)
+    ]
+    seeds = [random_chars(rng) for _ in range(n // 2)] + [
+        random_words(rng, words) for _ in range(n - n // 2)
+    ]
+    vecs = embed_texts(encoder, [*queries, *seeds, *real])  # type: ignore[arg-type]
+    out: dict[str, dict[str, int]] = {}
+    for cache_name, texts in (("real_questions", real), ("other_gibberish", seeds)):
+        scope = Scope(texts, vecs)
+        out[cache_name] = {
+            "queries": len(queries),
+            "entries": len(texts),
+            "served_cosine_only": sum(
+                scope.serve(q, vecs[q], None, tc) is not None for q in queries
+            ),
+            "served_with_verifier": sum(
+                scope.serve(q, vecs[q], verifier, tc) is not None for q in queries
+            ),
+        }
+    return out
+
+
+def verifier_latency_us(verifier: PairVerifier, pairs: Sequence, vecs: dict) -> float:
+    """Median time of one `score()` call (features + MLP) in microseconds."""
+    times = []
+    for a, b, _ in pairs[:500]:
+        t0 = time.perf_counter()
+        verifier.score(a, vecs[a], b, vecs[b], float(vecs[a] @ vecs[b]))
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times) * 1e6)
+
+
+def pair_report(
+    pairs: Sequence, vecs: dict, verifier: PairVerifier, tc: float, tv: float
+) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
+    """P/R of cosine alone and with the verifier at the operating point."""
+    x, y, cos = featurize(pairs, vecs)
+    score = verifier.score_features(x)
+    both = (cos >= tc) & (score >= tv)
+    p, r = pr_at(both, y)
+    cp, cr = pr_at(cos >= tc, y)
+    neg_clear = (cos >= tc) & (y == 0)
+    report = {
+        "pairs": len(pairs),
+        "positives": int(y.sum()),
+        "with_verifier": {"precision": p, "recall": r},
+        "cosine_only_at_threshold": {"precision": cp, "recall": cr},
+        "negatives_clearing_cosine": int(neg_clear.sum()),
+        "verifier_rejects_of_those": float((score[neg_clear] < tv).mean())
+        if neg_clear.any()
+        else None,
+    }
+    return report, score, cos, y
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run all evaluations, write JSON + PNG."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    verifier = PairVerifier.load()
+    tc, tv = verifier.cosine_threshold, verifier.threshold
+    encoder = offline_encoder("onnx")
+    pairs_dir = DATA_DIR / "pairs"
+    dev = load_qqp(pairs_dir / "qqp_dev.jsonl")
+    train_q = {t for a, b, _ in load_qqp(pairs_dir / "qqp_train.jsonl") for t in (a, b)}
+    dev_clean = [p for p in dev if p[0] not in train_q and p[1] not in train_q]
+    _, paws_held = paws_split(load_paws(pairs_dir / "paws_qqp_train.tsv"))
+    mock = json.loads((pairs_dir / "gptcache_mock_data.json").read_text())
+    texts = [t for a, b, _ in dev + paws_held for t in (a, b)]
+    vecs = embed_texts(encoder, texts + [t for m in mock for t in (m["origin"], m["similar"])])
+    result: dict = {"operating_point": {"cosine_threshold": tc, "verifier_threshold": tv}}
+    curves = {}
+    for name, pairs in (
+        ("qqp_dev", dev),
+        ("qqp_dev_unseen_questions", dev_clean),
+        ("paws_heldout", paws_held),
+    ):
+        report, score, cos, y = pair_report(pairs, vecs, verifier, tc, tv)
+        grid = np.round(np.arange(0.50, 1.0, 0.01), 2)
+        report["cosine_only_curve"] = pr_curve(cos, y, grid)
+        report["verifier_curve_at_cosine_threshold"] = pr_curve(
+            np.where(cos >= tc, score, -1.0), y, np.round(np.arange(0.05, 1.0, 0.01), 2)
+        )
+        result[name] = report
+        curves[name] = report
+        print(name, json.dumps({k: v for k, v in report.items() if "curve" not in k}))
+    result["gptcache_replay"] = gptcache_replay(verifier, tc, vecs)
+    real = list(
+        dict.fromkeys([t for a, b, _ in dev for t in (a, b)][:6000] + [m["origin"] for m in mock])
+    )
+    result["gibberish"] = gibberish_test(verifier, tc, real, encoder)
+    result["verifier_score_median_us"] = verifier_latency_us(verifier, dev, vecs)
+    print(
+        json.dumps(
+            {k: result[k] for k in ("gptcache_replay", "gibberish", "verifier_score_median_us")}
+        )
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "cache_quality.json").write_text(json.dumps(result, indent=1) + "\n")
+    plot(curves, tc, tv, args.out / "cache_quality.png")
+    print(f"wrote {args.out / 'cache_quality.json'}")
+
+
+def plot(curves: dict, tc: float, tv: float, path: Path) -> None:
+    """Precision-recall: cosine threshold sweep vs verifier threshold sweep at the cosine gate."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
+    for ax, (name, rep) in zip(axes, curves.items(), strict=True):
+        for key, label in (
+            ("cosine_only_curve", "cosine only (threshold 0.50-0.99)"),
+            ("verifier_curve_at_cosine_threshold", f"cosine >= {tc:.2f} + verifier (0.05-0.99)"),
+        ):
+            arr = np.array(rep[key])
+            ax.plot(arr[:, 2], arr[:, 1], label=label)
+        op = rep["with_verifier"]
+        ax.scatter(
+            [op["recall"]],
+            [op["precision"]],
+            color="red",
+            zorder=3,
+            label=f"default (verifier {tv:.2f})",
+        )
+        ax.axhline(0.95, color="gray", lw=0.6, ls="--")
+        ax.set(title=name, xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0.3, 1.01))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+if __name__ == "__main__":
+    main()
