@@ -118,7 +118,8 @@ class OnnxEncoder:
         m = mask[:, :, None].astype(np.float32)
         pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        out: np.ndarray = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return out
 
 
 def _torch_importable() -> bool:

@@ -20,7 +20,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any
 
 MAX_PIECES = 254  # 256 minus [CLS] and [SEP]
 HEAD_PIECES = 156  # 156 + 3 (" ... ") + 90 leaves a margin for re-tokenizing cut words
@@ -28,16 +28,6 @@ TAIL_PIECES = 90
 JOINER = " ... "
 
 _SPACE = re.compile(r"\s+")
-
-
-class Tokenizer(Protocol):
-    """The slice of `tokenizers.Tokenizer` used here."""
-
-    def encode(self, sequence: str, add_special_tokens: bool = ...) -> _Encoding: ...
-
-
-class _Encoding(Protocol):
-    offsets: list[tuple[int, int]]
 
 
 def normalize(text: str) -> str:
@@ -53,16 +43,16 @@ def tokenizer_path() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _default_tokenizer() -> Tokenizer:
+def _default_tokenizer() -> Any:
     from tokenizers import Tokenizer as HFTokenizer
 
     tok = HFTokenizer.from_file(str(tokenizer_path()))
     tok.no_truncation()
     tok.no_padding()
-    return tok  # type: ignore[no-any-return]
+    return tok
 
 
-def cache_text(text: str, tokenizer: Tokenizer | None = None) -> str:
+def cache_text(text: str, tokenizer: Any | None = None) -> str:
     """What the embedder reads: the text itself, or head + tail word pieces when too long."""
     text = _SPACE.sub(" ", text).strip()
     # Every word piece covers at least one character, so short texts cannot overflow.

@@ -22,6 +22,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +68,8 @@ def load_mrpc(path: Path) -> list[Pair]:
 
 def paws_split(rows: Sequence[Pair], heldout: float = 0.2) -> tuple[list[Pair], list[Pair]]:
     """Deterministic (train, held-out) split grouped by the bag of words of sentence 1."""
-    train, held = [], []
+    train: list[Pair] = []
+    held: list[Pair] = []
     for row in rows:
         key = " ".join(sorted(set(re.findall(r"\w+", row[0].lower()))))
         bucket = int(hashlib.sha1(key.encode()).hexdigest()[:8], 16) / 16**8
@@ -314,7 +316,7 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     weights = fit(x, y, hidden=args.hidden)
     print(f"fit in {time.perf_counter() - t0:.0f} s")
-    meta = {
+    meta: dict[str, Any] = {
         "feature_version": np.int64(FEATURE_VERSION),
         "family": np.str_(encoder.family),
         "encoder": np.str_(encoder.name),
@@ -332,9 +334,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"operating point: cosine >= {tc}, verifier >= {tv}: qqp_dev P {p:.3f} R {r:.3f}")
     meta.update(cosine_threshold=np.float32(tc), threshold=np.float32(tv))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(
-        args.out, **{k: np.asarray(v, dtype=np.float32) for k, v in weights.items()}, **meta
-    )
+    arrays: dict[str, Any] = {k: np.asarray(v, dtype=np.float32) for k, v in weights.items()}
+    np.savez_compressed(args.out, **arrays, **meta)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e3:.0f} kB)")
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -95,7 +96,7 @@ def _tokens(text: str) -> list[str]:
     return [NUMBER_WORDS.get(t, t) for t in toks]
 
 
-def _jaccard(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float:
+def _jaccard(a: AbstractSet[Any], b: AbstractSet[Any]) -> float:
     union = len(a | b)
     return len(a & b) / union if union else 1.0
 
@@ -219,7 +220,8 @@ class PairVerifier:
         z = (np.atleast_2d(x).astype(np.float32) - self.mean) / self.scale
         h = np.maximum(z @ self.w1 + self.b1, 0.0)
         logit = (h @ self.w2 + self.b2).ravel()
-        return (1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))).astype(np.float32)
+        prob: np.ndarray = (1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))).astype(np.float32)
+        return prob
 
     def score(
         self, query: str, query_vec: np.ndarray, cand: str, cand_vec: np.ndarray, similarity: float
