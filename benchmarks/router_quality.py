@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +60,7 @@ def usd_per_1k(shares: list[float]) -> float:
     return round(1000 * float(np.dot(shares, per_req)), 4)
 
 
-def tier_mix(router: Router) -> dict[str, object]:
+def tier_mix(router: Router) -> dict[str, Any]:
     """Tier shares at the shipped thresholds on the calibration sample and its parts."""
     prompts = sample_prompts()
     n_arena = len(dataset.arena_prompts())
@@ -149,7 +150,17 @@ def main() -> None:
         lat = latency_ms(r, vecs, held.prompts)
         report["routers"][kind]["latency_ms"] = lat  # type: ignore[index]
     report["per_subject_apgr_default"] = per_subject(scores[default.meta["kind"]], held)
-    report["tiers"] = tier_mix(default)
+    tiers = tier_mix(default)
+    # MMLU has only two models: treat "large" as the strong one, small/medium as the weak one.
+    large = tiers["shares_mmlu_heldout"]["large"]
+    c = curves[default.meta["kind"]]
+    k = int(np.searchsorted(c.share, large))
+    tiers["mmlu_heldout_if_large_is_strong"] = {
+        "strong_share": large,
+        "accuracy": round(float(c.accuracy[k]), 4),
+        "pgr": round(float(c.pgr[k]), 4),
+    }
+    report["tiers"] = tiers
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "router_quality.json").write_text(json.dumps(report, indent=2) + "\n")
     plot(curves, OUT / "router_quality.png")

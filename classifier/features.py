@@ -29,14 +29,17 @@ FEATURE_NAMES: tuple[str, ...] = (
     "log_constraints",
     "log_list_items",
     "non_ascii_share",
-    "upper_share",
+    "ascii_upper_share",
     "reasoning_words",
 )
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:[.,]\d+)*(?:/\d+)?%?")
-_CODE_CHARS = frozenset("{}[]();=<>_\\|&#@$`")
-_MATH_OPS = frozenset("+-*/^=<>%")
+_CODE_CHARS = "{}[]();=<>_\\|&#@$`"
+_MATH_OPS = "+-*/^=<>%"
+_DIGIT = re.compile(r"\d")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_ASCII_UPPER = re.compile(r"[A-Z]")
 _CODE_KW = re.compile(
     r"\b(def|return|function|class|import|include|void|const|let|var|public|static|"
     r"lambda|select|from|where|elif|println|printf|async|await|struct|impl|fn)\b|=>|::|->|\+\+",
@@ -77,12 +80,13 @@ def text_features(text: str) -> np.ndarray:
     n = max(len(text), 1)
     words = _WORD.findall(text)
     n_words = len(words)
-    code_chars = sum(c in _CODE_CHARS for c in text)
-    math_ops = sum(c in _MATH_OPS for c in text)
-    digits = sum(c.isdigit() for c in text)
-    non_ascii = sum(ord(c) > 127 for c in text)
-    letters = sum(c.isalpha() for c in text)
-    upper = sum(c.isupper() for c in text)
+    # str.count / regex / encode run in C; a per-character Python loop was 5x slower.
+    code_chars = sum(text.count(c) for c in _CODE_CHARS)
+    math_ops = sum(text.count(c) for c in _MATH_OPS)
+    digits = len(_DIGIT.findall(text))
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    letters = len(_ASCII_LETTER.findall(text))
+    upper = len(_ASCII_UPPER.findall(text))
     values = (
         _log(full_len),
         _log(n_words * scale),
