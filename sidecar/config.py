@@ -83,7 +83,8 @@ class CacheSettings(_Section):
     ttl_s: float = Field(86400.0, gt=0)
     max_entries: int = Field(100_000, gt=0)
     max_bytes: int = Field(512 * 1024 * 1024, gt=0)
-    threshold: float = Field(0.86, ge=0, le=1)
+    # Cosine threshold; None = the verifier's shipped operating point (0.95 without verifier).
+    threshold: float | None = Field(None, ge=0, le=1)
     threshold_by_model: dict[str, float] = Field(default_factory=dict)
     threshold_by_tier: dict[str, float] = Field(default_factory=dict)
     threshold_min: float = Field(0.75, ge=0, le=1)  # bounds for X-Sidecar-Threshold

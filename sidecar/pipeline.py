@@ -26,6 +26,8 @@ from sidecar.reply import deliver_hit
 from sidecar.request import ParsedRequest
 
 log = logging.getLogger("sidecar.pipeline")
+# Without the verifier only a very high cosine is safe (QQP precision 0.86 at 0.95).
+COSINE_ONLY_THRESHOLD = 0.95
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +46,17 @@ async def handle(
 ) -> web.StreamResponse:
     """Answer one completion/embedding request from cache or upstream."""
     forced = _forced_tier(http, deps)
+    # The cache normalizes for its exact layer itself and verifies on the raw text; the
+    # singleflight key is normalized so trivially different duplicates share a flight.
     key = (req.scope, normalize(req.text))
-    if req.policy.lookup and (entry := _exact(deps, key, req, out)):
+    if req.policy.lookup and (entry := _exact(deps, req, out)):
         return await deliver_hit(http, req, entry, "exact", None, deps, out)
     routed = req.model == deps.settings.routing.alias
     # One embedding serves both the semantic lookup and the router.
     vec = await _embed(deps, req, out) if req.text and (req.policy.semantic or routed) else None
     route = _route(forced, req, deps, vec, out)
     semantic = req.policy.semantic and req.policy.lookup and vec is not None
-    if semantic and (hit := _semantic(deps, req, key, vec, route, out)):
+    if semantic and (hit := _semantic(deps, req, vec, route, out)):
         return await deliver_hit(http, req, hit[0], "semantic", hit[1], deps, out)
     if req.policy.lookup and req.policy.store and (fut := deps.singleflight.follow(key)):
         entry = await _wait_flight(fut, deps)
@@ -64,19 +68,19 @@ async def handle(
         deps.singleflight.lead(key)
     stored: Any = None
     try:
-        resp, stored = await forward(http, req, deps, route, vec, key[1], out)
+        resp, stored = await forward(http, req, deps, route, vec, req.text, out)
         return resp
     finally:
         if leader:
             deps.singleflight.land(key, stored)
 
 
-def _exact(deps: Deps, key: tuple[str, str], req: ParsedRequest, out: Outcome) -> Any:
+def _exact(deps: Deps, req: ParsedRequest, out: Outcome) -> Any:
     if deps.cache is None:
         return None
     with out.stage(deps, "cache_exact"):
         try:
-            entry = deps.cache.lookup_exact(*key)
+            entry = deps.cache.lookup_exact(req.scope, req.text)
         except Exception:
             deps.metrics.cache_errors.labels("lookup_exact").inc()
             log.exception("exact lookup failed; treated as a miss")
@@ -156,18 +160,23 @@ def _classify(deps: Deps, req: ParsedRequest, vec: np.ndarray | None, out: Outco
 
 
 def _threshold(deps: Deps, req: ParsedRequest, route: Route) -> float:
+    """Request header, then per model, per tier, global; unset = the shipped operating point."""
     cfg = deps.settings.cache
     if req.policy.threshold is not None:
         return req.policy.threshold
     if req.model in cfg.threshold_by_model:
         return cfg.threshold_by_model[req.model]
-    return cfg.threshold_by_tier.get(route.tier, cfg.threshold)
+    if route.tier in cfg.threshold_by_tier:
+        return cfg.threshold_by_tier[route.tier]
+    if cfg.threshold is not None:
+        return cfg.threshold
+    verifier = getattr(deps.cache, "verifier", None)
+    return float(getattr(verifier, "cosine_threshold", COSINE_ONLY_THRESHOLD))
 
 
 def _semantic(
     deps: Deps,
     req: ParsedRequest,
-    key: tuple[str, str],
     vec: np.ndarray,
     route: Route,
     out: Outcome,
@@ -177,7 +186,7 @@ def _semantic(
     with out.stage(deps, "cache_semantic"):
         try:
             found = deps.cache.lookup(
-                key[0], key[1], vec, _threshold(deps, req, route), min_tier_rank=min_rank
+                req.scope, req.text, vec, _threshold(deps, req, route), min_tier_rank=min_rank
             )
         except Exception:
             deps.metrics.cache_errors.labels("lookup").inc()
