@@ -379,6 +379,7 @@ def build_snapshot(path: Path, n: int, seed: int = 0) -> dict[str, object]:
     import orjson
 
     from benchmarks import workloads
+    from cache.embedder import FAMILY
     from cache.store import SemanticCache
     from cache.text import normalize
     from sidecar.config import CacheSettings
@@ -390,6 +391,7 @@ def build_snapshot(path: Path, n: int, seed: int = 0) -> dict[str, object]:
         max_bytes=cfg.max_bytes,
         default_ttl=cfg.ttl_s,
         hnsw_min_size=cfg.hnsw_min_size,
+        model_family=FAMILY,  # the sidecar refuses snapshots of another model family
     )
     scope = scope_of("chat", workloads.chat_body("x"), "gpt-4o-mini", {}, True)
     questions = [q for c in workloads.load_clusters() for q in c]
@@ -488,6 +490,10 @@ async def memory_scenario(snap_root: Path, logs: Path, *, quick: bool) -> dict[s
                 metrics = await asyncio.to_thread(_get_text, srv.base + "/metrics")
                 m = [ln for ln in metrics.splitlines() if ln.startswith("sidecar_cache_entries")]
                 info["cache_entries_metric"] = m[:1]
+                loaded = float(m[0].split()[-1]) if m else 0.0
+                if loaded < n:
+                    tail = srv.log_tail(600)
+                    info["error"] = f"snapshot not (fully) loaded: {m[:1]}; log: {tail}"
             finally:
                 srv.stop(grace_s=60)
             out[str(n)] = info

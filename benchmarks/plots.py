@@ -407,13 +407,43 @@ def summary_md(results: dict[str, Any]) -> str:
             )
         out.append("")
     out += _detail_tables(results)
-    if results.get("profile"):
-        out += ["## Profiles", "", "```", str(results["profile"]).strip(), "```", ""]
+    out += _profile_md(results.get("profile") or {})
     out += [
         "Plots: `latency_cdf.png`, `rps_vs_concurrency.png`, `hit_rate_over_time.png`.",
         "",
     ]
     return "\n".join(out)
+
+
+def _profile_md(profile: dict[str, Any]) -> list[str]:
+    """py-spy top frames of the sidecar, one block per profiled loop."""
+    if not profile:
+        return []
+    out = [
+        "## Sidecar profiles (py-spy, 200 Hz, idle threads dropped)",
+        "",
+    ]
+    for name, p in profile.items():
+        if not isinstance(p, dict) or "top" not in p:
+            out += [f"- {name}: {p}", ""]
+            continue
+        top = p["top"]
+        if not isinstance(top, dict):
+            out += [f"- {name}: py-spy failed: `{top}`", ""]
+            continue
+        out += [
+            f"**{name}** ({p['requests']} requests, {_f(p['cpu_ms_per_req'])} CPU ms/request; "
+            f"{top['samples'][0]})",
+            "",
+            "```",
+            "own time:",
+            *top["own"],
+            "inclusive, our packages:",
+            *top["inclusive_ours"],
+            "```",
+            "",
+        ]
+    return out
 
 
 def _detail_tables(results: dict[str, Any]) -> list[str]:

@@ -200,17 +200,27 @@ def _zipf_cum(n: int, s: float) -> list[float]:
     return zipf_weights(n, s)
 
 
-def unique(n: int, seed: int = 0, tag: str = "") -> list[Prompt]:
-    """``n`` prompts never seen before (QQP questions + a per-run tag): always cache misses."""
+def unique(n: int, seed: int = 0, tag: str = "", offset: int = 0) -> list[Prompt]:
+    """``n`` distinct prompts: canonical questions of distinct QQP clusters, in seeded order.
+
+    Past the cluster count (15.6k) a counter suffix keeps them distinct. The suffix is short on
+    purpose: a long per-run tag would double the word pieces of a typical QQP question and so
+    the embedding cost of every system that embeds. Benchmarks give each run its own tenant
+    (cache scope); peers without scopes get disjoint slices of one order through ``offset``.
+    ``tag`` is for callers that need distinct prompts across seeds.
+    """
     clusters = load_clusters()
     rng = random.Random(seed)
     order = list(range(len(clusters)))
     rng.shuffle(order)
     out = []
-    for i in range(n):
+    for i in range(offset, offset + n):
         cid = order[i % len(order)]
         text = clusters[cid][0]
-        out.append(Prompt(f"{text} [{tag}{seed}-{i}]", "unique", cid))
+        lap = i // len(order)
+        if lap or tag:
+            text = f"{text} ({tag}{lap})"
+        out.append(Prompt(text, "unique", cid))
     return out
 
 
