@@ -51,9 +51,23 @@ def start_redis() -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--daemonize", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(250):
         try:
             with socket.create_connection(("127.0.0.1", port), 0.2) as s:
@@ -78,14 +92,23 @@ def pct(values: list[float], q: float) -> float:
     return round(float(np.percentile(values, q)) * 1000, 4) if values else float("nan")
 
 
-async def measure_lag(a: SemanticCache, b: TimedCache, vecs: np.ndarray, rate: float,
-                      tag: str) -> dict[str, Any]:
+async def measure_lag(
+    a: SemanticCache, b: TimedCache, vecs: np.ndarray, rate: float, tag: str
+) -> dict[str, Any]:
     """A puts len(vecs) entries at ``rate``/s (0 = burst); lag = put on A -> applied on B."""
     put_at: dict[str, float] = {}
     gap = 1.0 / rate if rate else 0.0
     for i, vec in enumerate(vecs):
-        entry = a.put(f"scope-{i % 8}", f"{tag} prompt {i}", vec, body=b'{"x": 1}' * 40,
-                      model="m", tier="small", tier_rank=0, ttl=600)
+        entry = a.put(
+            f"scope-{i % 8}",
+            f"{tag} prompt {i}",
+            vec,
+            body=b'{"x": 1}' * 40,
+            model="m",
+            tier="small",
+            tier_rank=0,
+            ttl=600,
+        )
         put_at[entry.id] = time.perf_counter()
         if gap:
             await asyncio.sleep(gap)
@@ -95,12 +118,19 @@ async def measure_lag(a: SemanticCache, b: TimedCache, vecs: np.ndarray, rate: f
             break
         await asyncio.sleep(0.01)
     lags = [b.applied_at[k] - t for k, t in put_at.items() if k in b.applied_at]
-    return {"entries": len(vecs), "rate_per_s": rate or "burst", "received": len(lags),
-            "lag_ms_p50": pct(lags, 50), "lag_ms_p99": pct(lags, 99), "lag_ms_max": pct(lags, 100)}
+    return {
+        "entries": len(vecs),
+        "rate_per_s": rate or "burst",
+        "received": len(lags),
+        "lag_ms_p50": pct(lags, 50),
+        "lag_ms_p99": pct(lags, 99),
+        "lag_ms_max": pct(lags, 100),
+    }
 
 
-def lookup_latency(caches: dict[str, SemanticCache], texts: list[str], vecs: np.ndarray,
-                   rounds: int = 3) -> dict[str, dict[str, float]]:
+def lookup_latency(
+    caches: dict[str, SemanticCache], texts: list[str], vecs: np.ndarray, rounds: int = 3
+) -> dict[str, dict[str, float]]:
     """p50/p99 of exact and semantic lookups per cache, interleaved so they share the noise.
 
     Semantic queries are the stored vector plus small noise (a hit after a flat search).
@@ -118,9 +148,14 @@ def lookup_latency(caches: dict[str, SemanticCache], texts: list[str], vecs: np.
                 cache.lookup(f"scope-{i % 8}", text + "?", q, threshold=0.8)
                 times[name]["semantic"].append(time.perf_counter() - t1)
                 times[name]["exact"].append(t1 - t0)
-    return {name: {f"{kind}_ms_{q}": pct(values, int(q[1:]))
-                   for kind, values in t.items() for q in ("p50", "p99")}
-            for name, t in times.items()}
+    return {
+        name: {
+            f"{kind}_ms_{q}": pct(values, int(q[1:]))
+            for kind, values in t.items()
+            for q in ("p50", "p99")
+        }
+        for name, t in times.items()
+    }
 
 
 async def run(entries: int, rate: float) -> dict[str, Any]:
@@ -140,8 +175,16 @@ async def run(entries: int, rate: float) -> dict[str, Any]:
         off_cache = SemanticCache()  # the same entries as B, no replicator: Redis off
         for tag, seed in (("paced", 1), ("burst", 2)):
             for i, vec in enumerate(vectors(entries, seed)):
-                off_cache.put(f"scope-{i % 8}", f"{tag} prompt {i}", vec, body=b'{"x": 1}' * 40,
-                              model="m", tier="small", tier_rank=0, ttl=600)
+                off_cache.put(
+                    f"scope-{i % 8}",
+                    f"{tag} prompt {i}",
+                    vec,
+                    body=b'{"x": 1}' * 40,
+                    model="m",
+                    tier="small",
+                    tier_rank=0,
+                    ttl=600,
+                )
         assert off_cache.entries == b.entries
         lookups = lookup_latency({"on": b, "off": off_cache}, texts, vectors(entries, 1))
         for rep in (rep_a, rep_b):
@@ -151,12 +194,17 @@ async def run(entries: int, rate: float) -> dict[str, Any]:
         proc.wait(5)
     return {
         "what": "two replicas in one process on one redis-server 7.0 (loopback); lag = put on A "
-                "-> applied on B; lookups at B with the replicator running vs a plain cache",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_avg_1m": round(os.getloadavg()[0], 2)},
-        "replication_paced": paced, "replication_burst": burst,
+        "-> applied on B; lookups at B with the replicator running vs a plain cache",
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_avg_1m": round(os.getloadavg()[0], 2),
+        },
+        "replication_paced": paced,
+        "replication_burst": burst,
         "metric_publish_to_apply_ms": {"p50": pct(lag_metric, 50), "p99": pct(lag_metric, 99)},
-        "lookup_at_b_redis_on": lookups["on"], "lookup_at_b_redis_off": lookups["off"],
+        "lookup_at_b_redis_on": lookups["on"],
+        "lookup_at_b_redis_off": lookups["off"],
     }
 
 
