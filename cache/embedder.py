@@ -6,6 +6,12 @@ queues the text, and one dedicated worker thread encodes whatever is queued as o
 concurrency 1 a request is encoded at once (no batching window); under load, requests that
 arrive while the worker is busy form the next batch (up to `max_batch`), and the collector waits
 up to `max_wait_ms` for stragglers only while the previous batch had more than one item.
+
+A gathered batch is not run as one padded tensor: the cost of MiniLM grows with padded word
+pieces (~0.14 ms per piece per row on one core here), so one 256-piece prompt would make 31
+short ones pay for 256 pieces each (measured: a 1.1 s batch, the mixed workload's p99). The batch
+is sorted by length and cut into runs whose padding waste is bounded (`plan_runs`); runs are
+encoded shortest first and each run's callers are answered as soon as it is done.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ __all__ = [
     "TorchEncoder",
     "cache_text",
     "load_encoder",
+    "plan_runs",
 ]
 
 log = logging.getLogger(__name__)
@@ -49,6 +56,39 @@ class Encoder(Protocol):
     dim: int
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _approx_pieces(text: str) -> int:
+    """Word pieces of `text` without a tokenizer (~4 characters per piece, plus [CLS]/[SEP])."""
+    return min(MAX_LENGTH, len(text) // 4 + 2)
+
+
+def plan_runs(
+    lengths: Sequence[int], *, waste: float = 0.25, min_waste: int = 8, max_pieces: int = 4096
+) -> list[list[int]]:
+    """Cut one batch into runs (index lists, shortest first) that are cheap to pad together.
+
+    A run grows while its padding (rows x longest - real pieces) stays within `waste` of its
+    real pieces or `min_waste` pieces, whichever is larger, and its padded size within
+    `max_pieces`. The absolute allowance stops short prompts of slightly different lengths
+    from being split into runs whose fixed cost exceeds the padding saved.
+    """
+    runs: list[list[int]] = []
+    run: list[int] = []
+    real = 0
+    for i in sorted(range(len(lengths)), key=lambda k: lengths[k]):
+        n = max(1, lengths[i])
+        padded = n * (len(run) + 1)  # sorted ascending, so n is the run's longest so far
+        if run and (
+            padded - (real + n) > max(waste * (real + n), min_waste) or padded > max_pieces
+        ):
+            runs.append(run)
+            run, real = [], 0
+        run.append(i)
+        real += n
+    if run:
+        runs.append(run)
+    return runs
 
 
 def _model_path() -> str:
@@ -72,6 +112,11 @@ class TorchEncoder:
         torch.set_num_threads(1)
         self._model = SentenceTransformer(_model_path(), device="cpu")
         self._model.max_seq_length = MAX_LENGTH
+
+    def pieces(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces per text (special tokens included, truncated like `encode`)."""
+        tok = self._model.tokenizer
+        return [min(MAX_LENGTH, len(tok(t)["input_ids"])) for t in texts]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Encode a batch into normalized float32 vectors."""
@@ -105,6 +150,10 @@ class OnnxEncoder:
         self._tok = Tokenizer.from_file(str(tokenizer_path()))
         self._tok.enable_truncation(max_length=MAX_LENGTH)
         self._tok.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the batch's longest
+
+    def pieces(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces per text (special tokens included, truncated like `encode`)."""
+        return [sum(e.attention_mask) for e in self._tok.encode_batch(list(texts))]  # unpadded
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Encode a batch into normalized float32 vectors."""
@@ -236,22 +285,48 @@ class BatchingEmbedder:
             if not batch:
                 continue
             texts = [text for text, _ in batch]
-            t0 = time.perf_counter()
-            try:
-                vecs: Any = await loop.run_in_executor(self._pool, self.encoder.encode, texts)
-            except asyncio.CancelledError:
-                for _, fut in batch:
-                    fut.cancel()
-                raise
-            except Exception as exc:  # every waiter of this batch sees the encoder's error
-                for _, fut in batch:
-                    if not fut.done():
-                        fut.set_exception(exc)
-                continue
-            self._report(len(batch), time.perf_counter() - t0)
-            for i, (_, fut) in enumerate(batch):
+            runs = [list(range(len(batch)))]
+            if len(batch) > 1:
+                runs = plan_runs(await loop.run_in_executor(self._pool, self._pieces, texts))
+            for k, run in enumerate(runs):
+                try:
+                    await self._encode_run(loop, [batch[i] for i in run])
+                except asyncio.CancelledError:
+                    for later in runs[k:]:
+                        for i in later:
+                            batch[i][1].cancel()
+                    raise
+
+    def _pieces(self, texts: list[str]) -> list[int]:
+        counter = getattr(self.encoder, "pieces", None)
+        if counter is None:
+            return [_approx_pieces(t) for t in texts]
+        try:
+            return list(counter(texts))
+        except Exception:  # lengths only order the work; a bad count must not fail embeds
+            log.exception("word-piece count failed; using a character estimate")
+            return [_approx_pieces(t) for t in texts]
+
+    async def _encode_run(self, loop: asyncio.AbstractEventLoop, run: list[_Item]) -> None:
+        """Encode one run on the worker thread and answer its callers."""
+        run = [item for item in run if not item[1].done()]  # callers cancelled meanwhile
+        if not run:
+            return
+        t0 = time.perf_counter()
+        try:
+            texts = [text for text, _ in run]
+            vecs: Any = await loop.run_in_executor(self._pool, self.encoder.encode, texts)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # every waiter of this run sees the encoder's error
+            for _, fut in run:
                 if not fut.done():
-                    fut.set_result(np.array(vecs[i], dtype=np.float32))
+                    fut.set_exception(exc)
+            return
+        self._report(len(run), time.perf_counter() - t0)
+        for i, (_, fut) in enumerate(run):
+            if not fut.done():
+                fut.set_result(np.array(vecs[i], dtype=np.float32))
 
     def _report(self, size: int, seconds: float) -> None:
         if self.on_batch is None:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from cache.embedder import BatchingEmbedder, load_encoder
+from cache.embedder import BatchingEmbedder, load_encoder, plan_runs
 from cache.text import HEAD_PIECES, JOINER, MAX_PIECES, cache_text, normalize
 
 
@@ -147,3 +147,50 @@ def test_real_encoder_normalized_and_semantic() -> None:
     assert vecs.shape == (3, 384) and vecs.dtype == np.float32
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
     assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2] + 0.2
+    # Word pieces per text, unpadded, capped at the model's window: what run planning needs.
+    counts = enc.pieces(["Hi", "How do I learn Python quickly?", "word " * 400])  # type: ignore[attr-defined]
+    assert counts[0] == 3 and 8 <= counts[1] <= 12 and counts[2] == 256
+
+
+def test_plan_runs_keeps_long_prompts_out_of_short_runs() -> None:
+    lengths = [12, 256, 10, 14, 11, 240, 13]
+    runs = plan_runs(lengths)
+    assert sorted(i for run in runs for i in run) == list(range(len(lengths)))
+    assert runs[0] == [2, 4, 0, 6, 3]  # the short ones together, shortest first
+    assert all(lengths[i] >= 200 for run in runs[1:] for i in run)
+    for run in runs:  # padding waste stays within the bound for every run
+        longest, real = max(lengths[i] for i in run), sum(lengths[i] for i in run)
+        assert longest * len(run) - real <= max(0.25 * real, 8)
+
+
+def test_plan_runs_bounds_padded_size_and_handles_edges() -> None:
+    assert plan_runs([]) == []
+    assert plan_runs([0]) == [[0]]
+    runs = plan_runs([100] * 100, max_pieces=1000)
+    assert [len(r) for r in runs] == [10] * 10
+
+
+async def test_short_callers_are_answered_before_a_long_one_in_the_same_batch() -> None:
+    class Sized(FakeEncoder):
+        def pieces(self, texts: Sequence[str]) -> list[int]:
+            return [len(t.split()) + 2 for t in texts]
+
+    enc = Sized(delay=0.01)
+    emb = BatchingEmbedder(enc)
+    await emb.embed("warm")
+    blocker = asyncio.ensure_future(emb.embed("busy"))
+    await asyncio.sleep(0.002)  # worker busy: the next ones queue into one batch
+    finished: list[str] = []
+
+    async def call(text: str) -> None:
+        vec = await emb.embed(text)
+        assert np.array_equal(vec, enc.vector(text))
+        finished.append(text)
+
+    long = " ".join(["word"] * 200)
+    await asyncio.gather(call(long), call("short one"), call("short two"))
+    await blocker
+    await emb.close()
+    assert finished[-1] == long
+    assert ["short one", "short two"] in [sorted(b) for b in enc.batches]
+    assert [long] in enc.batches  # never padded together with the short ones
