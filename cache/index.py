@@ -10,7 +10,9 @@ Vectors must be L2-normalized float32; scores are inner products = cosine simila
 Kinds, chosen by size (`hnsw_min_size`):
 - flat (`IndexIDMap2(IndexFlatIP)`): exact; measured faster than a numpy matmul at every size
   from 100 to 10k vectors here (1k: 28 us vs 43 us). Removal is `remove_ids` (O(n) compaction).
-- HNSW (`IndexIDMap2(IndexHNSWFlat(d, M=16))`, efSearch 64): ~0.1 ms at 100k. HNSW cannot
+- HNSW (`IndexIDMap2(IndexHNSWSQ(d, float16, M=16))`, efSearch 64): ~0.1-0.5 ms at 100k.
+  float16 storage halves the largest item in memory (100k x 384: 73 MB instead of 147) at no
+  measurable recall cost (benchmarks/results/memory_bench.json). HNSW cannot
   delete, so removed labels go to a tombstone set that search filters; when tombstones exceed
   `TOMBSTONE_RATIO` of the stored vectors the index is rebuilt from the live vectors (back to
   flat if fewer than `hnsw_min_size // 2` remain; the gap is hysteresis against flapping).
@@ -24,12 +26,14 @@ to a log that is replayed on the new one when the calling thread swaps it in (ch
 start of every call). The owner thread only pays the O(n) export copy. Memory for that scope
 is doubled during a build.
 
-The index owns the only copy of each vector (`vector(key)` reconstructs it), which saves
-~1.5 KB per entry against also keeping it on the entry.
+The index owns the only copy of each vector (`vector(key)` reconstructs it, float16-rounded in
+an HNSW scope), which saves ~1.5 KB per entry against also keeping it on the entry. Exports
+and dumps are float16 copies; builds convert them to float32 a chunk at a time.
 
 Snapshots (cache/snapshot.py) store an HNSW scope as its vectors in storage order, tombstones
 included, plus the faiss graph without its storage (`dump()`); `restore()` re-attaches the
-vectors to the validated graph in O(n) copies instead of an O(n log n) build (100k random
+vectors to the validated graph (saved over float16 or, version 2, float32 storage) in O(n)
+copies straight into the float16 storage instead of an O(n log n) build (100k random
 vectors: ~0.5 s instead of ~70 s). A graph that does not fit is refused and the caller adds the
 vectors, i.e. rebuilds.
 
@@ -60,6 +64,7 @@ HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 40  # faiss's default; see benchmarks/results/index_bench.json
 # Upper bound on extra candidates requested to make up for tombstoned hits.
 MAX_TOMBSTONE_EXTRA = 64
+BUILD_CHUNK = 8192  # vectors converted to float32 at a time when building from float16
 
 _thread_state = threading.local()
 
@@ -103,17 +108,23 @@ def build_index(
 ) -> tuple[faiss.Index, faiss.IndexIDMap2]:
     """Build a filled (inner, IDMap2) pair; pure, so it may run in a worker thread."""
     _pin_faiss_thread()
-    inner: faiss.Index
-    if hnsw:
-        inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        inner.hnsw.efSearch = ef_search
-    else:
-        inner = faiss.IndexFlatIP(dim)
+    inner: faiss.Index = _new_hnsw(dim, ef_search) if hnsw else faiss.IndexFlatIP(dim)
     index = faiss.IndexIDMap2(inner)
-    if len(keys):
-        index.add_with_ids(vecs, keys)
+    # In chunks: float16 input becomes float32 only a chunk at a time.
+    for start in range(0, len(keys), BUILD_CHUNK):
+        mat = _as_matrix(vecs[start : start + BUILD_CHUNK], dim)
+        index.add_with_ids(mat, np.ascontiguousarray(keys[start : start + BUILD_CHUNK], np.int64))
     return inner, index
+
+
+def _new_hnsw(dim: int, ef_search: int) -> faiss.IndexHNSWSQ:
+    """An empty HNSW index over float16 storage (half the memory of float32, same recall)."""
+    inner = faiss.IndexHNSWSQ(
+        dim, faiss.ScalarQuantizer.QT_fp16, HNSW_M, faiss.METRIC_INNER_PRODUCT
+    )
+    inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    inner.hnsw.efSearch = ef_search
+    return inner
 
 
 class ScopeIndex:
@@ -218,52 +229,59 @@ class ScopeIndex:
             raise KeyError(key) from None
 
     def export(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return (labels, vectors) of all live vectors, copies in storage order."""
-        n = int(self._index.ntotal)
-        keys = faiss.vector_to_array(self._index.id_map).astype(np.int64)
-        vecs = self._inner.reconstruct_n(0, n) if n else np.empty((0, self.dim), np.float32)
+        """Return (labels, float16 vectors) of all live vectors, copies in storage order."""
+        keys, vecs = self._stored()
         if self._tombstones:
             live = ~np.isin(keys, np.fromiter(self._tombstones, np.int64))
             keys, vecs = keys[live], vecs[live]
-        return keys, np.ascontiguousarray(vecs, dtype=np.float32).reshape(-1, self.dim)
+        return keys, vecs
 
     def dump(self) -> IndexDump:
         """Vectors for a snapshot; an HNSW index adds its graph and keeps tombstoned rows."""
         self._poll()
         if not self._hnsw:
             return IndexDump(*self.export(), None)
+        graph = faiss.serialize_index(self._inner, faiss.IO_FLAG_SKIP_STORAGE)
+        return IndexDump(*self._stored(), graph)
+
+    def _stored(self) -> tuple[np.ndarray, np.ndarray]:
+        """(labels, float16 vectors) of every stored row, tombstones included, as copies."""
         n = int(self._index.ntotal)
         keys = faiss.vector_to_array(self._index.id_map).astype(np.int64)
-        vecs = np.ascontiguousarray(self._inner.reconstruct_n(0, n), dtype=np.float32)
-        graph = faiss.serialize_index(self._inner, faiss.IO_FLAG_SKIP_STORAGE)
-        return IndexDump(keys, vecs.reshape(-1, self.dim), graph)
+        if not self._hnsw:
+            vecs = self._inner.reconstruct_n(0, n) if n else np.empty((0, self.dim))
+            return keys, np.ascontiguousarray(vecs, np.float16).reshape(-1, self.dim)
+        # float16 storage: its codes are the vectors; one copy, no float32 detour.
+        codes = faiss.downcast_index(self._inner.storage).codes
+        return keys, faiss.vector_to_array(codes).view(np.float16).reshape(-1, self.dim)
 
     def restore(self, graph: memoryview | np.ndarray, vecs: np.ndarray, keys: np.ndarray) -> bool:
         """Adopt a dumped HNSW graph over its vectors; keys[i] is row i's label, -1 if dead.
 
         Only into an empty index. Returns False, leaving the index empty, if the graph does not
         fit the vectors or too few rows are live for HNSW: the caller then adds the live vectors.
-        Dead rows become tombstones; `compact()` drops them later.
+        Dead rows become tombstones; `compact()` drops them later. A graph saved over float32
+        storage (snapshot version 2) is re-attached to float16 storage.
         """
         self._poll()
         keys = np.ascontiguousarray(keys, dtype=np.int64).reshape(-1)
-        mat = _as_matrix(vecs, self.dim)
+        mat = np.ascontiguousarray(vecs, np.float16).reshape(-1, self.dim)
         live = keys >= 0
         if self._index.ntotal or self._build is not None or len(keys) != len(mat):
             return False
         if int(live.sum()) < max(1, self.hnsw_min_size // 2):
             return False
         try:
-            inner = _load_graph(graph, self.dim, len(mat))
+            loaded = _load_graph(graph, self.dim, len(mat))
         except (RuntimeError, ValueError) as exc:  # faiss reports bad input as RuntimeError
             log.warning("snapshot HNSW graph unusable, rebuilding the scope: %s", exc)
             return False
+        inner = _new_hnsw(self.dim, self.ef_search)
+        inner.hnsw = loaded.hnsw  # a copy of the graph; `loaded` is freed on return
+        del loaded
+        _fill_codes(faiss.downcast_index(inner.storage), mat)
+        inner.ntotal = len(mat)
         inner.hnsw.efSearch = self.ef_search
-        storage = faiss.IndexFlatIP(self.dim)
-        storage.add(mat)
-        storage.this.disown()  # type: ignore[attr-defined]  # the HNSW index frees it from now on
-        inner.storage = storage
-        inner.own_fields = True
         dead = np.flatnonzero(~live)
         keys = keys.copy()
         keys[dead] = -2 - dead  # unique, negative: never a store label nor faiss's -1
@@ -331,10 +349,21 @@ class ScopeIndex:
         self._tombstones: set[int] = set()
 
 
-def _load_graph(graph: memoryview | np.ndarray, dim: int, n: int) -> faiss.IndexHNSWFlat:
+def _fill_codes(storage: faiss.IndexScalarQuantizer, mat: np.ndarray) -> None:
+    """Make float16 rows the contents of an empty float16 storage, copied once, in place."""
+    size = mat.size * 2
+    storage.codes.resize(size)
+    if size:
+        dest = faiss.rev_swig_ptr(storage.codes.data(), size)
+        dest[:] = mat.view(np.uint8).reshape(-1)
+    storage.ntotal = len(mat)
+
+
+def _load_graph(graph: memoryview | np.ndarray, dim: int, n: int) -> faiss.IndexHNSW:
     """Deserialize a storage-less HNSW graph; ValueError unless it is one over n rows of dim."""
     inner = faiss.deserialize_index(np.frombuffer(graph, dtype=np.uint8))
-    if not isinstance(inner, faiss.IndexHNSWFlat) or inner.storage is not None:
+    graph_types = (faiss.IndexHNSWFlat, faiss.IndexHNSWSQ)  # float32 (version 2) or float16
+    if not isinstance(inner, graph_types) or inner.storage is not None:
         raise ValueError(f"not a storage-less HNSW graph: {type(inner).__name__}")
     if inner.d != dim or inner.ntotal != n or inner.metric_type != faiss.METRIC_INNER_PRODUCT:
         raise ValueError(f"graph of {inner.ntotal} x {inner.d} does not fit {n} x {dim}")

@@ -1,10 +1,10 @@
 """Snapshot file format for SemanticCache: atomic writes, all-or-nothing validated reads.
 
-Layout (little endian), version 2:
+Layout (little endian), version 3:
     MAGIC (8 bytes)
     u32 n + header JSON  {"version", "family", "dim", "count", "vectors", "graphs"}
     u64 n + metadata JSON: one list per entry (see _META_FIELDS), LRU order, oldest first
-    u64 n + vectors: raw float32, "vectors" rows of "dim"
+    u64 n + vectors: raw float16, "vectors" rows of "dim" (versions 1 and 2: float32)
     u64 n + bodies: concatenated response bodies, lengths in the metadata
     per item of "graphs" ([scope, first row, rows]): u64 n + faiss HNSW graph without storage
     u32 CRC-32 of every byte before it
@@ -12,13 +12,19 @@ Layout (little endian), version 2:
 A graph covers the vector rows [first, first + rows) of one scope in its storage order, rows of
 removed entries included (they are tombstones in the running index), so loading re-attaches
 vectors to it instead of rebuilding HNSW (cache/index.py validates it; if it does not fit, the
-scope is rebuilt from the same rows). Version 1 is version 2 without graphs and still loads.
+scope is rebuilt from the same rows). Version 2 (float32 vectors, graphs saved over float32
+storage) and version 1 (version 2 without graphs) still load; their vectors become float16.
 
-The CRC catches garbage and truncation anywhere; the length prefixes let the reader slice
-without parsing. JSON (orjson) plus raw buffers keeps 100k entries at well under a second
-each way. A snapshot of another model family or dim is refused (its vectors would not be
-comparable). `read_snapshot` never raises: any problem is one warning on "cache.snapshot"
-and None, and nothing is applied until the whole file has been decoded.
+Memory: the reader reads block by block (never the whole file at once) and drops the metadata
+and body blocks once decoded, so loading peaks at about the decoded entries plus one float16
+copy of the vectors; the writer streams vectors and bodies instead of joining them.
+
+The CRC catches garbage and truncation anywhere (checked before anything is decoded); the
+length prefixes are checked against the file size before a block is read. JSON (orjson) plus
+raw buffers keeps 100k entries at well under a second each way. Repeated short strings (scope,
+model, tier) are interned. A snapshot of another model family or dim is refused (its vectors
+would not be comparable). `read_snapshot` never raises: any problem is one warning on
+"cache.snapshot" and None, and nothing is applied until the whole file has been decoded.
 """
 
 from __future__ import annotations
@@ -26,10 +32,11 @@ from __future__ import annotations
 import logging
 import os
 import struct
+import sys
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import orjson
@@ -41,8 +48,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("cache.snapshot")
 
 MAGIC = b"LSCSNAP\x00"
-VERSION = 2
-READABLE_VERSIONS = (1, 2)
+VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 _META_FIELDS = (
     "id",
     "scope",
@@ -56,6 +63,7 @@ _META_FIELDS = (
     "completion_tokens",
     "cost_usd",
 )
+_SHARED_FIELDS = ("scope", "model", "tier")
 
 
 class SnapshotError(ValueError):
@@ -74,7 +82,7 @@ class Graph:
 
 @dataclass(frozen=True, slots=True)
 class SnapshotData:
-    """Entries (vector=None) with `rows[i]` = row of entry i in `vectors`, or -1."""
+    """Entries (vector=None) with `rows[i]` = row of entry i in float16 `vectors`, or -1."""
 
     family: str
     dim: int
@@ -98,7 +106,10 @@ def collect_vectors(
             graphs.append(Graph(scope, start, len(dump.keys), dump.graph))
         start += len(dump.keys)
     flat_labels = np.concatenate(all_labels) if parts else np.empty(0, np.int64)
-    stacked = np.concatenate(vectors) if parts else np.empty((0, dim), np.float32)
+    if len(vectors) == 1:  # the common single-scope case: no second copy
+        stacked = vectors[0]
+    else:
+        stacked = np.concatenate(vectors) if parts else np.empty((0, dim), np.float16)
     row_of = dict(zip(flat_labels.tolist(), range(len(flat_labels)), strict=True))
     rows = np.fromiter((row_of.get(label, -1) for label in labels.tolist()), np.int64, len(labels))
     return rows, stacked, tuple(graphs)
@@ -145,19 +156,17 @@ def write_snapshot(path: str, data: SnapshotData) -> None:
             "graphs": [[g.scope, g.start, g.rows] for g in data.graphs],
         }
     )
-    vectors = np.ascontiguousarray(data.vectors, dtype="<f4").tobytes()
-    parts = [MAGIC, struct.pack("<I", len(header)), header]
-    blocks = [orjson.dumps(meta), vectors, b"".join(e.body for e in data.entries)]
-    for block in blocks + [g.blob.tobytes() for g in data.graphs]:
-        parts += [struct.pack("<Q", len(block)), block]
-    crc = 0
-    for part in parts:
-        crc = zlib.crc32(part, crc)
+    vectors = np.ascontiguousarray(data.vectors, dtype="<f2").reshape(-1).view(np.uint8)
+    bodies = [e.body for e in data.entries]
+    blocks: list[list[Any]] = [[orjson.dumps(meta)], [vectors], bodies]
+    blocks += [[np.frombuffer(g.blob, np.uint8)] for g in data.graphs]
     tmp = path + ".tmp"
     try:
         with open(tmp, "wb") as f:
-            for part in parts:
-                f.write(part)
+            crc = _write(f, [MAGIC, struct.pack("<I", len(header)), header], 0)
+            for chunks in blocks:  # length-prefixed, written piece by piece (no joined copy)
+                size = sum(memoryview(c).nbytes for c in chunks)  # TypeError if not a buffer
+                crc = _write(f, [struct.pack("<Q", size), *chunks], crc)
             f.write(struct.pack("<I", crc))
             f.flush()
             os.fsync(f.fileno())
@@ -171,54 +180,87 @@ def write_snapshot(path: str, data: SnapshotData) -> None:
 def read_snapshot(path: str, family: str, dim: int) -> SnapshotData | None:
     """Decode a snapshot; None (with a warning) if missing, corrupt or of another model."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        f = open(path, "rb")  # closed below; OSError and decode errors differ
     except FileNotFoundError:
         return None
     except OSError as exc:
         log.warning("cache snapshot %s unreadable, starting empty: %s", path, exc)
         return None
     try:
-        return _decode(raw, family, dim)
-    except Exception as exc:  # any decoding failure means "corrupt": never fatal at start
+        with f:
+            return _decode(_Reader(f), family, dim)
+    except Exception as exc:  # any read or decoding failure means "corrupt": never fatal
         log.warning("cache snapshot %s skipped, starting empty: %s", path, exc)
         return None
 
 
-def _decode(raw: bytes, family: str, dim: int) -> SnapshotData:
-    """Validate and decode a whole snapshot file; raise on any problem."""
-    if len(raw) < len(MAGIC) + 8 or not raw.startswith(MAGIC):
+class _Reader:
+    """Reads a snapshot block by block, checking lengths against the file, CRC as it goes."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self.f = f
+        self.left = os.fstat(f.fileno()).st_size
+        self.crc = 0
+
+    def take(self, n: int) -> bytes:
+        """The next n bytes (counted in the CRC); SnapshotError if the file is shorter."""
+        if n > self.left:
+            raise SnapshotError("truncated")
+        data = self.f.read(n)
+        if len(data) != n:
+            raise SnapshotError("truncated")
+        self.left -= n
+        self.crc = zlib.crc32(data, self.crc)
+        return data
+
+    def block(self, fmt: str) -> bytes:
+        """A length-prefixed block."""
+        (length,) = struct.unpack(fmt, self.take(struct.calcsize(fmt)))
+        return self.take(length)
+
+    def check_end(self) -> None:
+        """The stored CRC-32 must match and be the last 4 bytes."""
+        if self.left != 4:
+            raise SnapshotError("trailing bytes" if self.left > 4 else "truncated")
+        (crc,) = struct.unpack("<I", self.f.read(4))
+        if crc != self.crc:
+            raise SnapshotError("checksum mismatch (truncated or corrupted)")
+
+
+def _decode(reader: _Reader, family: str, dim: int) -> SnapshotData:
+    """Read, validate and decode a whole snapshot; raise on any problem."""
+    if reader.left < len(MAGIC) + 8 or reader.take(len(MAGIC)) != MAGIC:
         raise SnapshotError("not a cache snapshot (bad magic or too short)")
-    (crc,) = struct.unpack_from("<I", raw, len(raw) - 4)
-    if zlib.crc32(memoryview(raw)[:-4]) != crc:
-        raise SnapshotError("checksum mismatch (truncated or corrupted)")
-    view = memoryview(raw)[:-4]
-    header_bytes, pos = _block(view, len(MAGIC), "<I")
-    header = orjson.loads(header_bytes)
-    if header.get("version") not in READABLE_VERSIONS:
-        raise SnapshotError(f"unsupported format version {header.get('version')!r}")
+    header = orjson.loads(reader.block("<I"))
+    version = header.get("version")
+    if version not in READABLE_VERSIONS:
+        raise SnapshotError(f"unsupported format version {version!r}")
     if header.get("family") != family or header.get("dim") != dim:
         raise SnapshotError(
             f"model {header.get('family')!r}/{header.get('dim')} != {family!r}/{dim}"
         )
-    meta_bytes, pos = _block(view, pos, "<Q")
-    vec_bytes, pos = _block(view, pos, "<Q")
-    bodies, pos = _block(view, pos, "<Q")
+    n_vec = int(header["vectors"])
+    width = 2 if version >= 3 else 4
+    meta_bytes = reader.block("<Q")
+    vec_bytes = reader.block("<Q")
+    if len(vec_bytes) != n_vec * dim * width:
+        raise SnapshotError("counts do not match the header")
+    bodies = reader.block("<Q")
     graphs = []
     for scope, start, rows in header.get("graphs", []):
-        blob, pos = _block(view, pos, "<Q")
+        blob = np.frombuffer(reader.block("<Q"), np.uint8)
         graphs.append(Graph(str(scope), int(start), int(rows), blob))
-    if pos != len(view):
-        raise SnapshotError("trailing bytes")
-    meta: list[list[Any]] = orjson.loads(meta_bytes)
-    n_vec = int(header["vectors"])
-    if len(meta) != header["count"] or len(vec_bytes) != n_vec * dim * 4:
-        raise SnapshotError("counts do not match the header")
+    reader.check_end()  # nothing is decoded from a file that fails its checksum
     if any(g.start < 0 or g.rows < 0 or g.start + g.rows > n_vec for g in graphs):
         raise SnapshotError("a graph points outside the vectors")
-    # A view into `raw`, not a copy: the index copies what it keeps.
-    vectors = np.frombuffer(vec_bytes, dtype="<f4").astype(np.float32, copy=False)
-    entries, rows = _entries(meta, bodies, n_vec)
+    # float16 (version 3) is a view of the block, no copy; older float32 blocks are converted.
+    vectors = np.frombuffer(vec_bytes, "<f2" if width == 2 else "<f4").astype(np.float16)
+    del vec_bytes
+    meta: list[list[Any]] = orjson.loads(meta_bytes)
+    del meta_bytes
+    if len(meta) != header["count"]:
+        raise SnapshotError("counts do not match the header")
+    entries, rows = _entries(meta, memoryview(bodies), n_vec)
     return SnapshotData(family, dim, entries, rows, vectors.reshape(n_vec, dim), tuple(graphs))
 
 
@@ -239,6 +281,9 @@ def _entries(
         if not -1 <= row < n_vec or body_len < 0 or offset + body_len > len(bodies):
             raise SnapshotError(f"entry {i} points outside the file")
         fields = dict(zip(_META_FIELDS, item[:n_fields], strict=True))
+        for name in _SHARED_FIELDS:  # one string object per distinct value, not per entry
+            if isinstance(fields[name], str):
+                fields[name] = sys.intern(fields[name])
         entries.append(Entry(vector=None, body=bytes(bodies[offset : offset + body_len]), **fields))
         rows[i] = row
         offset += body_len
@@ -247,16 +292,12 @@ def _entries(
     return entries, rows
 
 
-def _block(view: memoryview, pos: int, fmt: str) -> tuple[memoryview, int]:
-    """Read a length-prefixed block at pos; return it and the position after it."""
-    size = struct.calcsize(fmt)
-    if pos + size > len(view):
-        raise SnapshotError("truncated")
-    (length,) = struct.unpack_from(fmt, view, pos)
-    start = pos + size
-    if start + length > len(view):
-        raise SnapshotError("truncated")
-    return view[start : start + length], start + length
+def _write(f: BinaryIO, chunks: list[Any], crc: int) -> int:
+    """Write buffers in order; return the CRC-32 continued over them."""
+    for chunk in chunks:
+        f.write(chunk)
+        crc = zlib.crc32(chunk, crc)
+    return crc
 
 
 def _unlink_quietly(path: str) -> None:

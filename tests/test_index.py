@@ -13,6 +13,7 @@ import pytest
 from cache.index import ScopeIndex, faiss_threads
 
 DIM = 32
+F16_ATOL = 1e-3  # vectors are stored as float16 (flat: float32, exported as float16)
 
 
 def unit_vectors(n: int, seed: int = 0, dim: int = DIM) -> np.ndarray:
@@ -67,7 +68,7 @@ def test_migrates_to_hnsw_and_keeps_results() -> None:
     index.add(99, unit_vectors(1, seed=9)[0])
     assert index.kind == "hnsw" and len(index) == 100
     assert [index.search(v, 1)[0][0] for v in vecs[:20]] == before
-    np.testing.assert_allclose(index.vector(42), vecs[42])
+    np.testing.assert_allclose(index.vector(42), vecs[42], atol=F16_ATOL)
 
 
 def test_hnsw_remove_uses_tombstones_filtered_from_search() -> None:
@@ -183,7 +184,7 @@ def test_dump_restore_keeps_graph_results_and_tombstones() -> None:
     assert ok and copy.kind == "hnsw" and len(copy) == 298 and copy.tombstones == 2
     for q in unit_vectors(40, seed=5):
         assert copy.search(q, 4) == [h for h in index.search(q, 5) if h[0] != 8][:4]
-    np.testing.assert_array_equal(copy.vector(42), vecs[42])
+    np.testing.assert_allclose(copy.vector(42), vecs[42], atol=F16_ATOL)
     for gone in (7, 8):
         assert gone not in [label for label, _ in copy.search(vecs[gone], 4)]
         with pytest.raises(KeyError):
@@ -199,7 +200,7 @@ def test_flat_dump_has_no_graph() -> None:
     index, vecs = filled(20)
     dump = index.dump()
     assert dump.graph is None and dump.keys.tolist() == list(range(20))
-    np.testing.assert_array_equal(dump.vectors, vecs)
+    np.testing.assert_allclose(dump.vectors, vecs, atol=F16_ATOL)
 
 
 def test_restore_compacts_many_dead_rows() -> None:

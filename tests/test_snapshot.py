@@ -10,6 +10,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import faiss
 import numpy as np
 import orjson
 import pytest
@@ -236,36 +237,57 @@ def test_graph_that_does_not_fit_is_rebuilt(
         assert got.result == want.result and got.entry == want.entry
 
 
-def write_version_1(path: Path, data: snapshot.SnapshotData) -> None:
-    """The version 1 layout, spelled out: no "graphs" in the header, no graph blocks."""
+def write_old_version(path: Path, data: snapshot.SnapshotData, version: int) -> None:
+    """Versions 1 and 2 spelled out: float32 vectors; version 2 adds graphs built over float32
+    storage (IndexHNSWFlat), version 1 has no "graphs" in the header and no graph blocks."""
     meta = [
         [getattr(e, f) for f in snapshot._META_FIELDS] + [int(r), len(e.body)]
         for e, r in zip(data.entries, data.rows.tolist(), strict=True)
     ]
-    header = orjson.dumps(
-        {
-            "version": 1,
-            "family": data.family,
-            "dim": data.dim,
-            "count": len(data.entries),
-            "vectors": len(data.vectors),
-        }
-    )
+    vectors = data.vectors.astype("<f4")
+    head: dict[str, object] = {
+        "version": version,
+        "family": data.family,
+        "dim": data.dim,
+        "count": len(data.entries),
+        "vectors": len(data.vectors),
+    }
+    blocks = [orjson.dumps(meta), vectors.tobytes(), b"".join(e.body for e in data.entries)]
+    if version == 2:
+        head["graphs"] = [[g.scope, g.start, g.rows] for g in data.graphs]
+        for g in data.graphs:
+            flat = faiss.IndexHNSWFlat(data.dim, 16, faiss.METRIC_INNER_PRODUCT)
+            flat.add(vectors[g.start : g.start + g.rows])
+            blocks.append(faiss.serialize_index(flat, faiss.IO_FLAG_SKIP_STORAGE).tobytes())
+    header = orjson.dumps(head)
     out = snapshot.MAGIC + struct.pack("<I", len(header)) + header
-    for block in (
-        orjson.dumps(meta),
-        data.vectors.astype("<f4").tobytes(),
-        b"".join(e.body for e in data.entries),
-    ):
+    for block in blocks:
         out += struct.pack("<Q", len(block)) + block
     path.write_bytes(out + struct.pack("<I", zlib.crc32(out)))
+
+
+def test_version_2_snapshot_loads_its_float32_graphs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock()
+    cache = filled_cache(clock=clock, hnsw_min_size=10)
+    path = tmp_path / "cache.snap"
+    write_old_version(path, cache.export_snapshot(), 2)
+    loaded = SemanticCache(clock=clock, model_family=FAMILY, hnsw_min_size=10)
+    with caplog.at_level(logging.WARNING):
+        assert loaded.load_snapshot(str(path)) == 60
+    assert "rebuilding" not in caplog.text  # the graphs were re-attached, not rebuilt
+    assert index_state(loaded) == index_state(cache)
+    for i, vec in enumerate(unit_vectors(60)):
+        got, want = (c.lookup(f"s{i % 3}", "q", vec, 0.99) for c in (loaded, cache))
+        assert got.result == want.result and got.entry == want.entry
 
 
 def test_version_1_snapshot_loads_by_rebuilding(tmp_path: Path) -> None:
     clock = Clock()
     cache = filled_cache(clock=clock, hnsw_min_size=10)
     path = tmp_path / "cache.snap"
-    write_version_1(path, cache.export_snapshot())
+    write_old_version(path, cache.export_snapshot(), 1)
     loaded = SemanticCache(clock=clock, model_family=FAMILY, hnsw_min_size=10)
     assert loaded.load_snapshot(str(path)) == 60
     assert index_state(loaded) == index_state(cache)
@@ -275,7 +297,7 @@ def test_version_1_snapshot_loads_by_rebuilding(tmp_path: Path) -> None:
 
 def test_unknown_version_is_skipped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "cache.snap"
-    write_version_1(path, filled_cache(10).export_snapshot())
+    write_old_version(path, filled_cache(10).export_snapshot(), 1)
     raw = path.read_bytes()[:-4].replace(b'"version":1', b'"version":9')
     path.write_bytes(raw + struct.pack("<I", zlib.crc32(raw)))
     with caplog.at_level(logging.WARNING, logger="cache.snapshot"):
