@@ -1,7 +1,7 @@
 """Benchmark the cache's memory with a pre-filled snapshot: load, traffic, snapshot write.
 
 Usage: .venv/bin/python -m benchmarks.memory_bench [--out benchmarks/results/memory_bench.json]
-       [--sizes 10000,100000] [--ops 400]
+       [--sizes 10000,100000] [--ops 400] [--recall 20000]
 
 For each size, a snapshot is built once like the sidecar's memory scenario does
 (`benchmarks.peers.build_snapshot`: real QQP texts, mock chat bodies, random unit vectors, one
@@ -12,6 +12,8 @@ step: imports, `read_snapshot` alone (decoded file), `load_snapshot` (the sideca
 put of a new entry, evicting the oldest at 100k as the sidecar does), and a snapshot write (the
 shutdown / periodic path). Deltas are against the imports step, so they are the cache's own
 cost; the sidecar adds its models (~160 MB at 0 entries, benchmarks/results/summary.md).
+`--recall N` checks that float16 storage keeps HNSW recall@1 against exact search on N real
+MiniLM vectors (the vectors benchmarks/index_bench.py caches).
 """
 
 from __future__ import annotations
@@ -149,11 +151,39 @@ def child(path: str, n: int, ops: int) -> dict[str, Any]:
     }
 
 
+def recall(n: int) -> dict[str, Any]:
+    """recall@1 of the cache's HNSW (float16 storage) vs exact search on real MiniLM vectors."""
+    import faiss
+    import numpy as np
+
+    from benchmarks.index_bench import real_vectors
+    from cache.index import DEFAULT_EF_SEARCH, build_index
+
+    base, queries = real_vectors(n)
+    exact = faiss.IndexFlatIP(base.shape[1])
+    exact.add(base)
+    sims, truth = exact.search(queries, 1)
+    near = sims[:, 0] >= 0.8
+    _, index = build_index(base.shape[1], True, DEFAULT_EF_SEARCH, np.arange(n), base)
+    start = time.perf_counter()
+    _, got = index.search(queries, 1)
+    ms = (time.perf_counter() - start) / len(queries) * 1000
+    return {
+        "entries": n,
+        "queries": len(queries),
+        "storage": "float16",
+        "recall_at_1": round(float((got[:, 0] == truth[:, 0]).mean()), 4),
+        "recall_at_1_sim_ge_0.8": round(float((got[near, 0] == truth[near, 0]).mean()), 4),
+        "mean_ms": round(ms, 4),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="benchmarks/results/memory_bench.json")
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--ops", type=int, default=400)
+    parser.add_argument("--recall", type=int, default=20000, help="real vectors (0: skip)")
     parser.add_argument("--child", nargs=2, metavar=("PATH", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -177,6 +207,9 @@ def main() -> None:
         "snapshot_version": VERSION,
         "runs": rows,
     }
+    if args.recall:
+        result["hnsw_recall_real_minilm"] = recall(args.recall)
+        print(json.dumps(result["hnsw_recall_real_minilm"]), flush=True)
     Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
 
 

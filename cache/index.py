@@ -51,7 +51,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future
 from contextlib import contextmanager
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import faiss
 import numpy as np
@@ -252,7 +252,7 @@ class ScopeIndex:
             vecs = self._inner.reconstruct_n(0, n) if n else np.empty((0, self.dim))
             return keys, np.ascontiguousarray(vecs, np.float16).reshape(-1, self.dim)
         # float16 storage: its codes are the vectors; one copy, no float32 detour.
-        codes = faiss.downcast_index(self._inner.storage).codes
+        codes = _fp16_storage(self._inner).codes
         return keys, faiss.vector_to_array(codes).view(np.float16).reshape(-1, self.dim)
 
     def restore(self, graph: memoryview | np.ndarray, vecs: np.ndarray, keys: np.ndarray) -> bool:
@@ -279,7 +279,7 @@ class ScopeIndex:
         inner = _new_hnsw(self.dim, self.ef_search)
         inner.hnsw = loaded.hnsw  # a copy of the graph; `loaded` is freed on return
         del loaded
-        _fill_codes(faiss.downcast_index(inner.storage), mat)
+        _fill_codes(_fp16_storage(inner), mat)
         inner.ntotal = len(mat)
         inner.hnsw.efSearch = self.ef_search
         dead = np.flatnonzero(~live)
@@ -347,6 +347,13 @@ class ScopeIndex:
         self._inner = inner
         self._index = index
         self._tombstones: set[int] = set()
+
+
+def _fp16_storage(inner: faiss.Index) -> faiss.IndexScalarQuantizer:
+    """The float16 storage of an HNSW index made by `_new_hnsw`."""
+    storage = faiss.downcast_index(cast(faiss.IndexHNSW, inner).storage)
+    assert isinstance(storage, faiss.IndexScalarQuantizer)
+    return storage
 
 
 def _fill_codes(storage: faiss.IndexScalarQuantizer, mat: np.ndarray) -> None:

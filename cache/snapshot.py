@@ -64,6 +64,7 @@ _META_FIELDS = (
     "cost_usd",
 )
 _SHARED_FIELDS = ("scope", "model", "tier")
+_META_CHUNK = 4096
 
 
 class SnapshotError(ValueError):
@@ -142,10 +143,6 @@ def select_entries(
 
 def write_snapshot(path: str, data: SnapshotData) -> None:
     """Write atomically: temp file in the same directory, flush, fsync, os.replace."""
-    meta = [
-        [getattr(e, f) for f in _META_FIELDS] + [int(r), len(e.body)]
-        for e, r in zip(data.entries, data.rows.tolist(), strict=True)
-    ]
     header = orjson.dumps(
         {
             "version": VERSION,
@@ -158,7 +155,7 @@ def write_snapshot(path: str, data: SnapshotData) -> None:
     )
     vectors = np.ascontiguousarray(data.vectors, dtype="<f2").reshape(-1).view(np.uint8)
     bodies = [e.body for e in data.entries]
-    blocks: list[list[Any]] = [[orjson.dumps(meta)], [vectors], bodies]
+    blocks: list[list[Any]] = [_meta_json(data), [vectors], bodies]
     blocks += [[np.frombuffer(g.blob, np.uint8)] for g in data.graphs]
     tmp = path + ".tmp"
     try:
@@ -175,6 +172,20 @@ def write_snapshot(path: str, data: SnapshotData) -> None:
         _unlink_quietly(tmp)
         raise
     _fsync_dir(os.path.dirname(os.path.abspath(path)))
+
+
+def _meta_json(data: SnapshotData) -> list[bytes]:
+    """The metadata block as JSON pieces, one per chunk of entries: the per-entry lists exist
+    for one chunk at a time (all at once they cost about as much as the JSON itself)."""
+    pieces = [b"["]
+    rows = data.rows.tolist()
+    for start in range(0, len(data.entries), _META_CHUNK):
+        chunk = [
+            [getattr(e, f) for f in _META_FIELDS] + [rows[start + i], len(e.body)]
+            for i, e in enumerate(data.entries[start : start + _META_CHUNK])
+        ]
+        pieces += [b"," if start else b"", orjson.dumps(chunk)[1:-1]]
+    return [*pieces, b"]"]
 
 
 def read_snapshot(path: str, family: str, dim: int) -> SnapshotData | None:

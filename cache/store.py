@@ -49,6 +49,13 @@ from cache.text import normalize
 log = logging.getLogger("cache.store")
 
 
+def _exact_key(scope: str, text: str) -> tuple[str, str]:
+    """The exact layer's key; reuses `text` when it is already normalized (the sidecar stores
+    normalized texts), so the key costs no second copy of every prompt."""
+    key = normalize(text)
+    return scope, text if key == text else key
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One cached answer; `vector` is the embedded last user message (or None)."""
@@ -179,7 +186,7 @@ class SemanticCache:
 
     def lookup_exact(self, scope: str, text: str, min_tier_rank: int = 0) -> Entry | None:
         """Return the live entry stored for exactly (scope, text), bumping it in LRU order."""
-        entry_id = self._exact.get((scope, normalize(text)))
+        entry_id = self._exact.get(_exact_key(scope, text))
         if entry_id is None:
             return None
         slot = self._slots[entry_id]
@@ -364,7 +371,7 @@ class SemanticCache:
         if entry.expires <= self._clock() or entry.nbytes > self.max_bytes:
             return
         self._drop(entry.id, "replaced", notify=notify)
-        old_id = self._exact.get((entry.scope, normalize(entry.text)))
+        old_id = self._exact.get(_exact_key(entry.scope, entry.text))
         if old_id is not None:
             self._drop(old_id, "replaced", notify=notify)
         label = self._store_slot(entry, entry.nbytes, has_vector=entry.vector is not None)
@@ -383,7 +390,7 @@ class SemanticCache:
             self._ids_by_label[label] = entry.id
         stored = replace(entry, vector=None) if entry.vector is not None else entry
         self._slots[entry.id] = _Slot(stored, label, nbytes)
-        self._exact[(entry.scope, normalize(entry.text))] = entry.id
+        self._exact[_exact_key(entry.scope, entry.text)] = entry.id
         self._bytes += nbytes
         heapq.heappush(self._expiry, (entry.expires, self._seq, entry.id))
         if len(self._expiry) > 2 * len(self._slots) + 1024:
@@ -406,7 +413,7 @@ class SemanticCache:
         if slot is None:
             return
         entry = slot.entry
-        key = (entry.scope, normalize(entry.text))
+        key = _exact_key(entry.scope, entry.text)
         if self._exact.get(key) == entry_id:
             del self._exact[key]
         if slot.label >= 0:
