@@ -11,8 +11,9 @@ Kinds, chosen by size (`hnsw_min_size`):
 - flat (`IndexIDMap2(IndexFlatIP)`): exact; measured faster than a numpy matmul at every size
   from 100 to 10k vectors here (1k: 28 us vs 43 us). Removal is `remove_ids` (O(n) compaction).
 - HNSW (`IndexIDMap2(IndexHNSWSQ(d, float16, M=16))`, efSearch 64): ~0.1-0.5 ms at 100k.
-  float16 storage halves the largest item in memory (100k x 384: 73 MB instead of 147) at no
-  measurable recall cost (benchmarks/results/memory_bench.json). HNSW cannot
+  float16 storage halves the largest item in memory (100k x 384: 73 MB instead of 147);
+  recall@1 on 20k real MiniLM vectors 0.982 vs 0.983 with float32 storage, same build
+  (benchmarks/results/memory_bench.json). HNSW cannot
   delete, so removed labels go to a tombstone set that search filters; when tombstones exceed
   `TOMBSTONE_RATIO` of the stored vectors the index is rebuilt from the live vectors (back to
   flat if fewer than `hnsw_min_size // 2` remain; the gap is hysteresis against flapping).
@@ -118,10 +119,9 @@ def build_index(
 
 
 def _new_hnsw(dim: int, ef_search: int) -> faiss.IndexHNSWSQ:
-    """An empty HNSW index over float16 storage (half the memory of float32, same recall)."""
-    inner = faiss.IndexHNSWSQ(
-        dim, faiss.ScalarQuantizer.QT_fp16, HNSW_M, faiss.METRIC_INNER_PRODUCT
-    )
+    """An empty HNSW index over float16 storage (half the memory of float32)."""
+    fp16 = faiss.ScalarQuantizer.QT_fp16  # an int to faiss; its stubs say ScalarQuantizer
+    inner = faiss.IndexHNSWSQ(dim, fp16, HNSW_M, faiss.METRIC_INNER_PRODUCT)  # type: ignore[arg-type]
     inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     inner.hnsw.efSearch = ef_search
     return inner
