@@ -137,7 +137,9 @@ async def _load_embedder(deps: Deps) -> None:
     from cache.embedder import BatchingEmbedder, load_encoder
 
     cfg = deps.settings.cache
-    encoder = await asyncio.to_thread(load_encoder, cfg.embed_backend, cfg.model_dir)
+    encoder = await asyncio.to_thread(
+        load_encoder, cfg.embed_backend, cfg.model_dir, batch_invariant=cfg.embed_batch_invariant
+    )
     embedder = BatchingEmbedder(
         encoder,
         max_batch=cfg.embed_max_batch,

@@ -150,6 +150,11 @@ def test_real_encoder_normalized_and_semantic() -> None:
     # Word pieces per text, unpadded, capped at the model's window: what run planning needs.
     counts = enc.pieces(["Hi", "How do I learn Python quickly?", "word " * 400])  # type: ignore[attr-defined]
     assert counts[0] == 3 and 8 <= counts[1] <= 12 and counts[2] == 256
+    # A text's vector does not depend on what it was batched with (dynamic int8 would).
+    batch = ["How do I learn Python quickly?", "word " * 300, "Is it going to rain tomorrow?"]
+    together = enc.encode(batch)
+    alone = np.stack([enc.encode([t])[0] for t in batch])
+    assert np.allclose(together, alone, atol=1e-5)
 
 
 def test_plan_runs_keeps_long_prompts_out_of_short_runs() -> None:
