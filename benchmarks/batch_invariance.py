@@ -1,0 +1,97 @@
+"""Does a text's vector (and so a cache decision) depend on what it was batched with?
+
+`python -m benchmarks.batch_invariance` writes `benchmarks/results/batch_invariance.json`: for the
+first N qqp_dev pairs, every text is encoded alone and inside shuffled batches of 16, by the int8
+ONNX encoder as served (`per_row=True`) and as a padded batch (`per_row=False`). Reported per
+mode: cosine between the alone and batched vector of the same text, and how many accept
+decisions (cosine gate + shipped verifier) differ, with precision/recall of both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cache.embedder import OnnxEncoder
+from cache.onnx_export import INT8_FILE, default_model_dir, export
+from cache.train_verifier import DATA_DIR, load_qqp
+from cache.verifier import PairVerifier
+
+RESULTS = Path(__file__).resolve().parent / "results" / "batch_invariance.json"
+
+
+def _vectors(enc: OnnxEncoder, texts: list[str], batch: int, seed: int) -> dict[str, np.ndarray]:
+    order = texts[:]
+    random.Random(seed).shuffle(order)
+    out: dict[str, np.ndarray] = {}
+    for i in range(0, len(order), batch):
+        chunk = order[i : i + batch]
+        out.update(zip(chunk, enc.encode(chunk), strict=True))
+    return out
+
+
+def _decisions(
+    pairs: list[tuple[str, str, int]], vecs: dict[str, np.ndarray], verifier: PairVerifier
+) -> list[bool]:
+    out = []
+    for a, b, _ in pairs:
+        cos = float(vecs[a] @ vecs[b])
+        out.append(
+            cos >= verifier.cosine_threshold and verifier.accept(a, vecs[a], b, vecs[b], cos)
+        )
+    return out
+
+
+def _pr(decisions: list[bool], labels: list[int]) -> dict[str, float]:
+    tp = sum(d and y for d, y in zip(decisions, labels, strict=True))
+    fp = sum(d and not y for d, y in zip(decisions, labels, strict=True))
+    return {"precision": tp / max(1, tp + fp), "recall": tp / max(1, sum(labels))}
+
+
+def run(n_pairs: int, batch: int, seed: int) -> dict[str, Any]:
+    """Alone vs batched vectors and decisions for both encoder modes."""
+    pairs = load_qqp(DATA_DIR / "pairs" / "qqp_dev.jsonl")[:n_pairs]
+    labels = [y for *_, y in pairs]
+    texts = sorted({t for a, b, _ in pairs for t in (a, b)})
+    model = default_model_dir() / INT8_FILE
+    model = model if model.exists() else export()
+    verifier = PairVerifier.load()
+    result: dict[str, Any] = {"pairs": len(pairs), "texts": len(texts), "batch": batch}
+    for mode, per_row in (("per_row (served)", True), ("padded batch", False)):
+        enc = OnnxEncoder(model, per_row=per_row)
+        alone = {t: enc.encode([t])[0] for t in texts}
+        batched = _vectors(enc, texts, batch, seed)
+        cos = np.array([float(alone[t] @ batched[t]) for t in texts])
+        d_alone = _decisions(pairs, alone, verifier)
+        d_batch = _decisions(pairs, batched, verifier)
+        result[mode] = {
+            "cosine_alone_vs_batched": {"min": float(cos.min()), "mean": float(cos.mean())},
+            "decisions_flipped": sum(x != y for x, y in zip(d_alone, d_batch, strict=True)),
+            "accepted_alone": sum(d_alone),
+            "accepted_batched": sum(d_batch),
+            "alone": _pr(d_alone, labels),
+            "batched": _pr(d_batch, labels),
+        }
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=3000, help="first N qqp_dev pairs")
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    result = run(args.pairs, args.batch, args.seed)
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
