@@ -478,6 +478,8 @@ async def profile_scenario(bench: Bench, seconds: float) -> dict[str, Any]:
     if target is None or not target.alive:
         return {"error": "sidecar not running"}
     spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():  # a dev extra; without it the rest of the run must still be written
+        return {"error": f"py-spy not installed at {spy} (pip install -e '.[dev]')"}
     out: dict[str, Any] = {}
     configure_mock(bench.mock, ttft_s=0.02, token_delay_s=0.0)
     bodies, hdr = bench.hit_bodies.get("sidecar", ([], {}))
