@@ -50,8 +50,8 @@ log = logging.getLogger("cache.store")
 
 
 def _exact_key(scope: str, text: str) -> tuple[str, str]:
-    """The exact layer's key; reuses `text` when it is already normalized (the sidecar stores
-    normalized texts), so the key costs no second copy of every prompt."""
+    """The exact layer's key: scope + normalized text, reusing `text` itself when it is
+    already normalized (then the key costs no second copy of the prompt)."""
     key = normalize(text)
     return scope, text if key == text else key
 
