@@ -142,7 +142,7 @@ class RedisReplicator:
         self._base = self._read = 0  # stream entries-added at _last_id's baseline, events read
         self._tasks: list[asyncio.Task[None]] = []
         self._scope_cap = 2 * getattr(cache, "max_entries", 100_000) + 1024
-        self._writing = self._warned = False
+        self._writing = self._warned = self._stopping = False
         self.dropped = self.applied = 0
 
     @property
@@ -163,11 +163,16 @@ class RedisReplicator:
     async def stop(self, flush_timeout: float = 2.0) -> None:
         """Flush queued writes (bounded wait), stop the tasks, close the connections."""
         await self.flush(flush_timeout)
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._redis.aclose()
+        # A cancel can be lost inside redis-py: a read timeout firing with it turns it into a
+        # TimeoutError, which the loops treat as an outage and retry (stop() then hung in
+        # redis_bench). So the loops also check `_stopping`, and the connections close before
+        # the tasks are awaited, which ends any read still blocked.
         await self._tail.aclose()
+        await self._redis.aclose()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def flush(self, wait_s: float) -> bool:
         """Wait until the write queue is empty (only while online); True if it emptied."""
@@ -204,7 +209,7 @@ class RedisReplicator:
 
     # -- writer ---------------------------------------------------------------------------
     async def _write_forever(self) -> None:
-        while True:
+        while not self._stopping:
             await self._online.wait()
             if not self._queue:
                 self._queued.clear()
@@ -217,7 +222,8 @@ class RedisReplicator:
             except _ERRORS as exc:
                 self._queue.extendleft(reversed(batch))  # retried after reconnect, in order
                 self._bound_queue()
-                self._fail("write", exc)
+                if not self._stopping:
+                    self._fail("write", exc)
             finally:
                 self._writing = False
 
@@ -260,13 +266,15 @@ class RedisReplicator:
     # -- follower -------------------------------------------------------------------------
     async def _follow_forever(self) -> None:
         delay = self.backoff[0]
-        while True:
+        while not self._stopping:
             try:
                 await self._sync()
                 self._set_online()
                 delay = self.backoff[0]
                 await self._follow()
             except _ERRORS as exc:
+                if self._stopping:
+                    return
                 self._fail("read", exc)
             except Exception as exc:  # a bug must not kill replication for good
                 log.exception("redis follower failed")
@@ -335,7 +343,7 @@ class RedisReplicator:
     async def _follow(self) -> None:
         """Apply stream events until Redis fails or the writer reports a failure."""
         reported = 0.0
-        while self._online.is_set():
+        while self._online.is_set() and not self._stopping:
             assert self._last_id is not None
             reply = await self._tail.xread({self.stream: self._last_id}, self.page, self.block_ms)
             for _, events in reply:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 import redis.asyncio as aioredis
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from cache.shared import RedisReplicator, SharedMetrics, decode_entry, encode_entry, hash_tag
 from cache.store import SemanticCache
@@ -265,3 +266,35 @@ async def test_end_to_end_miss_on_a_is_exact_hit_on_b(sidecar: Any, mock: Any,
     assert len(mock.requests) == upstream_calls
     assert metric(b, "sidecar_redis_local_only") == 0
     assert metric(b, "sidecar_replication_lag_seconds_count") >= 1
+
+
+
+async def test_stop_returns_when_redis_py_loses_the_cancel(redis_server: RedisServer) -> None:
+    # A read timeout firing together with stop()'s cancel reaches the follower as a redis
+    # TimeoutError, not a CancelledError; the follower used to treat it as an outage and
+    # reconnect, and stop() waited for it forever (seen in benchmarks/redis_bench.py).
+    rep = RedisReplicator(SemanticCache(), redis_server.url, block_ms=200)
+    await rep.start()
+    await asyncio.wait_for(rep.warmed.wait(), 5)
+
+    async def lossy_xread(*args: Any, **kwargs: Any) -> Any:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            raise RedisTimeoutError("Timeout reading from 127.0.0.1") from None
+
+    rep._tail.xread = lossy_xread  # type: ignore[method-assign]
+    await asyncio.sleep(0.5)  # the real XREAD BLOCK 200 returns; the follower is in the lossy one
+    await asyncio.wait_for(rep.stop(), 5)
+    assert all(task.done() for task in rep._tasks)
+
+
+async def test_stop_returns_while_the_follower_blocks_in_xread(redis_server: RedisServer) -> None:
+    # Connections close before the tasks are awaited: a follower blocked in a long XREAD ends.
+    for _ in range(3):
+        rep = RedisReplicator(SemanticCache(), redis_server.url, block_ms=30_000)
+        await rep.start()
+        await asyncio.wait_for(rep.warmed.wait(), 5)
+        await asyncio.sleep(0.2)  # the follower is now inside XREAD BLOCK 30000
+        await asyncio.wait_for(rep.stop(), 5)
+        assert all(task.done() for task in rep._tasks)
