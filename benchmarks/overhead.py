@@ -89,15 +89,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(f"mock did not start: {mock.error}")
     env, notes = run_all.sidecar_env()
     upstream = mock.base + "/v1"
-    systems = {
-        "sidecar": peers.sidecar("sidecar", peers.free_port(), upstream, env),
-        "sidecar-nocache": peers.sidecar(
-            "sidecar-nocache",
-            peers.free_port(),
-            upstream,
-            {**env, "SIDECAR_CACHE_ENABLED": "false"},
-        ),
-    }
+    systems = run_all.sidecars(upstream, env)
     sizes = run_all.Sizes.pick(quick=False)
     sizes.rounds = args.rounds
     sizes.max_block_s = 60

@@ -92,6 +92,20 @@ def pct(values: list[float], q: float) -> float:
     return round(float(np.percentile(values, q)) * 1000, 4) if values else float("nan")
 
 
+def put_entry(cache: SemanticCache, i: int, tag: str, vec: np.ndarray) -> Entry:
+    """Entry `i` of a run `tag`: one of 8 scopes, a ~320-byte body, 10 min TTL."""
+    return cache.put(
+        f"scope-{i % 8}",
+        f"{tag} prompt {i}",
+        vec,
+        body=b'{"x": 1}' * 40,
+        model="m",
+        tier="small",
+        tier_rank=0,
+        ttl=600,
+    )
+
+
 async def measure_lag(
     a: SemanticCache, b: TimedCache, vecs: np.ndarray, rate: float, tag: str
 ) -> dict[str, Any]:
@@ -99,16 +113,7 @@ async def measure_lag(
     put_at: dict[str, float] = {}
     gap = 1.0 / rate if rate else 0.0
     for i, vec in enumerate(vecs):
-        entry = a.put(
-            f"scope-{i % 8}",
-            f"{tag} prompt {i}",
-            vec,
-            body=b'{"x": 1}' * 40,
-            model="m",
-            tier="small",
-            tier_rank=0,
-            ttl=600,
-        )
+        entry = put_entry(a, i, tag, vec)
         put_at[entry.id] = time.perf_counter()
         if gap:
             await asyncio.sleep(gap)
@@ -175,16 +180,7 @@ async def run(entries: int, rate: float) -> dict[str, Any]:
         off_cache = SemanticCache()  # the same entries as B, no replicator: Redis off
         for tag, seed in (("paced", 1), ("burst", 2)):
             for i, vec in enumerate(vectors(entries, seed)):
-                off_cache.put(
-                    f"scope-{i % 8}",
-                    f"{tag} prompt {i}",
-                    vec,
-                    body=b'{"x": 1}' * 40,
-                    model="m",
-                    tier="small",
-                    tier_rank=0,
-                    ttl=600,
-                )
+                put_entry(off_cache, i, tag, vec)
         assert off_cache.entries == b.entries
         lookups = lookup_latency({"on": b, "off": off_cache}, texts, vectors(entries, 1))
         for rep in (rep_a, rep_b):

