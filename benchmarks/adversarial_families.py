@@ -68,6 +68,7 @@ SUBJECTS = [
 ]
 FORMS = ["haiku", "limerick", "short poem"]
 OPS = ["+", "-", "*", "//", "%", "**"]
+CODE = "```python\ndef f(x):\n    return x {op} {k}\n```"
 FILLER = [
     "The quarterly review covered staffing, supplier contracts and the office move.",
     "Several teams reported that the new ticketing workflow reduced duplicate work.",
@@ -306,9 +307,9 @@ FAMILIES: tuple[Family, ...] = (
     Family(
         "code_operator",
         (
-            "What does this function return for x = {v}?\n```python\ndef f(x):\n    return x {op} {k}\n```",
-            "For x = {v}, what is the return value of the following code?\n```python\ndef f(x):\n    return x {op} {k}\n```",
-            "```python\ndef f(x):\n    return x {op} {k}\n```\nWhat will f({v}) return?",
+            "What does this function return for x = {v}?\n" + CODE,
+            "For x = {v}, what is the return value of the following code?\n" + CODE,
+            CODE + "\nWhat will f({v}) return?",
         ),
         _code,
         _vary_code,

@@ -218,7 +218,8 @@ def main(argv: list[str] | None = None) -> None:
     for name, fam in res["families"].items():
         print(
             f"{name:18} wrong {fam['differ_wrong']:4}/{fam['differ_trials']:4}  "
-            f"reword hits {fam['reword_hits']:3}/{fam['reword_trials']:3} (wrong {fam['reword_wrong']})"
+            f"reword hits {fam['reword_hits']:3}/{fam['reword_trials']:3} "
+            f"(wrong {fam['reword_wrong']})"
         )
     print({k: v for k, v in res.items() if k != "families"})
 

@@ -38,6 +38,10 @@ class Cache(Protocol):
         self, scope: str, text: str, vec: np.ndarray, threshold: float, min_tier_rank: int = 0
     ) -> Any: ...
 
+    async def lookup_async(
+        self, scope: str, text: str, vec: np.ndarray, threshold: float, min_tier_rank: int = 0
+    ) -> Any: ...
+
     def put(
         self,
         scope: str,

@@ -46,7 +46,8 @@ class Outcome:
 
     def headers(self) -> dict[str, str]:
         """The ``X-Sidecar-*`` and ``X-Request-Id`` response headers."""
-        cache = "miss" if self.cache == "verifier_rejected" else self.cache
+        # A rejected candidate (guard_*, verifier_rejected) is a miss to the client.
+        cache = self.cache if self.cache in ("exact", "semantic", "bypass") else "miss"
         out = {"X-Request-Id": self.request_id, "X-Sidecar-Cache": cache}
         if self.similarity is not None and cache == "semantic":
             out["X-Sidecar-Similarity"] = f"{self.similarity:.4f}"

@@ -56,7 +56,7 @@ async def handle(
     vec = await _embed(deps, req, out) if req.text and (req.policy.semantic or routed) else None
     route = _route(forced, req, deps, vec, out)
     semantic = req.policy.semantic and req.policy.lookup and vec is not None
-    if semantic and (hit := _semantic(deps, req, vec, route, out)):
+    if semantic and (hit := await _semantic(deps, req, vec, route, out)):
         return await deliver_hit(http, req, hit[0], "semantic", hit[1], deps, out)
     if req.policy.lookup and req.policy.store and (fut := deps.singleflight.follow(key)):
         entry = await _wait_flight(fut, deps)
@@ -174,7 +174,7 @@ def _threshold(deps: Deps, req: ParsedRequest, route: Route) -> float:
     return float(getattr(verifier, "cosine_threshold", COSINE_ONLY_THRESHOLD))
 
 
-def _semantic(
+async def _semantic(
     deps: Deps,
     req: ParsedRequest,
     vec: np.ndarray,
@@ -185,7 +185,7 @@ def _semantic(
     min_rank = route.rank if route.routed and not deps.settings.cache.serve_lower_tier else 0
     with out.stage(deps, "cache_semantic"):
         try:
-            found = deps.cache.lookup(
+            found = await deps.cache.lookup_async(
                 req.scope, req.text, vec, _threshold(deps, req, route), min_tier_rank=min_rank
             )
         except Exception:
@@ -195,8 +195,8 @@ def _semantic(
     if found.similarity is not None:
         deps.metrics.similarity.observe(found.similarity)
         out.similarity = found.similarity
-    if found.result == "verifier_rejected":
-        out.cache = "verifier_rejected"
+    if found.result not in ("semantic", "miss"):
+        out.cache = found.result  # the rejection's reason: metric label and log line
     if found.entry is None or not _fresh(found.entry, req):
         return None
     return found.entry, float(found.similarity)

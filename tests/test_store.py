@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from cache.store import Entry, SemanticCache
 
 DIM = 384
+WORDS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")  # texts without slot values
 
 
 def unit_vectors(n: int, seed: int = 0) -> np.ndarray:
@@ -224,13 +225,13 @@ def test_hnsw_scope_lookup_and_removal() -> None:
     vecs = unit_vectors(200, seed=5)
     entries = [put(cache, "A", f"t{i}", v) for i, v in enumerate(vecs)]
     assert cache._indexes["A"].kind == "hnsw"
-    hit = cache.lookup("A", "q", vecs[17], 0.9)
+    hit = cache.lookup("A", "t17", vecs[17], 0.9)
     assert hit.entry is not None and hit.entry.text == "t17"
     cache.remove(entries[17].id)
-    assert cache.lookup("A", "q", vecs[17], 0.9).result == "miss"
+    assert cache.lookup("A", "t17", vecs[17], 0.9).result == "miss"
     for e in entries[:100]:
         cache.remove(e.id)
-    hit = cache.lookup("A", "q", vecs[150], 0.9)
+    hit = cache.lookup("A", "t150", vecs[150], 0.9)
     assert hit.entry is not None and hit.entry.text == "t150"
 
 
@@ -290,20 +291,21 @@ def test_property_lookups_never_cross_scopes(
 ) -> None:
     cache = SemanticCache(max_entries=max_entries, hnsw_min_size=8)
     for i, (put_scope, v) in enumerate(puts):
-        put(cache, put_scope, f"text{v}", V[v], body=str(i).encode())
+        put(cache, put_scope, f"text {WORDS[v]}", V[v], body=str(i).encode())
     # Threshold -1 makes every candidate eligible: only the partition can keep scopes apart.
     result = cache.lookup(scope, "q", V[vec_id], threshold=-1.0)
     if result.entry is not None:
         assert result.entry.scope == scope
     else:
         assert all(s != scope for s, _ in puts) or cache.entries < len(puts)
-    exact = cache.lookup_exact(scope, f"text{vec_id}")
+    exact = cache.lookup_exact(scope, f"text {WORDS[vec_id]}")
     assert exact is None or exact.scope == scope
 
 
 def test_exact_layer_normalizes_but_entries_keep_raw_text() -> None:
     cache = SemanticCache()
-    put(cache, "A", "What is  the Capital of France?", V[0])
-    entry = cache.lookup_exact("A", "what is the capital of france?")
-    assert entry is not None and entry.text == "What is  the Capital of France?"
-    assert cache.lookup_exact("B", "what is the capital of france?") is None
+    put(cache, "A", "  What is  the Capital of France?", V[0])
+    entry = cache.lookup_exact("A", "What is  the Capital of France?\n")
+    assert entry is not None and entry.text == "  What is  the Capital of France?"
+    assert cache.lookup_exact("B", "What is  the Capital of France?") is None
+    assert cache.lookup_exact("A", "what is  the capital of france?") is None  # case is kept

@@ -1,0 +1,95 @@
+"""Whether a semantic candidate may be served: the slot guard first, then the hit verifier.
+
+Contract:
+- `decide(query, qvec, cand, cvec, similarity, verifier, min_score=None)` is a pure function of
+  two texts and their vectors (thread-safe, no cache state): it returns a `Decision` whose
+  `result` is "semantic" (serve) or a rejection in `REJECTIONS`, the guard `rule` that fired
+  and the verifier's score. Its cost is linear in the text lengths; callers run pairs longer
+  than `OFFLOAD_CHARS` off the event loop (`SemanticCache.lookup_async`).
+- `Lookup` is what `SemanticCache.lookup` returns: `result` is one of `RESULTS` (a bounded
+  set, used as the `sidecar_cache_lookups_total{result}` label and in the request log line),
+  plus the entry served, the best candidate's cosine, and the judged candidate's id, rule and
+  verifier score (for the live audit of issue 15 and for logs).
+- A candidate stored by a lower tier than the request's route is served only when the verifier
+  scores it at least `min_score` (a stricter bar); without a verifier it is never served.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from cache import guard
+
+if TYPE_CHECKING:
+    from cache.store import Entry
+
+VERIFIER_REJECTED = "verifier_rejected"
+REJECTIONS = (*guard.REASONS, VERIFIER_REJECTED)
+RESULTS = ("semantic", "miss", *REJECTIONS)
+# Above this many characters (query + candidate) the decision runs in a worker thread: ~1 ms
+# of guard and verifier work on this machine (a 4 MiB pair takes ~1 s).
+OFFLOAD_CHARS = 16_000
+
+
+class HitVerifier(Protocol):
+    """Second check on a candidate hit (same shape as cache.verifier.HitVerifier)."""
+
+    def accept(
+        self, query: str, query_vec: np.ndarray, cand: str, cand_vec: np.ndarray, similarity: float
+    ) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Serve or not, and why: `result` "semantic" or one of `REJECTIONS`."""
+
+    result: str
+    rule: str = ""  # the guard rule that vetoed (e.g. "number", "negation", "whole_text")
+    score: float | None = None  # the verifier's P(same meaning), when it ran
+
+    @property
+    def accepted(self) -> bool:
+        """True when the candidate may be served."""
+        return self.result == "semantic"
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """Outcome of a semantic lookup; `similarity` is the best live candidate's cosine."""
+
+    result: str  # one of RESULTS
+    entry: Entry | None
+    similarity: float | None
+    rule: str = ""
+    score: float | None = None
+    candidate_id: str | None = None  # the candidate the guard/verifier judged
+
+
+def decide(
+    query: str,
+    query_vec: np.ndarray,
+    cand: str,
+    cand_vec: np.ndarray,
+    similarity: float,
+    verifier: Any,
+    *,
+    min_score: float | None = None,
+) -> Decision:
+    """Guard, then verifier (at its own threshold, or at least `min_score` when given)."""
+    veto = guard.check(query, cand)
+    if not veto.passed:
+        return Decision(veto.reason, veto.rule)
+    if verifier is None:
+        return Decision("semantic" if min_score is None else VERIFIER_REJECTED)
+    score_fn = getattr(verifier, "score", None)
+    if score_fn is None:  # a verifier with accept() only (e.g. test fakes)
+        if min_score is not None:
+            return Decision(VERIFIER_REJECTED)
+        ok = verifier.accept(query, query_vec, cand, cand_vec, similarity)
+        return Decision("semantic" if ok else VERIFIER_REJECTED)
+    score = float(score_fn(query, query_vec, cand, cand_vec, similarity))
+    bar = float(verifier.threshold) if min_score is None else max(min_score, verifier.threshold)
+    return Decision("semantic" if score >= bar else VERIFIER_REJECTED, score=score)
