@@ -38,7 +38,7 @@ EDGE_WORDS = 40  # instructions reworded at either end of a long message may dif
 CHUNK_CHARS = 65536
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
-_NUMBER = re.compile(r"(?<![\w.])[$€£¥]?\d+(?:[.,:/]\d+)*(?:%|(?=\W|$)|(?=(?:st|nd|rd|th|s)\b))")
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*(?:\s?%)?")
 _ID = re.compile(
     r"\b(?!\d+(?:st|nd|rd|th|s)\b)(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]*[A-Za-z0-9]\b"
 )
@@ -53,7 +53,7 @@ _FENCE = re.compile(r"```[^\n]*\n(.*?)(?:```|$)", re.S)
 _OPERATOR = re.compile(
     r"(==|!=|<=|>=|&&|\|\||\*\*|//|->|=>|\+=|-=|<<|>>)"
     r"|(?:^|(?<=[\s(]))(?:\d+(?:\.\d+)?|[A-Za-z_]\w?|\))"
-    r"(?: ([-+*/%<>=^]) (?=[\w(])|([-+*/%<>=^])(?=[\w(]))"
+    r"(?: ([-+*/%<>=^]) (?=\d|[A-Za-z_]\w?\b|\()|([-+*/%<>=^])(?=\d|[A-Za-z_]\w?\b|\())"
 )
 _IDENT = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[a-z]+(?:[A-Z][a-z0-9]*)+\b|\b\w+\(\)")
 
@@ -67,7 +67,6 @@ ANTONYMS = (
     ("enable", "disable"),
     ("enabled", "disabled"),
     ("activate", "deactivate"),
-    ("with", "without"),
     ("before", "after"),
     ("increase", "decrease"),
     ("allow", "deny"),
@@ -96,7 +95,7 @@ ANTONYMS = (
 )
 ROLE_OF = {
     **dict.fromkeys(("from", "by"), "source"),
-    **dict.fromkeys(("to", "into", "towards", "toward", "for", "addressed"), "target"),
+    **dict.fromkeys(("to", "into", "towards", "toward", "addressed"), "target"),
     **dict.fromkeys(("than", "vs", "versus", "against"), "compared"),
 }
 SKIP = frozenset("a an the my our your his her their its this that some".split())
@@ -118,6 +117,7 @@ UNITS = frozenset(UNIT_ALIASES.values()) | {
     "inches", "mph", "kph", "kmh", "celsius", "fahrenheit", "kelvin", "percent", "degrees", "yards",
     "millimeters", "acres", "hectares", "watts", "volts", "calories", "bytes", "cups",
 }  # fmt: skip
+AMOUNT = frozenset("rs inr usd eur gbp bn st nd rd th yr yrs".split())
 CALENDAR = frozenset(
     "january february march april may june july august september october november december "
     "monday tuesday wednesday thursday friday saturday sunday".split()
@@ -159,7 +159,8 @@ def _vocab() -> frozenset[str]:
 
 
 def _norm_number(raw: str) -> str:
-    if re.fullmatch(r"[$€£¥]?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?", raw):
+    raw = raw.replace(" ", "")
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?%?", raw):
         raw = raw.replace(",", "")  # thousands separators: "1,000" is "1000"
     return raw
 
@@ -171,7 +172,10 @@ def _numbers(text: str, words: list[str]) -> tuple[set[str], set[str]]:
 
 
 def _number_rule(a: str, b: str, wa: list[str], wb: list[str]) -> bool:
-    """True when a digit number of one text is neither a number nor a number word of the other."""
+    """True when a number of one text is neither a number nor a number word of the other.
+
+    Every digit run counts, also inside tokens ("401k", "Rs.2000", "TCK-48213"), so spelling
+    variants of one amount agree and a changed digit anywhere differs."""
     da, na = _numbers(a, wa)
     db, nb = _numbers(b, wb)
     return bool(da - db - nb or db - da - na)
@@ -206,6 +210,20 @@ def _units(words: list[str]) -> dict[str, set[str]]:
             if unit in UNITS:
                 out.setdefault(w, set()).add(unit)
                 break
+    return out
+
+
+def _ids(text: str) -> set[str]:
+    """Tokens mixing letters and digits, except amounts like "8-year-old" or "30000rs" whose
+    letter parts are ordinary words or units (their digits are compared as numbers)."""
+    vocab = _vocab()
+    out = set()
+    for m in _ID.finditer(text):
+        token = m.group().lower()
+        parts = re.findall(r"[a-z]+", token)
+        # One letter is never an amount: "F4" and "C4" are rooms, not temperatures.
+        if not all(len(p) > 1 and (p in vocab or p in UNIT_ALIASES or p in AMOUNT) for p in parts):
+            out.add(token)
     return out
 
 
@@ -246,10 +264,44 @@ def _names(text: str) -> set[str]:
     return out
 
 
+def _lacks(words: set[str], other: set[str]) -> bool:
+    """True when a word of `words` has no counterpart in `other`: the same word, the same
+    first 4 letters ("phobias" / "phobia"), one edit away ("Hillary" / "Hilary"), or an
+    acronym of consecutive words ("us" / "united states")."""
+    if not words - other:
+        return False
+    stems = {w[:4] for w in other if len(w) >= 4}
+    initials = "".join(w[0] for w in sorted(other) if w)  # cheap, order-free acronym check
+    for w in words - other:
+        if len(w) >= 4 and w[:4] in stems:
+            continue
+        if len(w) >= 5 and any(len(o) >= 5 and _one_edit(w, o) for o in other):
+            continue
+        if len(w) <= 4 and all(c in initials for c in w):
+            continue
+        return True
+    return False
+
+
+def _plain(text: str) -> set[str]:
+    """Words outside e-mail addresses and URLs ("priya" in priya.weber@x is not a name)."""
+    return set(words_of(_EMAIL.sub(" ", _URL.sub(" ", text))))
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by at most one insertion, deletion or substitution."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    return a[i + 1 :] == b[i + 1 :] or a[i + 1 :] == b[i:] or a[i:] == b[i + 1 :]
+
+
 def _substituted(xa: set[str], xb: set[str], sa: set[str], sb: set[str]) -> bool:
     """True when each text has a word of its kind the other lacks: one name was replaced by
     another. Adding or dropping a detail alone is left to the verifier (paraphrases do it)."""
-    return bool(xa - sb) and bool(xb - sa)
+    return _lacks(xa, sb) and _lacks(xb, sa)
 
 
 SlotRule = Callable[[str, str, list[str], list[str]], bool]
@@ -265,7 +317,7 @@ def _differ_words(extract: Callable[[list[str]], object]) -> SlotRule:
 
 SLOT_RULES: dict[str, SlotRule] = {
     "number": _number_rule,
-    "id": _differ(lambda t: {m.group().lower() for m in _ID.finditer(t)}),
+    "id": _differ(_ids),
     "email": _differ(lambda t: {m.group().lower() for m in _EMAIL.finditer(t)}),
     "url": _differ(lambda t: {m.group().rstrip(".,;:") for m in _URL.finditer(t)}),
     "path": _differ(lambda t: {m.group() for m in _PATH.finditer(t)}),
@@ -276,7 +328,7 @@ SLOT_RULES: dict[str, SlotRule] = {
     "identifier": _differ(lambda t: {m.group() for m in _IDENT.finditer(t)}),
     "unit": lambda a, b, wa, wb: _unit_clash(_units(wa), _units(wb)),
     "calendar": _differ_words(lambda w: CALENDAR.intersection(w)),
-    "name": lambda a, b, wa, wb: _substituted(_names(a), _names(b), set(wa), set(wb)),
+    "name": lambda a, b, wa, wb: _substituted(_names(a), _names(b), _plain(a), _plain(b)),
     "rare_word": lambda a, b, wa, wb: _substituted(_rare(wa), _rare(wb), set(wa), set(wb)),
 }
 
@@ -404,3 +456,19 @@ def check(query: str, cand: str, *, rules: Iterable[str] | None = None) -> Guard
 
 
 RULES = ("whole_text", *SLOT_RULES, "polarity", "role")
+
+
+def anchored(query: str, cand: str) -> bool:
+    """True when both texts carry the same meaning-bearing value: a shared name, number, ID or
+    rare word. Such a pair that also passed `check` agrees on what it is about."""
+    if len(query) + len(cand) > CHUNK_CHARS:  # long texts: their edges (the middles agree)
+        query, cand = _edges(_raw_tokens(query)), _edges(_raw_tokens(cand))
+    wa, wb = words_of(query), words_of(cand)
+    sa, sb = set(wa), set(wb)
+    values = (
+        _names(query) & _names(cand),
+        _numbers(query, wa)[0] & _numbers(cand, wb)[0],
+        _ids(query) & _ids(cand),
+        _rare(sa) & _rare(sb),
+    )
+    return any(values)
