@@ -32,7 +32,7 @@ from sidecar.live import Live
 from sidecar.metrics import Metrics, status_class
 from sidecar.outcome import Outcome
 from sidecar.pipeline import handle
-from sidecar.upstream import UpstreamClient
+from sidecar.upstream import Target, UpstreamClient
 
 DEPS = web.AppKey("deps", Deps)
 DIALECTS_BY_PATH = web.AppKey("dialects", dict[str, Dialect])
@@ -54,6 +54,12 @@ def create_app(
 ) -> web.Application:
     """Build the sidecar app; pass fakes for ``embedder``/``cache``/``router`` in tests."""
     metrics = Metrics(registry or CollectorRegistry())
+    metrics.prime(
+        [Target(t.name, i, d).label for i, t in enumerate(settings.tiers) for d in t.deployments],
+        [t.name for t in settings.tiers],
+        [d.path for d in dialects],
+        {d.model for t in settings.tiers for d in t.deployments},
+    )
     environ = os.environ if environ is None else environ
     keys = {
         d.api_key_env: environ[d.api_key_env]
