@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install install-dev run test lint bench bench-tools redis clean
+.PHONY: install install-dev run test lint bench bench-tools redis prometheus clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,7 +32,10 @@ run: install
 redis:
 	bash scripts/ensure-redis.sh
 
-test: install-dev redis
+prometheus:
+	bash scripts/ensure-prometheus.sh
+
+test: install-dev redis prometheus
 	$(BIN)/python -m pytest -q
 
 lint: install-dev
