@@ -428,7 +428,7 @@ def build_snapshot(path: Path, n: int, seed: int = 0) -> dict[str, object]:
     from cache.store import SemanticCache
     from cache.text import normalize
     from sidecar.config import CacheSettings
-    from sidecar.request import scope_of
+    from sidecar.dialects import CHAT, parse
 
     cfg = CacheSettings()
     cache = SemanticCache(
@@ -438,7 +438,8 @@ def build_snapshot(path: Path, n: int, seed: int = 0) -> dict[str, object]:
         hnsw_min_size=cfg.hnsw_min_size,
         model_family=FAMILY,  # the sidecar refuses snapshots of another model family
     )
-    scope = scope_of("chat", workloads.chat_body("x"), "gpt-4o-mini", {}, True)
+    # The scope the sidecar gives a one-message chat request with no tenant and no key.
+    scope = parse(CHAT, orjson.dumps(workloads.chat_body("x")), {}, CacheSettings()).scope
     questions = [q for c in workloads.load_clusters() for q in c]
     rng = np.random.default_rng(seed)
     texts = []

@@ -195,6 +195,10 @@ class Metrics:
             "sidecar_redis_stream_backlog", "Stream events not yet applied locally", registry=r
         )
 
+    def observe_stage(self, stage: str, seconds: float) -> None:
+        """Callback for ``Outcome.stage``: one pipeline stage's latency."""
+        self.stage.labels(stage).observe(seconds)
+
     def prime(
         self,
         deployments: Iterable[str],
