@@ -22,7 +22,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 STRATEGIES = ("ordered", "least-latency", "lowest-cost", "weighted")
 ALPHA = 0.2  # EWMA weight of the newest call: ~the last 10 calls dominate
@@ -41,6 +41,9 @@ class Candidate(Protocol):
 
     @property
     def weight(self) -> float: ...
+
+
+C = TypeVar("C", bound=Candidate)
 
 
 @dataclass(slots=True)
@@ -79,8 +82,8 @@ class Balancer:
         h.seen = self.clock()
 
     def order(
-        self, candidates: Sequence[Candidate], strategy: str, is_open: Callable[[str], bool]
-    ) -> list[Candidate]:
+        self, candidates: Sequence[C], strategy: str, is_open: Callable[[str], bool]
+    ) -> list[C]:
         """``candidates`` (one tier) in the order to try them."""
         if strategy == "ordered" or len(candidates) < 2:
             return list(candidates)
@@ -107,9 +110,7 @@ class Balancer:
     def _sick(self, c: Candidate, is_open: Callable[[str], bool]) -> bool:
         return is_open(c.label) or self._health(c).error > UNHEALTHY_ERROR_RATE
 
-    def _probe(
-        self, ranked: Sequence[Candidate], is_open: Callable[[str], bool]
-    ) -> Candidate | None:
+    def _probe(self, ranked: Sequence[C], is_open: Callable[[str], bool]) -> C | None:
         """The measured deployment (not the best) whose figures went stale, if any."""
         now = self.clock()
         for c in ranked[1:]:
@@ -119,7 +120,7 @@ class Balancer:
                 return c
         return None
 
-    def _weighted(self, candidates: Sequence[Candidate]) -> list[Candidate]:
+    def _weighted(self, candidates: Sequence[C]) -> list[C]:
         total = sum(max(0.0, c.weight) for c in candidates)
         rest = sorted(candidates, key=lambda c: -c.weight)
         if total <= 0:
