@@ -113,6 +113,8 @@ class CacheSettings(_Section):
     # (dynamic quantization scales per tensor). false = padded batches: ~1.6x embed
     # throughput under load, but borderline hits can flip with load.
     embed_batch_invariant: bool = True
+    # Threads encoding one text each (batch-invariant mode); None = one per core, at most 2.
+    embed_workers: int | None = Field(None, ge=1, le=16)
     max_cached_body_bytes: int = Field(1024 * 1024, gt=0)
 
 

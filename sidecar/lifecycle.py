@@ -153,17 +153,24 @@ async def _load_cache(deps: Deps, owned: _Owned) -> None:
 
 async def _load_embedder(deps: Deps, owned: _Owned) -> None:
     from cache.embedder import BatchingEmbedder, load_encoder
+    from cache.encoder_pool import EncoderPool
 
     cfg = deps.settings.cache
     encoder = await asyncio.to_thread(
         load_encoder, cfg.embed_backend, cfg.model_dir, batch_invariant=cfg.embed_batch_invariant
     )
-    embedder = BatchingEmbedder(
-        encoder,
-        max_batch=cfg.embed_max_batch,
-        max_wait_ms=cfg.embed_max_wait_ms,
-        on_batch=deps.metrics.observe_embed,
-    )
+    embedder: EncoderPool | BatchingEmbedder
+    if getattr(encoder, "per_row", False):  # one text per run anyway: no batching to gain
+        embedder = EncoderPool(
+            encoder, workers=cfg.embed_workers, on_batch=deps.metrics.observe_embed
+        )
+    else:
+        embedder = BatchingEmbedder(
+            encoder,
+            max_batch=cfg.embed_max_batch,
+            max_wait_ms=cfg.embed_max_wait_ms,
+            on_batch=deps.metrics.observe_embed,
+        )
     await embedder.start()
     owned.embedder = deps.embedder = embedder
     log.info("embedder ready", extra={"fields": {"encoder": encoder.name}})
