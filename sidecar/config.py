@@ -226,6 +226,12 @@ def load_settings(
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(f"config file {path}: top level must be a mapping")
         data = loaded or {}
+    if environ.get("SIDECAR_MODEL_DIR"):
+        # The model's directory under its long-standing name; cache.model_dir (YAML or
+        # SIDECAR_CACHE_MODEL_DIR) wins when both are set.
+        cache = data.get("cache") or {}
+        if isinstance(cache, dict):
+            data["cache"] = {"model_dir": environ["SIDECAR_MODEL_DIR"], **cache}
     for section, fields in _env_overrides(environ).items():
         current = data.get(section) or {}
         if not isinstance(current, dict):
@@ -238,6 +244,11 @@ def load_settings(
         return Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from exc
+
+
+def configured_model_dir(environ: Mapping[str, str]) -> str | None:
+    """``cache.model_dir`` as the sidecar reads it from ``environ`` alone (scripts, tests)."""
+    return load_settings(None, environ).cache.model_dir
 
 
 def _describe(exc: ValidationError) -> str:
