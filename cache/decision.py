@@ -6,10 +6,10 @@ Contract:
   `result` is "semantic" (serve) or a rejection in `REJECTIONS`, the guard `rule` that fired
   and the verifier's score. Its cost is linear in the text lengths; callers run pairs longer
   than `OFFLOAD_CHARS` off the event loop (`SemanticCache.lookup_async`).
-- `Lookup` is what `SemanticCache.lookup` returns: `result` is one of `RESULTS` (a bounded
-  set, used as the `sidecar_cache_lookups_total{result}` label and in the request log line),
-  plus the entry served, the best candidate's cosine, and the judged candidate's id, rule and
-  verifier score (for the live audit of issue 15 and for logs).
+- `cache.entry.Lookup` is what `SemanticCache.lookup` returns: `result` is one of `RESULTS`
+  (`LookupResult`, a bounded set: the `sidecar_cache_lookups_total{result}` label and the
+  request log line's `cache` field), plus the entry served, the best candidate's cosine, and
+  the judged candidate's id, guard rule and verifier score (for the live audit and logs).
 - The verifier bar is its shipped threshold, `ANCHOR_BONUS` lower for pairs anchored on a
   shared slot value (`guard.anchored`).
 - A candidate stored by a lower tier than the request's route is served only when the verifier
@@ -19,18 +19,16 @@ Contract:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from cache import guard
+from cache.entry import LookupResult
 
-if TYPE_CHECKING:
-    from cache.store import Entry
-
-VERIFIER_REJECTED = "verifier_rejected"
+VERIFIER_REJECTED = LookupResult.VERIFIER_REJECTED.value
 REJECTIONS = (*guard.REASONS, VERIFIER_REJECTED)
-RESULTS = ("semantic", "miss", *REJECTIONS)
+RESULTS = tuple(r.value for r in LookupResult)
 # A pair that passed the guard and shares a name, number, ID or rare word ("Tokyo") is held to
 # a verifier bar this much lower: on qqp_dev, guard + this bonus (0.82 -> 0.78) keeps precision
 # (0.819 vs 0.818 without guard) and recall (0.404 vs 0.400); PAWS negatives served 3.1%.
@@ -38,14 +36,6 @@ ANCHOR_BONUS = 0.04
 # Above this many characters (query + candidate) the decision runs in a worker thread: ~1 ms
 # of guard and verifier work on this machine (a 4 MiB pair takes ~1 s).
 OFFLOAD_CHARS = 16_000
-
-
-class HitVerifier(Protocol):
-    """Second check on a candidate hit (same shape as cache.verifier.HitVerifier)."""
-
-    def accept(
-        self, query: str, query_vec: np.ndarray, cand: str, cand_vec: np.ndarray, similarity: float
-    ) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,18 +50,6 @@ class Decision:
     def accepted(self) -> bool:
         """True when the candidate may be served."""
         return self.result == "semantic"
-
-
-@dataclass(frozen=True, slots=True)
-class Lookup:
-    """Outcome of a semantic lookup; `similarity` is the best live candidate's cosine."""
-
-    result: str  # one of RESULTS
-    entry: Entry | None
-    similarity: float | None
-    rule: str = ""
-    score: float | None = None
-    candidate_id: str | None = None  # the candidate the guard/verifier judged
 
 
 def decide(

@@ -31,14 +31,13 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Protocol
-
-__all__ = ["ChangeListener", "Entry", "HitVerifier", "Lookup", "SemanticCache"]
 
 import numpy as np
 
-from cache.decision import OFFLOAD_CHARS, Decision, HitVerifier, Lookup, decide
+from cache.decision import OFFLOAD_CHARS, Decision, decide
+from cache.entry import Entry, Lookup, LookupResult
 from cache.index import DEFAULT_EF_SEARCH, ScopeIndex, faiss_threads
 from cache.snapshot import (
     Graph,
@@ -49,6 +48,9 @@ from cache.snapshot import (
     write_snapshot,
 )
 from cache.text import normalize
+from cache.verifier import HitVerifier
+
+__all__ = ["ChangeListener", "Entry", "Lookup", "SemanticCache"]
 
 log = logging.getLogger("cache.store")
 
@@ -58,32 +60,6 @@ def _exact_key(scope: str, text: str) -> tuple[str, str]:
     already normalized (then the key costs no second copy of the prompt)."""
     key = normalize(text)
     return scope, text if key == text else key
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One cached answer; `vector` is the embedded last user message (or None)."""
-
-    id: str
-    scope: str
-    text: str
-    # Excluded from ==, hash and repr: arrays have no truth value and print 384 numbers.
-    vector: np.ndarray | None = field(compare=False, repr=False)
-    body: bytes
-    model: str
-    tier: str
-    tier_rank: int
-    created: float
-    expires: float
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes counted against the cache's byte bound."""
-        vec = self.vector.nbytes if self.vector is not None else 0
-        return len(self.body) + len(self.text.encode("utf-8")) + vec
 
 
 class ChangeListener(Protocol):
@@ -266,14 +242,14 @@ class SemanticCache:
 
     def _serve(self, entry: Entry, sim: float, found: Decision) -> Lookup:
         self._slots.move_to_end(entry.id)
-        return Lookup("semantic", entry, sim, found.rule, found.score, entry.id)
+        return Lookup(LookupResult.SEMANTIC, entry, sim, found.rule, found.score, entry.id)
 
     @staticmethod
     def _rejected(first: tuple[Decision, Entry, float] | None, best: float | None) -> Lookup:
         if first is None:
-            return Lookup("miss", None, best)
+            return Lookup(LookupResult.MISS, None, best)
         found, entry, _ = first
-        return Lookup(found.result, None, best, found.rule, found.score, entry.id)
+        return Lookup(LookupResult(found.result), None, best, found.rule, found.score, entry.id)
 
     # builtins.bytes: inside this class body `bytes` names the byte-count property.
     def put(
