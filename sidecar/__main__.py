@@ -25,6 +25,7 @@ from aiohttp import web
 from sidecar.app import DEPS, create_app
 from sidecar.config import ConfigError, Settings, load_settings, needs_mock, with_mock_upstream
 from sidecar.logs import setup_logging
+from sidecar.server import SidecarRunner, runner_kwargs
 
 log = logging.getLogger("sidecar")
 
@@ -62,11 +63,12 @@ async def serve(
             base,
         )
     app = create_app(settings, environ=environ)
-    runner = web.AppRunner(
+    runner = SidecarRunner(
         app,
         handler_cancellation=True,
         access_log=None,
         shutdown_timeout=settings.server.shutdown_grace_s,
+        **runner_kwargs(app),
     )
     await runner.setup()
     await web.TCPSite(runner, host, port).start()

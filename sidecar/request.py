@@ -2,9 +2,11 @@
 
 Only the fields the sidecar needs are checked; the body is otherwise forwarded as the client sent
 it (with ``model`` rewritten). Scope = tenant + endpoint + requested model/alias + a hash of the
-whole body except the last user message and fields that cannot change the answer (``stream``,
-``stream_options``, ``user``). So a different system prompt, earlier turn, tool list,
-response_format or sampling parameter is a different scope: it can never hit.
+whole body except the *text* of the last user message (its ``name`` and other fields stay) and
+fields that cannot change the answer (``stream``, ``stream_options``, ``user``). So a different
+system prompt, earlier turn, speaker, tool list, response_format or sampling parameter is a
+different scope: it can never hit. The tenant is the caller's key, subdivided by ``X-Tenant-Id``
+(or replaced by it only with ``cache.trust_tenant_header``).
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def parse(path: str, raw: bytes, headers: Mapping[str, str], cfg: CacheSettings)
     _field(body, "n", int)
     stream_options = _field(body, "stream_options", dict) or {}
     text, fuzzy = _last_user_text(endpoint, body)
-    scope = scope_of(endpoint, body, model, headers, fuzzy)
+    scope = scope_of(endpoint, body, model, headers, fuzzy, trust_tenant=cfg.trust_tenant_header)
     response_format = _field(body, "response_format", dict) or {}
     return ParsedRequest(
         endpoint=endpoint,
@@ -154,29 +156,56 @@ def _plain_text(content: Any) -> str | None:
     return None
 
 
-def tenant_of(headers: Mapping[str, str]) -> str:
-    """Tenant id: the X-Tenant-Id header, else a hash of the Authorization key, else anonymous."""
+def tenant_of(headers: Mapping[str, str], *, trust_header: bool = False) -> str:
+    """Tenant id: a hash of the Authorization key (or ``anon``), subdivided by X-Tenant-Id.
+
+    The header only ever narrows a key's space, so nobody reads another key's entries by naming
+    its tenant; with ``trust_header`` (an app that authenticates users and sets the header
+    itself) the header alone is the tenant, shared across keys.
+    """
     tenant = headers.get("X-Tenant-Id")
-    if tenant:
-        return "t:" + tenant
+    if tenant and trust_header:
+        return "t:" + _digest(tenant)
     auth = headers.get("Authorization")
-    return "k:" + hashlib.sha256(auth.encode()).hexdigest() if auth else "anon"
+    key = "k:" + _digest(auth) if auth else "anon"
+    return f"{key}/t:{_digest(tenant)}" if tenant else key
+
+
+def _digest(value: str) -> str:
+    # surrogateescape: header values are latin-1 decoded by aiohttp but may be anything.
+    return hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def scope_of(
-    endpoint: str, body: dict[str, Any], model: str, headers: Mapping[str, str], fuzzy: bool
+    endpoint: str,
+    body: dict[str, Any],
+    model: str,
+    headers: Mapping[str, str],
+    fuzzy: bool,
+    *,
+    trust_tenant: bool = False,
 ) -> str:
-    """Hash of everything that must match exactly for a cached answer to be reusable."""
+    """Hash of everything that must match exactly for a cached answer to be reusable.
+
+    Only the matched text of the last message is left out: its other fields (``name``, ...) stay.
+    """
     rest = {k: v for k, v in body.items() if k not in UNSCOPED}
     if fuzzy and endpoint == "chat":
-        rest["messages"] = rest["messages"][:-1]
+        *earlier, last = rest["messages"]
+        rest["messages"] = [*earlier, {k: v for k, v in last.items() if k != "content"}]
     elif fuzzy:
         rest.pop("prompt", None)
     h = hashlib.blake2b(digest_size=16)
-    for part in (tenant_of(headers), endpoint, model):
+    for part in (tenant_of(headers, trust_header=trust_tenant), endpoint, model):
         h.update(part.encode())
         h.update(b"\x00")
-    h.update(orjson.dumps(rest, option=orjson.OPT_SORT_KEYS))
+    try:
+        h.update(orjson.dumps(rest, option=orjson.OPT_SORT_KEYS))
+        orjson.dumps([body[k] for k in UNSCOPED if k in body])  # forwarded too: must serialize
+    except orjson.JSONEncodeError as exc:
+        # orjson serializes at most 254 levels (it parses up to 1,024): such a body can be
+        # neither hashed nor forwarded, so it is the client's error, never a 500.
+        raise BadRequest(f"request body cannot be processed: {exc}") from exc
     return h.hexdigest()
 
 

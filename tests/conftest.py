@@ -19,6 +19,14 @@ from sidecar.app import DEPS, create_app
 from sidecar.config import Settings, load_settings
 from sidecar.deps import Deps
 from sidecar.mock_upstream import MockConfig, MockUpstream, start_mock
+from sidecar.server import SidecarRunner, runner_kwargs
+
+
+class SidecarTestServer(TestServer):
+    """A TestServer serving through the production runner (header deadline, JSON 400s)."""
+
+    async def _make_runner(self, **kwargs: Any) -> SidecarRunner:
+        return SidecarRunner(self.app, **{**runner_kwargs(self.app), **kwargs})
 
 
 class FakeEmbedder:
@@ -86,8 +94,11 @@ async def sidecar(mock: MockUpstream) -> AsyncIterator[Factory]:
         router: Any = "fake",
         upstream: str | None = None,
         environ: dict[str, str] | None = None,
+        point_at_mock: bool = True,
     ) -> TestClient:
-        settings = load_settings(config, {**(env or {})}, upstream=upstream or mock.base_url)  # type: ignore[attr-defined]
+        if point_at_mock:
+            upstream = upstream or mock.base_url  # type: ignore[attr-defined]
+        settings = load_settings(config, {**(env or {})}, upstream=upstream)
         app = create_app(
             settings,
             registry=CollectorRegistry(),
@@ -96,7 +107,7 @@ async def sidecar(mock: MockUpstream) -> AsyncIterator[Factory]:
             cache=SemanticCache(verifier=AcceptAll()) if cache == "fake" else cache,
             router=FakeRouter() if router == "fake" else router,
         )
-        client = TestClient(TestServer(app, host="127.0.0.1", handler_cancellation=True))
+        client = TestClient(SidecarTestServer(app, host="127.0.0.1", handler_cancellation=True))
         await client.start_server()
         clients.append(client)
         return client
