@@ -21,9 +21,17 @@ import sys
 from collections.abc import Mapping
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from sidecar.app import DEPS, create_app
-from sidecar.config import ConfigError, Settings, load_settings, needs_mock, with_mock_upstream
+from sidecar.config import (
+    ConfigError,
+    Settings,
+    describe_error,
+    load_settings,
+    needs_mock,
+    with_mock_upstream,
+)
 from sidecar.logs import setup_logging
 from sidecar.server import SidecarRunner, runner_kwargs
 
@@ -77,8 +85,8 @@ async def serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    if config_path is not None:
-        loop.add_signal_handler(signal.SIGHUP, _reload, app, config_path, environ)
+    # Always handled: SIGHUP's default action would kill the process.
+    loop.add_signal_handler(signal.SIGHUP, _reload, app, config_path, environ)
     await stop.wait()
     deps = app[DEPS]
     deps.readiness.draining = True
@@ -98,8 +106,11 @@ async def serve(
     log.info("stopped")
 
 
-def _reload(app: web.Application, path: str, environ: Mapping[str, str]) -> None:
+def _reload(app: web.Application, path: str | None, environ: Mapping[str, str]) -> None:
     """SIGHUP: re-read the config; apply cache and routing policy, keep the rest."""
+    if path is None:
+        log.warning("SIGHUP ignored: no --config file to reload")
+        return
     deps = app[DEPS]
     try:
         fresh = load_settings(path, environ)
@@ -107,21 +118,23 @@ def _reload(app: web.Application, path: str, environ: Mapping[str, str]) -> None
         log.error("config reload rejected: %s", exc)
         return
     old = deps.settings
-    deps.settings = old.model_copy(
-        update={
-            "cache": old.cache.model_copy(
-                update={
-                    k: v
-                    for k, v in fresh.cache.model_dump().items()
-                    if k.startswith("threshold")
-                    or k in ("max_temperature", "serve_lower_tier", "ttl_s")
-                }
-            ),
-            "routing": fresh.routing,
-        }
-    )
-    if fresh.routing.thresholds is not None and len(fresh.routing.thresholds) == len(old.tiers) - 1:
-        deps.thresholds = fresh.routing.thresholds
+    live_cache = {
+        k: v
+        for k, v in fresh.cache.model_dump().items()
+        if k.startswith("threshold") or k in ("max_temperature", "serve_lower_tier", "ttl_s")
+    }
+    candidate = old.model_dump()
+    candidate["cache"].update(live_cache)
+    candidate["routing"] = fresh.routing.model_dump()
+    try:
+        # Tiers are not reloaded, so the new routing is validated against the running ones.
+        applied = Settings.model_validate(candidate)
+    except ValidationError as exc:
+        log.error("config reload rejected (tiers change only on restart): %s", describe_error(exc))
+        return
+    deps.settings = applied
+    if applied.routing.thresholds is not None:
+        deps.thresholds = applied.routing.thresholds
     log.info("config reloaded (cache thresholds/policy and routing)")
 
 

@@ -51,7 +51,7 @@ async def test_deeply_nested_json_is_a_clean_400(sidecar, mock, depth, where):
     client = await sidecar()
     deep = _nested(depth)
     if where == "message":
-        raw = '{"model":"auto","messages":[{"role":"system","content":"x","extra":%s},' % deep
+        raw = '{"model":"auto","messages":[{"role":"system","content":"x","extra":' + deep + "},"
         raw += '{"role":"user","content":"deep"}]}'
     else:
         raw = orjson.dumps(chat("deep")).decode()[:-1] + f',"{where}":{deep}}}'
