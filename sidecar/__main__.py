@@ -21,13 +21,11 @@ import sys
 from collections.abc import Mapping
 
 from aiohttp import web
-from pydantic import ValidationError
 
 from sidecar.app import DEPS, create_app
 from sidecar.config import (
     ConfigError,
     Settings,
-    describe_error,
     load_settings,
     needs_mock,
     with_mock_upstream,
@@ -117,24 +115,11 @@ def _reload(app: web.Application, path: str | None, environ: Mapping[str, str]) 
     except ConfigError as exc:
         log.error("config reload rejected: %s", exc)
         return
-    old = deps.settings
-    live_cache = {
-        k: v
-        for k, v in fresh.cache.model_dump().items()
-        if k.startswith("threshold") or k in ("max_temperature", "serve_lower_tier", "ttl_s")
-    }
-    candidate = old.model_dump()
-    candidate["cache"].update(live_cache)
-    candidate["routing"] = fresh.routing.model_dump()
     try:
-        # Tiers are not reloaded, so the new routing is validated against the running ones.
-        applied = Settings.model_validate(candidate)
-    except ValidationError as exc:
-        log.error("config reload rejected (tiers change only on restart): %s", describe_error(exc))
+        deps.live.reload(fresh)
+    except ConfigError as exc:
+        log.error("config reload rejected: %s", exc)
         return
-    deps.settings = applied
-    if applied.routing.thresholds is not None:
-        deps.thresholds = applied.routing.thresholds
     log.info("config reloaded (cache thresholds/policy and routing)")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -27,6 +28,10 @@ class SidecarTestServer(TestServer):
 
     async def _make_runner(self, **kwargs: Any) -> SidecarRunner:
         return SidecarRunner(self.app, **{**runner_kwargs(self.app), **kwargs})
+
+
+# Where the exported model lives when it is not in cache/_model (read by the config loader).
+MODEL_ENV = {k: os.environ[k] for k in ("SIDECAR_MODEL_DIR",) if os.environ.get(k)}
 
 
 class FakeEmbedder:
@@ -65,6 +70,8 @@ class FakeRouter:
 
 
 class AcceptAll:
+    cosine_threshold = 0.95
+
     def accept(self, *args: Any) -> bool:
         return True
 
@@ -98,7 +105,8 @@ async def sidecar(mock: MockUpstream) -> AsyncIterator[Factory]:
     ) -> TestClient:
         if point_at_mock:
             upstream = upstream or mock.base_url  # type: ignore[attr-defined]
-        settings = load_settings(config, {**(env or {})}, upstream=upstream)
+        env = {**MODEL_ENV, **(env or {})}
+        settings = load_settings(config, env, upstream=upstream)
         app = create_app(
             settings,
             registry=CollectorRegistry(),

@@ -34,7 +34,7 @@ async def test_sighup_with_renamed_tiers_keeps_serving(sidecar, tmp_path, caplog
     _reload(client.server.app, str(cfg), {})
     deps = deps_of(client)
     assert deps.settings.routing.default_tier == "large"
-    assert tuple(deps.thresholds) == (0.1, 0.2) and deps.settings.cache.ttl_s == 5
+    assert tuple(deps.live.current.thresholds) == (0.1, 0.2) and deps.settings.cache.ttl_s == 5
 
 
 class _SlowWrites:
