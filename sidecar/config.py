@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -65,6 +65,12 @@ class Deployment(_Section):
     # when it has no key of its own. Off by default: a client key never leaves for another host
     # unless the operator says that host is where the client's key belongs.
     forward_client_key: bool = False
+    weight: float = Field(1.0, ge=0)  # share of the tier's traffic under strategy "weighted"
+
+    @property
+    def price(self) -> float:
+        """Input plus output USD per 1M tokens: the ``lowest-cost`` balancing key."""
+        return self.price_in_per_1m + self.price_out_per_1m
 
     def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
         """Price of one call at this deployment's per-1M-token rates."""
@@ -77,6 +83,12 @@ class Tier(_Section):
     name: str
     deployments: tuple[Deployment, ...] = Field(min_length=1)
     escalate: bool = False  # cascade: a failing cheap answer is retried once on the next tier
+    # Order of this tier's deployments: ordered | least-latency | lowest-cost | weighted.
+    strategy: Literal["ordered", "least-latency", "lowest-cost", "weighted"] = "ordered"
+    # Cascade on a non-streamed answer whose mean token logprob is below confidence_threshold
+    # (the default was chosen as docs/confidence.md describes; calibrate on your traffic).
+    escalate_on_low_confidence: bool = False
+    confidence_threshold: float = Field(-0.4, le=0)
 
 
 class RoutingSettings(_Section):
