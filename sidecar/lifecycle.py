@@ -23,6 +23,7 @@ from sidecar.deps import Cache, Deps, Embedder, Router
 
 if TYPE_CHECKING:  # loaded lazily: the app starts listening before the models load
     from cache.embedder import BatchingEmbedder
+    from cache.encoder_pool import EncoderPool
     from cache.snapshot import SnapshotData
     from cache.store import SemanticCache
 
@@ -57,7 +58,7 @@ class Injected:
 class _Owned:
     """Parts this module loaded, so it closes them at shutdown."""
 
-    embedder: BatchingEmbedder | None = None
+    embedder: EncoderPool | BatchingEmbedder | None = None
 
 
 def models_ctx(deps: Deps, injected: Injected) -> Ctx:

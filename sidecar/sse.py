@@ -17,24 +17,19 @@ DONE = b"data: [DONE]\n\n"
 
 
 class EventSplitter:
-    """Buffers bytes and yields whole SSE events (each ending in a blank line).
-
-    Line ends may be LF, CRLF or a lone CR (all valid SSE), and a CRLF may be split across two
-    network reads: a read ending in CR ends its line at once, and an LF opening the next read is
-    then that CRLF's second half. Events are yielded with LF line ends.
-    """
+    """Buffers bytes and yields whole SSE events (each ending in a blank line)."""
 
     def __init__(self) -> None:
         self._buf = b""
-        self._after_cr = False  # the previous read ended in CR
+        self._after_cr = False
 
     def feed(self, data: bytes) -> list[bytes]:
         """Add bytes; return the complete events now available (with their terminator)."""
-        if not data:
-            return []
         if self._after_cr and data.startswith(b"\n"):
-            data = data[1:]
-        self._after_cr = data.endswith(b"\r")
+            data = data[1:]  # the LF of a CRLF split across reads: its CR ended the line
+        if data:
+            self._after_cr = data.endswith(b"\r")
+        # SSE lines end in CRLF, LF or CR; events are relayed with LF.
         self._buf += data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         events = []
         while (end := self._buf.find(b"\n\n")) >= 0:
