@@ -28,7 +28,10 @@ from sidecar.errors import UpstreamStreamError, UpstreamTimeout, UpstreamUnavail
 from sidecar.metrics import Metrics
 from sidecar.scorecard import Scorecard
 
-FORWARDED_HEADERS = ("authorization", "openai-organization", "openai-project", "openai-beta")
+# The client's credentials: sent only to a deployment with ``forward_client_key`` and no key of
+# its own; never to another provider's host by default.
+CLIENT_KEY_HEADERS = ("authorization", "openai-organization", "openai-project")
+FORWARDED_HEADERS = ("openai-beta",)
 PASSED_BACK_HEADERS = (
     "content-type",
     "openai-processing-ms",
@@ -271,8 +274,9 @@ class UpstreamClient:
         out = {k: v for k, v in headers.items() if k.lower() in FORWARDED_HEADERS}
         key = self.keys.get(dep.api_key_env or "")
         if key:
-            out = {k: v for k, v in out.items() if k.lower() != "authorization"}
             out["Authorization"] = f"Bearer {key}"
+        elif dep.forward_client_key:
+            out.update((k, v) for k, v in headers.items() if k.lower() in CLIENT_KEY_HEADERS)
         out["Content-Type"] = "application/json"
         return out
 
