@@ -17,7 +17,7 @@ from sidecar.confidence import checks_confidence, confidence
 from sidecar.deps import Deps
 from sidecar.dispatch import Plan, parse_answer, send
 from sidecar.exchange import Exchange
-from sidecar.upstream import Reply
+from sidecar.target import Reply
 
 log = logging.getLogger("sidecar.cascade")
 

@@ -19,7 +19,7 @@ import orjson
 from sidecar.confidence import adds_logprobs, request_logprobs
 from sidecar.deps import Deps
 from sidecar.exchange import Exchange
-from sidecar.upstream import Reply, Target
+from sidecar.target import Reply, Target
 
 
 @dataclass(frozen=True, slots=True)
