@@ -21,6 +21,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from sidecar import shadowing
 from sidecar.config import Settings
 from sidecar.deps import Cache, Deps, Embedder, Router
 from sidecar.dialect import Dialect
@@ -87,9 +88,11 @@ def create_app(
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/sidecar/scorecard", _scorecard)
-    metrics.registry.register(ScorecardCollector(deps.upstream.scorecard))
+    deps.evaluation = shadowing.build(settings, deps.upstream)
+    metrics.registry.register(ScorecardCollector(deps.upstream.scorecard, deps.evaluation))
     app.cleanup_ctx.append(upstream_ctx(deps))
     app.cleanup_ctx.append(models_ctx(deps, Injected(embedder, cache, router)))
+    app.cleanup_ctx.append(shadowing.evaluation_ctx(deps, deps.evaluation))
     return app
 
 
@@ -211,7 +214,8 @@ async def _readyz(request: web.Request) -> web.Response:
 
 
 async def _scorecard(request: web.Request) -> web.Response:
-    return scorecard_response(request.query, request.app[DEPS].upstream.scorecard)
+    deps = request.app[DEPS]
+    return scorecard_response(request.query, deps.upstream.scorecard, deps.evaluation)
 
 
 async def _metrics(request: web.Request) -> web.Response:

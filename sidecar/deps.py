@@ -18,6 +18,7 @@ from cache.entry import Entry, Lookup
 from sidecar.config import Settings
 from sidecar.live import Live
 from sidecar.metrics import Metrics
+from sidecar.shadow import Evaluation
 from sidecar.singleflight import Singleflight
 from sidecar.upstream import UpstreamClient
 
@@ -120,6 +121,7 @@ class Deps:
     router: Router | None = None
     singleflight: Singleflight = field(default_factory=Singleflight)
     readiness: Readiness = field(default_factory=Readiness)
+    evaluation: Evaluation = field(default_factory=Evaluation)  # shadows and the policy file
 
     @property
     def settings(self) -> Settings:

@@ -29,6 +29,7 @@ from sidecar.routing import (
     header_route,
     scored_route,
 )
+from sidecar.shadowing import after_answer
 from sidecar.singleflight import wait_for_leader
 
 log = logging.getLogger("sidecar.pipeline")
@@ -61,6 +62,7 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
         caching.count_miss(x, deps)
         response, answer = await forward(x, deps)
         stored = caching.store(x, deps, answer)
+        after_answer(x, deps, answer, deps.evaluation)  # shadow sample: background only
         return response
     finally:
         if leads:
