@@ -94,6 +94,7 @@ class SemanticCache:
         ef_search: int = DEFAULT_EF_SEARCH,
         rebuild_executor: Executor | None = None,
         load_threads: int = 2,
+        keep_bodies: bool = True,
     ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
@@ -108,6 +109,9 @@ class SemanticCache:
         self.rebuild_executor = rebuild_executor
         # faiss threads for index builds while loading a snapshot (before serving).
         self.load_threads = load_threads
+        # False: answer bodies live in the shared tier (Redis) only; slots keep b"" and the
+        # caller fetches the body on a hit, so memory is bounded by vectors, texts and ids.
+        self.keep_bodies = keep_bodies
         self._clock = clock
         self._listeners: list[ChangeListener] = []
         self.evictions = 0
@@ -349,6 +353,9 @@ class SemanticCache:
         if has_vector:
             self._ids_by_label[label] = entry.id
         stored = replace(entry, vector=None) if entry.vector is not None else entry
+        if not self.keep_bodies and stored.body:
+            nbytes -= len(stored.body)
+            stored = replace(stored, body=b"")
         self._slots[entry.id] = _Slot(stored, label, nbytes)
         self._exact[_exact_key(entry.scope, entry.text)] = entry.id
         self._bytes += nbytes

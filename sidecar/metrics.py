@@ -60,10 +60,10 @@ TTFB = (
 UPSTREAM_ERROR_KINDS = ("timeout", "connect", "429", "5xx", "breaker_open", "stream")
 FALLBACK_KINDS = ("deployment", "tier")
 ESCALATION_REASONS = ("empty", "refusal", "length", "invalid_json", "low_confidence")
-REDIS_OPS = ("write", "read", "follow", "queue_full", "decode")
-CACHE_OPS = ("lookup_exact", "lookup", "embed", "put", "snapshot")
+REDIS_OPS = ("write", "read", "follow", "queue_full", "decode", "fetch", "body_missing")
+CACHE_OPS = ("lookup_exact", "lookup", "embed", "put", "snapshot", "body_fetch")
 LOOKUP_RESULTS = ("exact", "semantic", "miss", "verifier_rejected", "bypass")
-STAGES = ("parse", "cache_exact", "embed", "classify", "cache_semantic", "total")
+STAGES = ("parse", "cache_exact", "cache_body", "embed", "classify", "cache_semantic", "total")
 ROUTE_SOURCES = ("classifier", "header", "default")
 
 
