@@ -24,6 +24,7 @@ from sidecar.deps import Cache, Deps, Embedder, Router
 
 if TYPE_CHECKING:  # loaded lazily: the app starts listening before the models load
     from cache.embedder import BatchingEmbedder
+    from cache.encoder_pool import EncoderPool
     from cache.store import SemanticCache
 
 log = logging.getLogger("sidecar.lifecycle")
@@ -57,7 +58,7 @@ class Injected:
 class _Owned:
     """Parts this module loaded, so it closes them at shutdown."""
 
-    embedder: BatchingEmbedder | None = None
+    embedder: EncoderPool | BatchingEmbedder | None = None
 
 
 def models_ctx(deps: Deps, injected: Injected) -> Ctx:
@@ -178,19 +179,13 @@ async def _load_embedder(deps: Deps, owned: _Owned) -> None:
 
 def _build_cache(deps: Deps) -> SemanticCache:
     """A SemanticCache with the verifier, filled from the snapshot if there is one."""
-    from cache.embedder import FAMILY
-    from cache.store import SemanticCache
     from cache.verifier import PairVerifier
+    from sidecar.cache_factory import build_cache
 
     cfg = deps.settings.cache
-    verifier = PairVerifier.load() if cfg.verifier else None
-    cache = SemanticCache(
-        max_entries=cfg.max_entries,
-        max_bytes=cfg.max_bytes,
-        default_ttl=cfg.ttl_s,
-        hnsw_min_size=cfg.hnsw_min_size,
-        verifier=verifier,
-        model_family=FAMILY,  # a snapshot made with another model is refused
+    cache = build_cache(
+        cfg,
+        verifier=PairVerifier.load() if cfg.verifier else None,
         # HNSW migrations and tombstone rebuilds run here, never on the event loop.
         rebuild_executor=ThreadPoolExecutor(1, thread_name_prefix="index-rebuild"),
         keep_bodies=not (deps.settings.redis.url and deps.settings.redis.bodies_in_redis),
