@@ -63,7 +63,7 @@ ESCALATION_REASONS = ("empty", "refusal", "length", "invalid_json", "low_confide
 REDIS_OPS = ("write", "read", "follow", "queue_full", "decode", "fetch", "body_missing")
 CACHE_OPS = ("lookup_exact", "lookup", "embed", "put", "snapshot", "body_fetch")
 LOOKUP_RESULTS = ("exact", "semantic", "miss", "verifier_rejected", "bypass")
-STAGES = ("parse", "cache_exact", "cache_body", "embed", "classify", "cache_semantic", "total")
+STAGES = ("parse", "cache_exact", "embed", "classify", "cache_semantic", "total")
 ROUTE_SOURCES = ("classifier", "header", "default")
 
 
