@@ -46,7 +46,7 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
     x.route = route(x, deps, forced)
     semantic = policy.lookup and policy.semantic
     if semantic and x.vec is not None:
-        if hit := await caching.with_body(x, deps, caching.lookup_semantic(x, deps, x.vec)):
+        if hit := await caching.with_body(x, deps, await caching.lookup_semantic(x, deps, x.vec)):
             return await serve_hit(x, deps, hit)
     key, shared = x.flight_key, policy.lookup and policy.store
     if shared and (flight := deps.singleflight.peek(key)) is not None:
