@@ -95,6 +95,7 @@ class ReplicaCache(Protocol):
     def get(self, entry_id: str) -> Entry | None: ...
     def apply_remote_put(self, entry: Entry) -> None: ...
     def apply_remote_remove(self, entry_id: str) -> None: ...
+    def remove(self, entry_id: str) -> None: ...
 
 
 def hash_tag(stream_key: str) -> str:
@@ -126,7 +127,7 @@ class RedisReplicator:
         self.stream = stream_key
         tag = hash_tag(stream_key)
         self.index, self._entry_prefix = f"{tag}:idx", f"{tag}:e:"
-        self.warm_max = min(warm_max_entries, getattr(cache, "max_entries", warm_max_entries))
+        self.warm_max = min(warm_max_entries, cache.max_entries)
         self.queue_max, self.stream_maxlen, self.inline_max = queue_max, stream_maxlen, inline_max
         self.page, self.block_ms, self.backoff = page, block_ms, backoff
         opts: dict[str, Any] = {"socket_connect_timeout": timeout_s, "retry": Retry(NoBackoff(), 0)}
@@ -142,7 +143,7 @@ class RedisReplicator:
         self._last_id: bytes | None = None
         self._base = self._read = 0  # stream entries-added at _last_id's baseline, events read
         self._tasks: list[asyncio.Task[None]] = []
-        self._scope_cap = 2 * getattr(cache, "max_entries", 100_000) + 1024
+        self._scope_cap = 2 * cache.max_entries + 1024
         self._writing = self._warned = self._stopping = False
         self.dropped = self.applied = 0
 
@@ -154,6 +155,30 @@ class RedisReplicator:
     def entry_key(self, scope: str, entry_id: str) -> str:
         """Redis key of one entry."""
         return f"{self._entry_prefix}{scope}:{entry_id}"
+
+    async def fetch_body(self, entry: Entry) -> bytes | None:
+        """The answer body of `entry` from Redis (for caches that keep no bodies), else None.
+
+        None when Redis is unreachable, the entry is gone (TTL, eviction, never written) or
+        malformed: the caller serves a miss. An entry gone from Redis that is not waiting in the
+        write queue is removed locally too (and so from the other replicas).
+        """
+        try:
+            raw = await self._redis.get(self.entry_key(entry.scope, entry.id))
+        except _ERRORS:  # the follower notices outages and reconnects; a hit becomes a miss
+            self.metrics.error("fetch")
+            return None
+        if raw is not None:
+            try:
+                body = decode_entry(raw, self._family, self.cache.dim).body
+            except (ValueError, TypeError, struct.error):
+                self.metrics.error("decode")
+                return None
+            return body or None
+        self.metrics.error("body_missing")
+        if not any(op == "put" and item.id == entry.id for op, item in self._queue):
+            self.cache.remove(entry.id)
+        return None
 
     async def start(self) -> None:
         """Listen to the cache and start the follower and writer tasks; returns at once."""
@@ -262,7 +287,7 @@ class RedisReplicator:
 
     @property
     def _family(self) -> str:
-        return getattr(self.cache, "model_family", "")
+        return self.cache.model_family
 
     # -- follower -------------------------------------------------------------------------
     async def _follow_forever(self) -> None:
@@ -345,7 +370,8 @@ class RedisReplicator:
         """Apply stream events until Redis fails or the writer reports a failure."""
         reported = 0.0
         while self._online.is_set() and not self._stopping:
-            assert self._last_id is not None
+            if self._last_id is None:  # _warm sets it before following starts
+                raise RuntimeError("shared cache follower started before warming")
             reply = await self._tail.xread({self.stream: self._last_id}, self.page, self.block_ms)
             for _, events in reply:
                 for event_id, fields in events:
