@@ -44,7 +44,7 @@ async def test_shadow_compares_in_the_background_without_touching_the_answer(
     client = await make(sidecar, tmp_path)
     mock.push("refuse", model="cand")
     headers, first = await ask(client, "first question")
-    _, second = await ask(client, "second question")
+    await ask(client, "second question")
     evaluation = deps_of(client).evaluation
     assert evaluation.shadow is not None
     await evaluation.shadow.drain()
@@ -104,12 +104,12 @@ async def test_policy_violations_gauge_demotion_and_restore(
 
 
 async def test_bad_policy_file_fails_at_start(sidecar: Any, tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="evaluation.policy_file"):
+    with pytest.raises(ConfigError, match=r"evaluation\.policy_file"):
         await make(sidecar, tmp_path, policy="max_error_rate: oops\n")
 
 
 async def test_shadow_tier_must_exist(sidecar: Any, tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text('shadow: [{tier: tiny, candidate: {base_url: "http://x/v1", model: c}}]\n')
-    with pytest.raises(ConfigError, match="shadow.0.tier"):
+    with pytest.raises(ConfigError, match=r"shadow\.0\.tier"):
         await sidecar(config=str(path))
