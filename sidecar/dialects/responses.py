@@ -1,0 +1,281 @@
+"""OpenAI Responses (``POST /v1/responses``): the pure parts of the dialect.
+
+Contract:
+- ``read(body)`` validates the fields the sidecar uses (``input`` string or item list,
+  ``instructions``, ``tools``, ``text.format``, ``max_output_tokens``, ``temperature``,
+  ``previous_response_id``, ``store``, ``stream``) and raises ``BadRequest`` naming the field.
+- The matched text is the last input item's text when it is a plain-text user message (or the
+  whole ``input`` string); the scope is everything else (``scope_rest``), so instructions,
+  earlier items, tools, text format, sampling and ``previous_response_id`` must match exactly.
+- ``ResponseAssembler`` rebuilds the final response object from a relayed stream; it is
+  complete only when ``response.completed`` or ``response.incomplete`` arrived.
+- ``replay_events`` renders a stored response as the full Responses SSE sequence the SDK's
+  ``responses.stream`` helper accepts; ``escalation_view`` maps it onto the chat shape that
+  ``classifier.escalation`` reads.
+Ids of replayed answers are re-issued by the caller (see ``sidecar.dialects.response_state``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from sidecar.errors import BadRequest
+
+# Fields that do not change the answer, left out of the scope hash.
+UNSCOPED = (
+    "stream",
+    "stream_options",
+    "user",
+    "metadata",
+    "store",
+    "service_tier",
+    "safety_identifier",
+    "prompt_cache_key",
+)
+CACHEABLE_STATUS = frozenset({"completed"})
+PIECE_CHARS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class ResponsesFields:
+    """What the sidecar reads from a Responses request body."""
+
+    model: str
+    stream: bool
+    text: str  # matched fuzzily; "" when the last item is not a plain-text user message
+    fuzzy: bool
+    wants_json: bool
+    previous_response_id: str | None
+    store: bool  # the provider keeps the response (the API's default is true)
+
+
+def _typed(body: dict[str, Any], name: str, types: type | tuple[type, ...]) -> Any:
+    value = body.get(name)
+    if value is None:
+        return None
+    numeric = types in (int, float) or types == (int, float)
+    if not isinstance(value, types) or (isinstance(value, bool) and numeric):
+        raise BadRequest(f"'{name}' has the wrong type ({type(value).__name__})", param=name)
+    return value
+
+
+def read(body: dict[str, Any]) -> ResponsesFields:
+    """Validate a Responses body; raise BadRequest naming the first bad field."""
+    model = _typed(body, "model", str)
+    if not model:
+        raise BadRequest("missing required field 'model'", param="model")
+    items = body.get("input")
+    if not isinstance(items, str | list) or not items:
+        raise BadRequest("'input' must be a non-empty string or list of items", param="input")
+    if isinstance(items, list):
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise BadRequest(f"input[{i}] must be an object", param=f"input[{i}]")
+    _typed(body, "instructions", (str, list))
+    _typed(body, "tools", list)
+    _typed(body, "temperature", (int, float))
+    _typed(body, "top_p", (int, float))
+    if (limit := _typed(body, "max_output_tokens", int)) is not None and limit < 1:
+        raise BadRequest("'max_output_tokens' must be at least 1", param="max_output_tokens")
+    text_cfg = _typed(body, "text", dict) or {}
+    fmt = text_cfg.get("format") or {}
+    if not isinstance(fmt, dict):
+        raise BadRequest("'text.format' must be an object", param="text.format")
+    prev = _typed(body, "previous_response_id", str)
+    store = _typed(body, "store", bool)
+    text, fuzzy = last_user_text(items)
+    return ResponsesFields(
+        model=model,
+        stream=bool(_typed(body, "stream", bool)),
+        text=text,
+        fuzzy=fuzzy,
+        wants_json=fmt.get("type") in ("json_object", "json_schema"),
+        previous_response_id=prev,
+        store=store is not False,
+    )
+
+
+def _plain_text(content: Any) -> str | None:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and content:
+        texts = [
+            p.get("text")
+            for p in content
+            if isinstance(p, dict) and p.get("type") in ("input_text", "text")
+        ]
+        if len(texts) == len(content) and all(isinstance(t, str) for t in texts):
+            return "\n".join(texts)  # type: ignore[arg-type]
+    return None
+
+
+def last_user_text(items: str | list[Any]) -> tuple[str, bool]:
+    """The text matched fuzzily and whether fuzzy matching is allowed at all."""
+    if isinstance(items, str):
+        return (items, True) if items else ("", False)
+    last = items[-1]
+    if last.get("type", "message") != "message" or last.get("role") != "user":
+        return "", False
+    text = _plain_text(last.get("content"))
+    return (text, True) if text else ("", False)
+
+
+def scope_rest(body: dict[str, Any], fuzzy: bool) -> dict[str, Any]:
+    """The part of the body that must match exactly (everything but the matched text)."""
+    rest = {k: v for k, v in body.items() if k not in UNSCOPED}
+    if fuzzy:
+        # A string input and a one-item user list are the same request: both leave [].
+        items = rest["input"]
+        rest["input"] = [] if isinstance(items, str) else items[:-1]
+    return rest
+
+
+def output_text(answer: dict[str, Any]) -> tuple[str, str | None, bool]:
+    """(answer text, refusal text or None, has tool calls) of a response object."""
+    texts, refusals, tools = [], [], False
+    for item in answer.get("output") or []:
+        if not isinstance(item, dict):
+            continue
+        if item.get("type") != "message":
+            tools = tools or item.get("type") != "reasoning"
+            continue
+        for part in item.get("content") or []:
+            if isinstance(part, dict) and part.get("type") == "output_text":
+                texts.append(str(part.get("text") or ""))
+            elif isinstance(part, dict) and part.get("type") == "refusal":
+                refusals.append(str(part.get("refusal") or ""))
+    return "".join(texts), ("".join(refusals) or None) if refusals else None, tools
+
+
+def truncated(answer: dict[str, Any]) -> bool:
+    """The answer stopped at ``max_output_tokens``."""
+    details = answer.get("incomplete_details") or {}
+    return answer.get("status") == "incomplete" and details.get("reason") == "max_output_tokens"
+
+
+def cacheable(answer: dict[str, Any]) -> bool:
+    """A finished answer with output: completed, or cut at ``max_output_tokens`` (as chat's
+    ``finish_reason: length`` is cached)."""
+    ok = answer.get("status") in CACHEABLE_STATUS or truncated(answer)
+    return ok and not answer.get("error") and bool(answer.get("output"))
+
+
+def usage(answer: dict[str, Any]) -> tuple[int, int]:
+    """(input tokens, output tokens) of a response object."""
+    used = answer.get("usage") or {}
+    if not isinstance(used, dict):
+        return 0, 0
+    return int(used.get("input_tokens") or 0), int(used.get("output_tokens") or 0)
+
+
+def escalation_view(answer: dict[str, Any]) -> dict[str, Any]:
+    """The answer in the chat shape ``classifier.escalation.escalation_reason`` reads."""
+    text, refusal, tools = output_text(answer)
+    message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": refusal}
+    if tools:
+        message["tool_calls"] = [{"type": "function"}]
+    finish = "length" if truncated(answer) else "stop"
+    return {"choices": [{"index": 0, "message": message, "finish_reason": finish}]}
+
+
+class ResponseAssembler:
+    """Accumulates one relayed Responses stream into its final response object."""
+
+    def __init__(self) -> None:
+        self.failed = False
+        self.final: dict[str, Any] | None = None
+        self._items: dict[int, dict[str, Any]] = {}
+
+    def add(self, data: bytes) -> dict[str, Any] | None:
+        """Record one SSE data payload; return the parsed event (None for garbage)."""
+        try:
+            event = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            self.failed = True
+            return None
+        if not isinstance(event, dict):
+            self.failed = True
+            return None
+        kind = event.get("type")
+        if kind in ("error", "response.failed"):
+            self.failed = True
+        elif kind == "response.output_item.done" and isinstance(event.get("item"), dict):
+            self._items[int(event.get("output_index") or 0)] = event["item"]
+        elif kind in ("response.completed", "response.incomplete"):
+            final = event.get("response")
+            if isinstance(final, dict):
+                if not final.get("output"):  # some providers leave the items to the done events
+                    final = {**final, "output": [self._items[i] for i in sorted(self._items)]}
+                self.final = final
+        return event
+
+    @property
+    def complete(self) -> bool:
+        """The terminal event arrived and nothing failed."""
+        return self.final is not None and not self.failed
+
+    def result(self) -> dict[str, Any]:
+        """The final response object (only meaningful when ``complete``)."""
+        return self.final or {}
+
+
+def sse(kind: str, data: dict[str, Any]) -> bytes:
+    """One SSE event with its ``event:`` name, as the Responses API sends them."""
+    return b"event: " + kind.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
+
+
+def _item_events(index: int, item: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Events for one output item, from ``output_item.added`` to ``output_item.done``."""
+    start = {**item, "status": "in_progress"}
+    kind = item.get("type")
+    if kind == "message":
+        start["content"] = []
+    elif kind == "function_call":
+        start["arguments"] = ""
+    yield {"type": "response.output_item.added", "output_index": index, "item": start}
+    ids = {"item_id": item.get("id", ""), "output_index": index}
+    if kind == "function_call":
+        args = str(item.get("arguments") or "")
+        yield {"type": "response.function_call_arguments.delta", **ids, "delta": args}
+        yield {"type": "response.function_call_arguments.done", **ids, "arguments": args}
+    for ci, part in enumerate((item.get("content") or []) if kind == "message" else []):
+        yield from _part_events(ids, ci, part)
+    yield {"type": "response.output_item.done", "output_index": index, "item": item}
+
+
+def _part_events(ids: dict[str, Any], ci: int, part: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    where = {**ids, "content_index": ci}
+    kind = part.get("type")
+    empty = {**part, "text": ""} if kind == "output_text" else {**part, "refusal": ""}
+    yield {"type": "response.content_part.added", **where, "part": empty}
+    if kind == "output_text":
+        text = str(part.get("text") or "")
+        for start in range(0, len(text), PIECE_CHARS):
+            piece = text[start : start + PIECE_CHARS]
+            yield {"type": "response.output_text.delta", **where, "delta": piece, "logprobs": []}
+        yield {"type": "response.output_text.done", **where, "text": text, "logprobs": []}
+    elif kind == "refusal":
+        refusal = str(part.get("refusal") or "")
+        yield {"type": "response.refusal.delta", **where, "delta": refusal}
+        yield {"type": "response.refusal.done", **where, "refusal": refusal}
+    yield {"type": "response.content_part.done", **where, "part": part}
+
+
+def replay_events(answer: dict[str, Any]) -> Iterator[bytes]:
+    """The full Responses SSE sequence for a stored (already re-issued) response object."""
+    start = {**answer, "status": "in_progress", "output": [], "usage": None}
+    start["incomplete_details"] = None
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": start},
+        {"type": "response.in_progress", "response": start},
+    ]
+    for index, item in enumerate(answer.get("output") or []):
+        events.extend(_item_events(index, item))
+    final = "response.incomplete" if answer.get("status") == "incomplete" else "response.completed"
+    events.append({"type": final, "response": answer})
+    for n, event in enumerate(events):
+        yield sse(event["type"], {**event, "sequence_number": n})
