@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from sidecar.dialects import anthropic as ad
+from sidecar.dialects import anthropic_sse as asse
 from sidecar.errors import BadRequest
 from sidecar.sse import EventSplitter, event_data
 
@@ -112,19 +113,19 @@ def test_replay_assembles_back_to_the_stored_message():
     stored["content"].append(
         {"type": "tool_use", "id": "toolu_1", "name": "get", "input": {"city": "Paris"}}
     )
-    asm = ad.MessageAssembler()
-    for data in _payloads(b"".join(ad.replay_events(stored))):
+    asm = asse.MessageAssembler()
+    for data in _payloads(b"".join(asse.replay_events(stored))):
         asm.add(data)
     assert asm.complete and asm.result() == stored
-    cut = ad.MessageAssembler()
-    for data in _payloads(b"".join(ad.replay_events(stored)))[:-1]:
+    cut = asse.MessageAssembler()
+    for data in _payloads(b"".join(asse.replay_events(stored)))[:-1]:
         cut.add(data)
     assert not cut.complete
-    broken = ad.MessageAssembler()
+    broken = asse.MessageAssembler()
     broken.add(b'{"type": "content_block_delta", "index": 3, "delta": {}}')
     assert broken.failed
-    errored = ad.MessageAssembler()
-    for data in _payloads(b"".join(ad.replay_events(stored))):
+    errored = asse.MessageAssembler()
+    for data in _payloads(b"".join(asse.replay_events(stored))):
         errored.add(data)
         errored.add(b'{"type": "error", "error": {"type": "overloaded_error", "message": "x"}}')
     assert not errored.complete
@@ -134,7 +135,7 @@ def test_real_sdk_stream_helper_reads_a_replay():
     stored = message("echo: " + "token " * 30)
 
     def handler(request: httpx2.Request) -> httpx2.Response:
-        payload = b"".join(ad.replay_events(stored))
+        payload = b"".join(asse.replay_events(stored))
         return httpx2.Response(200, content=payload, headers={"content-type": "text/event-stream"})
 
     http = httpx2.Client(transport=httpx2.MockTransport(handler))

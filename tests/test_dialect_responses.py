@@ -13,6 +13,7 @@ import pytest
 
 from sidecar.dialects import response_state as state
 from sidecar.dialects import responses as rd
+from sidecar.dialects import responses_sse as rs
 from sidecar.errors import BadRequest
 from sidecar.sse import EventSplitter, event_data
 
@@ -121,15 +122,15 @@ def test_replay_assembles_back_to_the_stored_answer():
     stored["output"].append(
         {"id": "fc_1", "type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"}
     )
-    asm = rd.ResponseAssembler()
-    for data in _events(b"".join(rd.replay_events(stored))):
+    asm = rs.ResponseAssembler()
+    for data in _events(b"".join(rs.replay_events(stored))):
         asm.add(data)
     assert asm.complete and asm.result() == stored
-    cut = rd.ResponseAssembler()
-    for data in _events(b"".join(rd.replay_events(stored)))[:-1]:
+    cut = rs.ResponseAssembler()
+    for data in _events(b"".join(rs.replay_events(stored)))[:-1]:
         cut.add(data)
     assert not cut.complete  # no terminal event: never stored
-    failed = rd.ResponseAssembler()
+    failed = rs.ResponseAssembler()
     failed.add(b'{"type": "error", "message": "boom"}')
     failed.add(orjson.dumps({"type": "response.completed", "response": stored}))
     assert not failed.complete
@@ -145,7 +146,7 @@ def _sdk_over(body: bytes, content_type: str) -> openai.OpenAI:
 
 def test_real_sdk_stream_helper_reads_a_replay():
     stored = state.reissue(answer("echo: " + "word " * 40), now=5.0, overrides={})
-    client = _sdk_over(b"".join(rd.replay_events(stored)), "text/event-stream")
+    client = _sdk_over(b"".join(rs.replay_events(stored)), "text/event-stream")
     deltas = []
     with client.responses.stream(model="m", input="x") as stream:
         for event in stream:
