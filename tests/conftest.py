@@ -57,6 +57,8 @@ class FakeRouter:
 
 
 class AcceptAll:
+    cosine_threshold = 0.95
+
     def accept(self, *args: Any) -> bool:
         return True
 
