@@ -33,7 +33,7 @@ async def cascade(x: Exchange, deps: Deps, reply: Reply) -> Reply:
     charge(deps.metrics, reply.target, x.dialect.usage(answer))  # spent all the same
     deps.metrics.escalations.labels(reply.target.tier, reason).inc()
     try:
-        better = await send(x, deps, Plan(deps.upstream.targets(rank + 1)))
+        better = await send(x, deps, Plan(deps.upstream.targets(rank + 1, api=x.dialect.api)))
     except Exception as exc:
         log.warning("escalation from %s failed (%s); first answer kept", reply.target.tier, exc)
         better = None

@@ -22,6 +22,7 @@ from sidecar.mock_apis import MessagesApi, MockApi, ResponsesApi, openai_error
 if TYPE_CHECKING:
     from sidecar.mock_upstream import MockUpstream
 
+
 def register(mock: MockUpstream, app: web.Application) -> None:
     """Add ``/v1/responses`` (+ GET/DELETE by id) and ``/v1/messages`` to the mock's app."""
     kept: OrderedDict[str, bytes] = OrderedDict()

@@ -31,6 +31,8 @@ class Endpoint(StrEnum):
     CHAT = "chat"
     COMPLETIONS = "completions"
     EMBEDDINGS = "embeddings"
+    RESPONSES = "responses"
+    MESSAGES = "messages"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,8 @@ class Fields:
     wants_json: bool = False  # a JSON response format was requested
     n: int | None = None
     temperature: float | None = None
+    # The body to forward when the dialect rewrote it (e.g. expanded server-side state).
+    body: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,7 @@ class ParsedRequest:
     scope: str
     policy: Policy
     wants_json: bool
+    credential: str = ""  # hash of the client's own key (who owns server-side state)
 
 
 def decode(raw: bytes) -> dict[str, Any]:
@@ -95,7 +100,7 @@ def build(
     """The request with its scope and policy, from what its dialect read."""
     return ParsedRequest(
         endpoint=endpoint,
-        body=body,
+        body=body if fields.body is None else fields.body,
         model=fields.model,
         stream=fields.stream,
         include_usage=fields.include_usage,
@@ -103,6 +108,7 @@ def build(
         scope=scope_of(tenant_of(headers), endpoint, fields.model, fields.scoped),
         policy=policy_for(fields, headers, cfg),
         wants_json=fields.wants_json,
+        credential=credential_of(headers),
     )
 
 
@@ -126,12 +132,28 @@ def _tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
 
 
 def tenant_of(headers: Mapping[str, str]) -> str:
-    """Tenant id: the X-Tenant-Id header, else a hash of the Authorization key, else anonymous."""
+    """Tenant id: the X-Tenant-Id header, else a hash of the client's key, else anonymous."""
     tenant = headers.get("X-Tenant-Id")
     if tenant:
         return "t:" + tenant
-    auth = headers.get("Authorization")
+    auth = _bearer(headers)
     return "k:" + hashlib.sha256(auth.encode()).hexdigest() if auth else "anon"
+
+
+def _bearer(headers: Mapping[str, str]) -> str:
+    """The client's key as an ``Authorization`` value (``x-api-key: K`` = ``Bearer K``)."""
+    if auth := headers.get("Authorization"):
+        return auth
+    return f"Bearer {key}" if (key := headers.get("x-api-key")) else ""
+
+
+def credential_of(headers: Mapping[str, str]) -> str:
+    """A hash of the client's own key (``Authorization`` or ``x-api-key``); "" without one.
+
+    Unlike the tenant, ``X-Tenant-Id`` never replaces it: it names who owns server-side state.
+    """
+    key = _bearer(headers)
+    return hashlib.sha256(key.encode()).hexdigest()[:32] if key else ""
 
 
 def scope_of(tenant: str, endpoint: str, model: str, scoped: dict[str, Any]) -> str:

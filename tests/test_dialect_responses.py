@@ -15,6 +15,7 @@ from sidecar.dialects import response_state as state
 from sidecar.dialects import responses as rd
 from sidecar.dialects import responses_sse as rs
 from sidecar.errors import BadRequest
+from sidecar.request import credential_of
 from sidecar.sse import EventSplitter, event_data
 
 
@@ -197,8 +198,8 @@ def test_replayed_ids_continue_only_for_their_credential():
 
 
 def test_credential_hash_and_stripping_issued_ids():
-    assert state.credential_of({}) == ""
-    a = state.credential_of({"Authorization": "Bearer a"})
-    assert a and a != state.credential_of({"x-api-key": "a"})
+    assert credential_of({}) == ""
+    a = credential_of({"Authorization": "Bearer a"})
+    assert a and a == credential_of({"x-api-key": "a"}) != credential_of({"x-api-key": "b"})
     items = [{"id": "msg_sc_1", "type": "message"}, {"id": "msg_real", "type": "message"}]
     assert state.strip_reissued(items) == [{"type": "message"}, items[1]]

@@ -24,7 +24,7 @@ def sdk(client, key: str = "sk-ant-a", **headers: str) -> anthropic.AsyncAnthrop
 async def create(a: anthropic.AsyncAnthropic, **kw):
     args = {"model": "auto", "max_tokens": 256, "messages": MSGS, **kw}
     raw = await a.messages.with_raw_response.create(**args)
-    return raw.headers, raw.parse()
+    return raw.headers, await raw.parse()
 
 
 async def test_miss_then_hit_json_and_stream_helper(sidecar, mock):
@@ -68,7 +68,7 @@ async def test_scope_isolation_and_forwarded_headers(sidecar, mock):
     client = await sidecar()
     a = sdk(client)
     await create(a)
-    for kw in ({"system": "pirate"}, {"max_tokens": 10}, {"temperature": 0.0}):
+    for kw in ({"system": "pirate"}, {"max_tokens": 10}, {"extra_body": {"temperature": 0.0}}):
         headers, _ = await create(a, **kw)
         assert headers["X-Sidecar-Cache"] == "miss", kw
     versioned = sdk(client, **{"anthropic-version": "2023-06-01"})

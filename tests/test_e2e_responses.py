@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import openai
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client import CollectorRegistry
 
+from cache.store import SemanticCache
+from sidecar.app import create_app
+from sidecar.config import load_settings
 from sidecar.mock_upstream import start_mock
-from tests.conftest import metric
+from tests.conftest import AcceptAll, FakeEmbedder, FakeRouter, metric
 
 Q = "What is the capital of France?"
 
@@ -128,7 +133,7 @@ async def test_reissued_ids_continue_get_and_delete(sidecar, mock):
     await b.close()
 
 
-async def test_provider_ids_are_routed_to_their_deployment(sidecar, mock, tmp_path):
+async def test_provider_ids_are_routed_to_their_deployment(mock, tmp_path):
     other, runner, other_url = await start_mock()
     cfg = tmp_path / "two.yaml"
     cfg.write_text(
@@ -141,8 +146,17 @@ tiers:
     deployments: [{{base_url: "{other_url}", model: m-large}}]
 """
     )
+    app = create_app(
+        load_settings(cfg, {}),
+        registry=CollectorRegistry(),
+        environ={},
+        embedder=FakeEmbedder(),
+        cache=SemanticCache(verifier=AcceptAll()),
+        router=FakeRouter(),
+    )
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
     try:
-        client = await sidecar(config=str(cfg), upstream=None)
         c = sdk(client, **{"X-Sidecar-Tier": "large"})
         _, made = await create(c, input="kept at the large deployment")
         assert other.count == 1 and mock.count == 0
@@ -151,10 +165,13 @@ tiers:
         await c.responses.delete(made.id)
         with pytest.raises(openai.NotFoundError):
             await c.responses.retrieve(made.id)
+        stranger = sdk(client, key="sk-z")
         with pytest.raises(openai.NotFoundError):
-            await sdk(client, key="sk-z").responses.retrieve(made.id)
+            await stranger.responses.retrieve(made.id)
+        await stranger.close()
         await c.close()
     finally:
+        await client.close()
         await runner.cleanup()
 
 

@@ -1,4 +1,4 @@
-"""Anthropic Messages (``POST /v1/messages``): the pure parts of the dialect.
+"""Anthropic Messages (``POST /v1/messages``): the dialect and its pure parts.
 
 Contract:
 - ``read(body)`` validates ``model``, ``max_tokens``, ``messages`` (content string or blocks),
@@ -8,17 +8,26 @@ Contract:
 - The matched text is the last message's text when it is a plain-text user turn; the scope is
   everything else (``scope_rest``) plus the ``anthropic-version``/``anthropic-beta`` headers.
 - ``cacheable``, ``usage`` and ``escalation_view`` read a message. Streams: ``anthropic_sse``.
+- ``Messages`` is the dialect; it is served only by deployments with ``api: anthropic``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from sidecar.errors import BadRequest
+from classifier.escalation import escalation_reason
+from sidecar.dialect import StreamReader, Usage
+from sidecar.dialects.anthropic_sse import MessageAssembler, replay_events
+from sidecar.dialects.reader import EventReader
+from sidecar.errors import BadRequest, SidecarError
+from sidecar.request import Endpoint, Fields, ParsedRequest
+
+if TYPE_CHECKING:
+    from sidecar.upstream import Target
 
 UNSCOPED = ("stream", "metadata", "service_tier")
 SCOPED_HEADERS = ("anthropic-version", "anthropic-beta")
@@ -148,3 +157,66 @@ def escalation_view(answer: dict[str, Any]) -> dict[str, Any]:
         message["tool_calls"] = [{"type": "function"}]
     finish = "length" if stop == "max_tokens" else "stop"
     return {"choices": [{"index": 0, "message": message, "finish_reason": finish}]}
+
+
+class Messages:
+    """``/v1/messages``: JSON or the Messages event stream, Anthropic error shapes."""
+
+    endpoint = Endpoint.MESSAGES
+    path = "/v1/messages"
+    upstream_path = "/messages"
+    api = "anthropic"
+
+    def read(self, body: dict[str, Any], headers: Mapping[str, str]) -> Fields:
+        """Validate; the last plain-text user turn is matched, everything else scopes."""
+        f = read(body)
+        temperature = body.get("temperature")
+        return Fields(
+            model=f.model,
+            stream=f.stream,
+            text=f.text,
+            fuzzy=f.fuzzy,
+            scoped=scope_rest(body, f.fuzzy, headers),
+            temperature=None if temperature is None else float(temperature),
+        )
+
+    def upstream_body(self, req: ParsedRequest) -> dict[str, Any]:
+        """The client's body as sent (unknown fields survive)."""
+        return dict(req.body)
+
+    def render(self, stored: bytes, req: ParsedRequest) -> bytes:
+        """Stored answers are Messages JSON already."""
+        return stored
+
+    def replay(self, stored: bytes, req: ParsedRequest) -> Iterator[bytes]:
+        """``message_start`` … ``message_stop`` for the stored message."""
+        return replay_events(orjson.loads(stored))
+
+    def reader(self, req: ParsedRequest) -> StreamReader:
+        """Relays every event; assembles the message."""
+        return EventReader(MessageAssembler())
+
+    def answered(self, answer: dict[str, Any], req: ParsedRequest, target: Target) -> None:
+        """Nothing to remember: the Messages API keeps no server-side state."""
+
+    def usage(self, answer: dict[str, Any]) -> Usage | None:
+        """Input (with cache reads and writes) and output tokens; None when not reported."""
+        if not isinstance(answer.get("usage"), dict):
+            return None
+        return Usage(*usage(answer))
+
+    def cacheable(self, answer: dict[str, Any]) -> bool:
+        """end_turn, max_tokens, stop_sequence or tool_use, with content."""
+        return cacheable(answer)
+
+    def escalation(self, answer: dict[str, Any], req: ParsedRequest) -> str | None:
+        """Empty, refusal (``stop_reason`` or text) or truncated (``max_tokens``)."""
+        return escalation_reason(escalation_view(answer), wants_json=False)
+
+    def error_body(self, err: SidecarError) -> bytes:
+        """``{"type": "error", "error": {"type", "message"}}``, typed by status."""
+        return error_body(err.status, err.message)
+
+    def stream_error(self, err: SidecarError) -> bytes:
+        """``event: error`` as the Messages API sends it mid-stream."""
+        return b"event: error\ndata: " + error_body(err.status, err.message) + b"\n\n"

@@ -4,8 +4,8 @@ A response id belongs to the client that created it at the provider. The rules:
 
 1. **Stateful requests are scoped by their state and their credential.** A request with
    ``previous_response_id`` keeps that id in its scope (it is part of the body) and adds the
-   hash of the client's own key (``credential_of``), so two clients sharing an ``X-Tenant-Id``
-   can never reach each other's continuation through the cache.
+   hash of the client's own key (``sidecar.request.credential_of``), so two clients sharing
+   an ``X-Tenant-Id`` can never reach each other's continuation through the cache.
 2. **Cache hits get fresh ids.** A replayed answer never carries the provider's ids: the
    response id and every output item id are re-issued (``resp_sc_…``, ``<prefix>_sc_…``), so a
    client can never name another client's stored response to the provider.
@@ -23,22 +23,14 @@ A response id belongs to the client that created it at the provider. The rules:
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 REISSUED = "_sc_"  # marker inside ids the sidecar issued: resp_sc_…, msg_sc_…
 MAX_IDS = 10_000
 MAX_RECORD_BYTES = 256 * 1024  # replayed state kept per id; bigger ones are not continuable
-
-
-def credential_of(headers: Mapping[str, str]) -> str:
-    """A hash of the client's own key (``Authorization`` or ``x-api-key``); "" without one."""
-    key = headers.get("Authorization") or headers.get("x-api-key") or ""
-    return hashlib.sha256(key.encode()).hexdigest()[:32] if key else ""
 
 
 def is_reissued(rid: str) -> bool:

@@ -1,4 +1,4 @@
-"""OpenAI Responses (``POST /v1/responses``): the pure parts of the dialect.
+"""OpenAI Responses (``POST /v1/responses``): the dialect and its pure parts.
 
 Contract:
 - ``read(body)`` validates the fields the sidecar uses (``input`` string or item list,
@@ -9,15 +9,39 @@ Contract:
   earlier items, tools, text format, sampling and ``previous_response_id`` must match exactly.
 - ``cacheable``, ``usage`` and ``escalation_view`` read a response object (the latter maps it
   onto the chat shape that ``classifier.escalation`` reads). Streams: ``responses_sse``.
-Ids of replayed answers are re-issued by the caller (see ``sidecar.dialects.response_state``).
+- ``Responses`` is the dialect: ids of replayed answers are re-issued and remembered, and
+  re-issued ids are expanded when continued (rules in ``sidecar.dialects.response_state``).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sidecar.errors import BadRequest
+import orjson
+
+from classifier.escalation import escalation_reason
+from sidecar.dialect import StreamReader, Usage
+from sidecar.dialects.openai import OpenAIDialect
+from sidecar.dialects.reader import EventReader
+from sidecar.dialects.response_state import (
+    Produced,
+    Replayed,
+    ResponseIds,
+    expand,
+    is_reissued,
+    reissue,
+    replay_record,
+    strip_reissued,
+)
+from sidecar.dialects.responses_sse import ResponseAssembler, replay_events, sse
+from sidecar.errors import BadRequest, NotFound, SidecarError
+from sidecar.request import Endpoint, Fields, ParsedRequest, credential_of
+
+if TYPE_CHECKING:
+    from sidecar.upstream import Target
 
 # Fields that do not change the answer, left out of the scope hash.
 UNSCOPED = (
@@ -173,3 +197,99 @@ def escalation_view(answer: dict[str, Any]) -> dict[str, Any]:
         message["tool_calls"] = [{"type": "function"}]
     finish = "length" if truncated(answer) else "stop"
     return {"choices": [{"index": 0, "message": message, "finish_reason": finish}]}
+
+
+class Responses(OpenAIDialect):
+    """``/v1/responses``: JSON or the Responses event stream; hits get re-issued ids."""
+
+    endpoint = Endpoint.RESPONSES
+    path = "/v1/responses"
+    upstream_path = "/responses"
+
+    def __init__(self, ids: ResponseIds | None = None) -> None:
+        self.ids = ids if ids is not None else ResponseIds()
+
+    def read(self, body: dict[str, Any], headers: Mapping[str, str]) -> Fields:
+        """Validate; the last plain-text user item is matched, everything else scopes.
+
+        A ``previous_response_id`` the sidecar issued is expanded into explicit input first
+        (404 for another client); a stateful request is also scoped by the caller's key.
+        """
+        credential = credential_of(headers)
+        forwarded = self._expand(body, credential)
+        f = read(forwarded)
+        scoped = scope_rest(forwarded, f.fuzzy)
+        if f.previous_response_id is not None:
+            scoped["credential"] = credential
+        temperature = forwarded.get("temperature")
+        return Fields(
+            model=f.model,
+            stream=f.stream,
+            text=f.text,
+            fuzzy=f.fuzzy,
+            scoped=scoped,
+            wants_json=f.wants_json,
+            temperature=None if temperature is None else float(temperature),
+            body=None if forwarded is body else forwarded,
+        )
+
+    def _expand(self, body: dict[str, Any], credential: str) -> dict[str, Any]:
+        prev = body.get("previous_response_id")
+        if isinstance(prev, str) and is_reissued(prev):
+            record = self.ids.find(prev, credential)
+            if not isinstance(record, Replayed):
+                msg = f"Previous response with id '{prev}' not found."
+                raise NotFound(msg, param="previous_response_id")
+            body = expand(body, record)
+        items = body.get("input")
+        if isinstance(items, list) and any(is_reissued(str(i.get("id", ""))) for i in items):
+            body = {**body, "input": strip_reissued(items)}
+        return body
+
+    def render(self, stored: bytes, req: ParsedRequest) -> bytes:
+        """The stored response with fresh ids (remembered for GET and continuation)."""
+        return orjson.dumps(self._reissue(stored, req))
+
+    def replay(self, stored: bytes, req: ParsedRequest) -> Iterator[bytes]:
+        """The full Responses event sequence of the stored response, with fresh ids."""
+        return replay_events(self._reissue(stored, req))
+
+    def _reissue(self, stored: bytes, req: ParsedRequest) -> dict[str, Any]:
+        overrides = {
+            "store": req.body.get("store", True),
+            "metadata": req.body.get("metadata") or {},
+        }
+        answer = reissue(orjson.loads(stored), now=time.time(), overrides=overrides)
+        record = replay_record(req.body, answer, orjson.dumps(answer), req.credential)
+        if record is not None:
+            self.ids.remember(str(answer["id"]), record)
+        return answer
+
+    def answered(self, answer: dict[str, Any], req: ParsedRequest, target: Target) -> None:
+        """Remember where a provider's response id lives (for GET/DELETE by id)."""
+        rid = answer.get("id")
+        if isinstance(rid, str) and answer.get("store", True) is not False:
+            self.ids.remember(rid, Produced(target, req.credential))
+
+    def reader(self, req: ParsedRequest) -> StreamReader:
+        """Relays every event; assembles the final response object."""
+        return EventReader(ResponseAssembler())
+
+    def usage(self, answer: dict[str, Any]) -> Usage | None:
+        """``usage.input_tokens`` / ``usage.output_tokens``; None when not reported."""
+        if not isinstance(answer.get("usage"), dict):
+            return None
+        return Usage(*usage(answer))
+
+    def cacheable(self, answer: dict[str, Any]) -> bool:
+        """Completed (or cut at max_output_tokens) with output."""
+        return cacheable(answer)
+
+    def escalation(self, answer: dict[str, Any], req: ParsedRequest) -> str | None:
+        """The chat checks on the response's text, refusal, tool calls and truncation."""
+        return escalation_reason(escalation_view(answer), wants_json=req.wants_json)
+
+    def stream_error(self, err: SidecarError) -> bytes:
+        """``event: error`` carrying the Responses error event."""
+        data = {"type": "error", "code": err.code, "message": err.message, "param": err.param}
+        return sse("error", {**data, "sequence_number": 0})
