@@ -28,6 +28,7 @@ from sidecar.dialect import Dialect
 from sidecar.dialects import default_dialects, parse
 from sidecar.errors import HTTPError, MethodNotAllowed, NotFound, PayloadTooLarge, SidecarError
 from sidecar.exchange import Exchange
+from sidecar.leaderboard import ScorecardCollector, scorecard_response
 from sidecar.lifecycle import Injected, models_ctx, upstream_ctx
 from sidecar.live import Live
 from sidecar.metrics import Metrics, status_class
@@ -87,6 +88,8 @@ def create_app(
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
+    app.router.add_get("/sidecar/scorecard", _scorecard)
+    metrics.registry.register(ScorecardCollector(deps.upstream.scorecard))
     app.cleanup_ctx.append(upstream_ctx(deps))
     app.cleanup_ctx.append(models_ctx(deps, Injected(embedder, cache, router)))
     return app
@@ -210,6 +213,10 @@ async def _readyz(request: web.Request) -> web.Response:
     body: dict[str, Any] = {"ready": ready.ready, "parts": ready.parts, "draining": ready.draining}
     request.app[DEPS].metrics.ready.set(1 if ready.ready else 0)
     return web.json_response(body, status=200 if ready.ready else 503)
+
+
+async def _scorecard(request: web.Request) -> web.Response:
+    return scorecard_response(request.query, request.app[DEPS].upstream.scorecard)
 
 
 async def _metrics(request: web.Request) -> web.Response:

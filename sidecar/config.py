@@ -56,6 +56,12 @@ class Deployment(_Section):
     price_in_per_1m: float = Field(0.0, ge=0)
     price_out_per_1m: float = Field(0.0, ge=0)
     timeout_s: float = Field(120.0, gt=0)  # whole request, first byte to last
+    weight: float = Field(1.0, ge=0)  # share of the tier's traffic under strategy "weighted"
+
+    @property
+    def price(self) -> float:
+        """Input plus output USD per 1M tokens: the ``lowest-cost`` balancing key."""
+        return self.price_in_per_1m + self.price_out_per_1m
 
     def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
         """Price of one call at this deployment's per-1M-token rates."""
@@ -68,6 +74,12 @@ class Tier(_Section):
     name: str
     deployments: tuple[Deployment, ...] = Field(min_length=1)
     escalate: bool = False  # cascade: a failing cheap answer is retried once on the next tier
+    # Order of this tier's deployments: ordered | least-latency | lowest-cost | weighted.
+    strategy: Literal["ordered", "least-latency", "lowest-cost", "weighted"] = "ordered"
+    # Cascade on a non-streamed answer whose mean token logprob is below confidence_threshold
+    # (the default was chosen as docs/confidence.md describes; calibrate on your traffic).
+    escalate_on_low_confidence: bool = False
+    confidence_threshold: float = Field(-0.4, le=0)
 
 
 class RoutingSettings(_Section):
@@ -103,6 +115,8 @@ class CacheSettings(_Section):
     # (dynamic quantization scales per tensor). false = padded batches: ~1.6x embed
     # throughput under load, but borderline hits can flip with load.
     embed_batch_invariant: bool = True
+    # Threads encoding one text each (batch-invariant mode); None = one per core, at most 2.
+    embed_workers: int | None = Field(None, ge=1, le=16)
     max_cached_body_bytes: int = Field(1024 * 1024, gt=0)
 
 
@@ -223,6 +237,12 @@ def load_settings(
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(f"config file {path}: top level must be a mapping")
         data = loaded or {}
+    if environ.get("SIDECAR_MODEL_DIR"):
+        # The model's directory under its long-standing name; cache.model_dir (YAML or
+        # SIDECAR_CACHE_MODEL_DIR) wins when both are set.
+        cache = data.get("cache") or {}
+        if isinstance(cache, dict):
+            data["cache"] = {"model_dir": environ["SIDECAR_MODEL_DIR"], **cache}
     for section, fields in _env_overrides(environ).items():
         current = data.get(section) or {}
         if not isinstance(current, dict):
@@ -235,6 +255,11 @@ def load_settings(
         return Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from exc
+
+
+def configured_model_dir(environ: Mapping[str, str]) -> str | None:
+    """``cache.model_dir`` as the sidecar reads it from ``environ`` alone (scripts, tests)."""
+    return load_settings(None, environ).cache.model_dir
 
 
 def _describe(exc: ValidationError) -> str:

@@ -153,17 +153,24 @@ async def _load_cache(deps: Deps, owned: _Owned) -> None:
 
 async def _load_embedder(deps: Deps, owned: _Owned) -> None:
     from cache.embedder import BatchingEmbedder, load_encoder
+    from cache.encoder_pool import EncoderPool
 
     cfg = deps.settings.cache
     encoder = await asyncio.to_thread(
         load_encoder, cfg.embed_backend, cfg.model_dir, batch_invariant=cfg.embed_batch_invariant
     )
-    embedder = BatchingEmbedder(
-        encoder,
-        max_batch=cfg.embed_max_batch,
-        max_wait_ms=cfg.embed_max_wait_ms,
-        on_batch=deps.metrics.observe_embed,
-    )
+    embedder: EncoderPool | BatchingEmbedder
+    if getattr(encoder, "per_row", False):  # one text per run anyway: no batching to gain
+        embedder = EncoderPool(
+            encoder, workers=cfg.embed_workers, on_batch=deps.metrics.observe_embed
+        )
+    else:
+        embedder = BatchingEmbedder(
+            encoder,
+            max_batch=cfg.embed_max_batch,
+            max_wait_ms=cfg.embed_max_wait_ms,
+            on_batch=deps.metrics.observe_embed,
+        )
     await embedder.start()
     owned.embedder = deps.embedder = embedder
     log.info("embedder ready", extra={"fields": {"encoder": encoder.name}})
@@ -171,19 +178,13 @@ async def _load_embedder(deps: Deps, owned: _Owned) -> None:
 
 def _build_cache(deps: Deps) -> SemanticCache:
     """A SemanticCache with the verifier, filled from the snapshot if there is one."""
-    from cache.embedder import FAMILY
-    from cache.store import SemanticCache
     from cache.verifier import PairVerifier
+    from sidecar.cache_factory import build_cache
 
     cfg = deps.settings.cache
-    verifier = PairVerifier.load() if cfg.verifier else None
-    cache = SemanticCache(
-        max_entries=cfg.max_entries,
-        max_bytes=cfg.max_bytes,
-        default_ttl=cfg.ttl_s,
-        hnsw_min_size=cfg.hnsw_min_size,
-        verifier=verifier,
-        model_family=FAMILY,  # a snapshot made with another model is refused
+    cache = build_cache(
+        cfg,
+        verifier=PairVerifier.load() if cfg.verifier else None,
         # HNSW migrations and tombstone rebuilds run here, never on the event loop.
         rebuild_executor=ThreadPoolExecutor(1, thread_name_prefix="index-rebuild"),
     )

@@ -173,7 +173,7 @@ def policy_for(fields: Fields, headers: Mapping[str, str], cfg: CacheSettings) -
     """Per-request cache policy from config, the body's fields and headers."""
     if not cfg.enabled or headers.get("X-Sidecar-Cache", "").strip().lower() == "bypass":
         return Policy(False, False, False)
-    threshold = _threshold(headers.get("X-Sidecar-Threshold"), cfg)
+    threshold = _header_threshold(headers.get("X-Sidecar-Threshold"), cfg)
     control = headers.get("Cache-Control", "").lower()
     lookup, store = "no-cache" not in control, "no-store" not in control
     max_age = None
@@ -188,7 +188,8 @@ def policy_for(fields: Fields, headers: Mapping[str, str], cfg: CacheSettings) -
     return Policy(lookup, store, fields.fuzzy, max_age, threshold)
 
 
-def _threshold(raw: str | None, cfg: CacheSettings) -> float | None:
+def _header_threshold(raw: str | None, cfg: CacheSettings) -> float | None:
+    """The ``X-Sidecar-Threshold`` header, checked against the configured bounds."""
     if raw is None:
         return None
     try:
