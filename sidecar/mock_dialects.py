@@ -12,15 +12,33 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import orjson
 from aiohttp import web
 
 from sidecar.mock_apis import MessagesApi, MockApi, ResponsesApi, openai_error
 
-if TYPE_CHECKING:
-    from sidecar.mock_upstream import MockUpstream
+
+class _Timing(Protocol):
+    ttft_s: float
+    token_delay_s: float
+    reply_tokens: int
+    slow_s: float
+    retry_after_s: float
+
+
+class MockUpstream(Protocol):
+    """What these endpoints use of ``sidecar.mock_upstream.MockUpstream`` (no import cycle)."""
+
+    active: int
+    cancelled: int
+    completed: int
+
+    @property
+    def config(self) -> _Timing: ...
+
+    async def _receive(self, request: web.Request) -> tuple[dict[str, Any], str]: ...
 
 
 def register(mock: MockUpstream, app: web.Application) -> None:
