@@ -91,7 +91,8 @@ async def test_scope_isolation(sidecar, mock):
 
 
 async def test_continuations_never_cross_credentials(sidecar, mock):
-    client = await sidecar()
+    # A trusted X-Tenant-Id is shared across keys: only the credential keeps state apart.
+    client = await sidecar(env={"SIDECAR_CACHE_TRUST_TENANT_HEADER": "true"})
     a = sdk(client, key="sk-a", **{"X-Tenant-Id": "shared"})
     b = sdk(client, key="sk-b", **{"X-Tenant-Id": "shared"})
     _, first = await create(a, input="My account number is 1234. Remember it.")
@@ -99,6 +100,8 @@ async def test_continuations_never_cross_credentials(sidecar, mock):
     assert h["X-Sidecar-Cache"] == "miss"
     h, _ = await create(a, input="What is my account number?", previous_response_id=first.id)
     assert h["X-Sidecar-Cache"] == "exact"  # the same client continuing the same state
+    h, _ = await create(b, input="My account number is 1234. Remember it.")
+    assert h["X-Sidecar-Cache"] == "exact"  # stateless requests do share the trusted tenant
     # same tenant header, another key: never served A's continuation from the cache
     h, _ = await create(b, input="What is my account number?", previous_response_id=first.id)
     assert h["X-Sidecar-Cache"] == "miss"
