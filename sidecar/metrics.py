@@ -62,7 +62,18 @@ FALLBACK_KINDS = ("deployment", "tier")
 ESCALATION_REASONS = ("empty", "refusal", "length", "invalid_json", "low_confidence")
 REDIS_OPS = ("write", "read", "follow", "queue_full", "decode")
 CACHE_OPS = ("lookup_exact", "lookup", "embed", "put", "snapshot")
-LOOKUP_RESULTS = ("exact", "semantic", "miss", "verifier_rejected", "bypass")
+LOOKUP_RESULTS = (
+    "exact",
+    "semantic",
+    "miss",
+    "bypass",
+    # rejected candidates by reason (cache/guard.py, cache/decision.py)
+    "guard_slot",
+    "guard_polarity",
+    "guard_role",
+    "guard_length",
+    "verifier_rejected",
+)
 STAGES = ("parse", "cache_exact", "embed", "classify", "cache_semantic", "total")
 ROUTE_SOURCES = ("classifier", "header", "default")
 
