@@ -21,11 +21,14 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from sidecar.audit_lifecycle import audit_ctx
+from sidecar.audit_service import status_body
 from sidecar.config import Settings
 from sidecar.deps import Cache, Deps, Embedder, Router
 from sidecar.errors import MethodNotAllowed, NotFound, PayloadTooLarge, SidecarError, error_body
 from sidecar.lifecycle import models_ctx, upstream_ctx
 from sidecar.metrics import Metrics, status_class
+from sidecar.metrics_audit import AuditMetrics
 from sidecar.outcome import Outcome
 from sidecar.pipeline import handle
 from sidecar.request import ENDPOINTS, parse
@@ -72,8 +75,11 @@ def create_app(
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
+    app.router.add_get("/sidecar/cache/audit", _audit_status)
     app.cleanup_ctx.append(upstream_ctx(deps))
     app.cleanup_ctx.append(models_ctx(deps, injected=(embedder, cache, router)))
+    # After models_ctx: torn down first, so audits stop before the cache snapshot is written.
+    app.cleanup_ctx.append(audit_ctx(deps, AuditMetrics(metrics.registry)))
     return app
 
 
@@ -187,6 +193,10 @@ async def _readyz(request: web.Request) -> web.Response:
     body: dict[str, Any] = {"ready": ready.ready, "parts": ready.parts, "draining": ready.draining}
     request.app[DEPS].metrics.ready.set(1 if ready.ready else 0)
     return web.json_response(body, status=200 if ready.ready else 503)
+
+
+async def _audit_status(request: web.Request) -> web.Response:
+    return web.json_response(status_body(request.app[DEPS]))
 
 
 async def _metrics(request: web.Request) -> web.Response:

@@ -10,13 +10,16 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from sidecar.config import Settings
 from sidecar.metrics import Metrics
 from sidecar.upstream import UpstreamClient
+
+if TYPE_CHECKING:
+    from sidecar.audit import Auditor
 
 
 class Embedder(Protocol):
@@ -109,3 +112,5 @@ class Deps:
     singleflight: Singleflight = field(default_factory=Singleflight)
     readiness: Readiness = field(default_factory=Readiness)
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("sidecar.access"))
+    # The hit audit and its false-hit budget (sidecar/audit_lifecycle.py); None = off.
+    auditor: Auditor | None = None

@@ -22,6 +22,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from sidecar.mock_oracle import Oracle
+
 BEHAVIORS = ("ok", "slow", "500", "429", "400", "drop", "hang", "length", "refuse", "empty")
 
 
@@ -47,6 +49,8 @@ class MockUpstream:
     completed: int = 0
     _script: deque[str] = field(default_factory=deque)
     _by_model: dict[str, deque[str]] = field(default_factory=dict)
+    # Oracle mode: answers depend on meaning, not wording (sidecar/mock_oracle.py).
+    oracle: Oracle | None = None
 
     def push(self, *behaviors: str, model: str | None = None) -> None:
         """Queue behaviours for the next requests (only those for ``model``, if given)."""
@@ -137,7 +141,7 @@ class MockUpstream:
             delay = 3600.0
         if delay:
             await asyncio.sleep(delay)
-        words = _reply_words(body, chat, behavior, self.config.reply_tokens)
+        words = _reply_words(body, chat, behavior, self.config.reply_tokens, self.oracle)
         finish = "length" if behavior == "length" else "stop"
         prompt_tokens = _count_prompt_tokens(body, chat)
         model = str(body.get("model", "mock-model"))
@@ -265,12 +269,15 @@ def _last_user_text(body: dict[str, Any], chat: bool) -> str:
     return ""
 
 
-def _reply_words(body: dict[str, Any], chat: bool, behavior: str, pad_to: int) -> list[str]:
+def _reply_words(
+    body: dict[str, Any], chat: bool, behavior: str, pad_to: int, oracle: Oracle | None = None
+) -> list[str]:
     if behavior == "empty":
         return []
     if behavior == "refuse":
         return "I'm sorry, but I can't help with that.".split()
-    words = ["echo:", *_last_user_text(body, chat).split()]
+    text = _last_user_text(body, chat)
+    words = oracle.answer(text).split() if oracle is not None else ["echo:", *text.split()]
     words += ["lorem"] * max(0, pad_to - len(words))
     max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
     if isinstance(max_tokens, int) and max_tokens > 0:

@@ -1,0 +1,178 @@
+"""Wiring of the hit audit into the app: build it, hook it into the request path, persist it.
+
+- ``build_auditor``: the budget controller (start = the shipped operating point), the judge
+  and the ``Auditor``.
+- ``serve_threshold(deps, chosen)``: with a budget, the cosine threshold is never below the
+  controller's (explicit per-request/model/tier thresholds can only be stricter).
+- ``after_hit`` / ``near_miss`` / ``after_miss``: the request-path hooks. They only flip a coin
+  and start background tasks; they never raise into the request path.
+- ``status_body`` is the JSON of ``GET /sidecar/cache/audit``.
+Lifecycle (build at start, state file, Redis sync) is in ``sidecar/audit_lifecycle.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from statistics import NormalDist
+from typing import Any
+
+import orjson
+
+from cache.budget import BudgetController
+from sidecar.audit import Auditor, Fresh, Refetch
+from sidecar.deps import Deps
+from sidecar.judges import answer_text, make_judge
+from sidecar.metrics_audit import AuditMetrics
+from sidecar.upstream import CLOSED, Target
+
+log = logging.getLogger("sidecar.audit")
+COSINE_ONLY_THRESHOLD = 0.95  # the pipeline's shipped point without the verifier
+PATHS = {"chat": "/chat/completions", "completions": "/completions"}
+
+
+def shipped_threshold(deps: Deps) -> float:
+    """The operating point the budget starts from: cache.threshold, else the verifier's."""
+    if deps.settings.cache.threshold is not None:
+        return deps.settings.cache.threshold
+    verifier = getattr(deps.cache, "verifier", None)
+    return float(getattr(verifier, "cosine_threshold", COSINE_ONLY_THRESHOLD))
+
+
+def build_auditor(deps: Deps, metrics: AuditMetrics) -> Auditor:
+    """Controller + judge + auditor from config (the cache must be loaded)."""
+    cfg, cache_cfg = deps.settings.cache.audit, deps.settings.cache
+    controller = BudgetController(
+        cache_cfg.max_false_hit_rate,
+        shipped_threshold(deps),
+        floor=min(cfg.floor, shipped_threshold(deps)),
+        min_samples=cfg.min_samples,
+        z=NormalDist().inv_cdf(1 - (1 - cfg.confidence) / 2),
+    )
+    embed = deps.embedder.embed if deps.embedder is not None else None
+    judge = make_judge(
+        cfg.judge, embed=embed, ask=_llm_ask(deps, metrics), threshold=cfg.embedding_threshold
+    )
+    return Auditor(cfg, judge, controller, metrics)
+
+
+def serve_threshold(deps: Deps, chosen: float) -> float:
+    """With a budget, never serve below the controller's threshold."""
+    auditor = deps.auditor
+    if auditor is None or auditor.controller.budget is None:
+        return chosen
+    return max(chosen, auditor.controller.threshold())
+
+
+def after_hit(
+    deps: Deps, req: Any, entry: Any, similarity: float, headers: Mapping[str, str]
+) -> None:
+    """A semantic hit was served: maybe re-ask it upstream in the background."""
+    auditor = deps.auditor
+    if auditor is None or req.endpoint not in PATHS or not auditor.sample("hit"):
+        return
+    refetch = _refetch(deps, req, entry.model, dict(headers))
+    auditor.submit("hit", req.text, similarity, entry.body, refetch)
+
+
+def near_miss(deps: Deps, req: Any, vec: Any, threshold: float, found: Any) -> Any:
+    """The candidate the cache would serve at the floor, when this lookup missed just above it.
+
+    Returns ``(entry, similarity)`` to compare with this request's own fresh answer later
+    (``after_miss``), or None. Sampled first, so unsampled misses pay nothing."""
+    auditor = deps.auditor
+    sim = getattr(found, "similarity", None)
+    if auditor is None or deps.cache is None or sim is None:
+        return None
+    floor = auditor.controller.floor
+    if not floor <= sim < threshold or not auditor.sample("near_miss"):
+        return None
+    try:
+        again = deps.cache.lookup(req.scope, req.text, vec, floor)
+    except Exception:
+        log.exception("near-miss lookup failed")
+        return None
+    if again.entry is None or again.similarity is None or again.similarity >= threshold:
+        return None
+    return again.entry, float(again.similarity)
+
+
+def after_miss(deps: Deps, req: Any, candidate: Any, stored: Any) -> None:
+    """Compare a near-miss candidate with this request's fresh answer (no extra upstream call)."""
+    auditor = deps.auditor
+    if auditor is None or candidate is None or stored is None:
+        return
+    entry, similarity = candidate
+    body = stored.body
+
+    async def fresh() -> Fresh:
+        return Fresh(200, body, called=False)
+
+    auditor.submit("near_miss", req.text, similarity, entry.body, fresh)
+
+
+def _targets(deps: Deps, model: str) -> list[Target]:
+    targets = deps.upstream.targets(0, model=model)
+    return [t for t in targets if deps.upstream.breakers[t.label].state == CLOSED][:1]
+
+
+def _refetch(deps: Deps, req: Any, model: str, headers: dict[str, str]) -> Refetch:
+    """The same request sent once to a deployment of the entry's model; never cached."""
+    body = {k: v for k, v in req.body.items() if k not in ("stream", "stream_options")}
+
+    async def run() -> Fresh:
+        targets = _targets(deps, model)
+        if not targets:
+            raise LookupError(f"no healthy deployment serves {model}")
+        reply = await deps.upstream.send(
+            PATHS[req.endpoint],
+            lambda t: orjson.dumps({**body, "model": t.deployment.model}),
+            headers,
+            targets,
+            stream=False,
+        )
+        return Fresh(reply.status, reply.body, _cost(reply.target, reply.body))
+
+    return run
+
+
+def _cost(target: Target, body: bytes | None) -> float:
+    try:
+        usage = orjson.loads(body or b"{}").get("usage") or {}
+        return target.deployment.cost_usd(
+            int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+        )
+    except (orjson.JSONDecodeError, AttributeError, TypeError, ValueError):
+        return 0.0
+
+
+def _llm_ask(deps: Deps, metrics: AuditMetrics) -> Callable[[list[dict[str, str]]], Any]:
+    tiers = deps.settings.tiers
+    name = deps.settings.cache.audit.judge_tier or tiers[0].name
+
+    async def ask(messages: list[dict[str, str]]) -> str:
+        targets = deps.upstream.targets(deps.settings.tier_rank(name))
+        payload = {"messages": messages, "temperature": 0, "max_tokens": 5, "stream": False}
+        reply = await deps.upstream.send(
+            PATHS["chat"],
+            lambda t: orjson.dumps({**payload, "model": t.deployment.model}),
+            {},
+            targets,
+            stream=False,
+        )
+        metrics.calls.labels("judge").inc()
+        metrics.spend.inc(_cost(reply.target, reply.body))
+        text = answer_text(reply.body or b"") if reply.status == 200 else None
+        if text is None:
+            raise ValueError(f"judge deployment answered status {reply.status}")
+        return text
+
+    return ask
+
+
+def status_body(deps: Deps) -> dict[str, Any]:
+    """``GET /sidecar/cache/audit``: audit settings, threshold in force, precision per band."""
+    if deps.auditor is None:
+        return {"audit": None, "reason": "cache.audit.rate is 0, or the cache is not loaded yet"}
+    body: dict[str, Any] = deps.auditor.status()
+    return body
