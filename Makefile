@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install install-dev run test lint bench redis clean
+.PHONY: install install-dev run test lint bench bench-tools redis prometheus clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,14 +32,21 @@ run: install
 redis:
 	bash scripts/ensure-redis.sh
 
-test: install-dev redis
+prometheus:
+	bash scripts/ensure-prometheus.sh
+
+test: install-dev redis prometheus
 	$(BIN)/python -m pytest -q
 
 lint: install-dev
 	$(BIN)/ruff check sidecar cache classifier benchmarks tests
 	bash scripts/lint-deploy.sh
 
-bench: install-dev
+# wrk (max-RPS runs) and node/npm (the Portkey gateway peer) from Debian, or a loud failure.
+bench-tools:
+	bash scripts/ensure-bench-tools.sh
+
+bench: install-dev redis bench-tools
 	$(BIN)/python -m benchmarks.run_all
 
 clean:

@@ -1,4 +1,4 @@
-"""The systems under test, as child processes: mock upstream, sidecar, LiteLLM proxy, GPTCache.
+"""The systems under test, as child processes: mock upstream, sidecar, LiteLLM, GPTCache, Portkey.
 
 Each `Server` is started with `start()`, polled until ready, measured through /proc (CPU time =
 utime + stime of the process and its descendants; peak RSS = VmHWM, summed over the tree) and
@@ -10,6 +10,9 @@ LiteLLM: `litellm --config` with model `gpt-4o-mini` (and alias `auto`) -> `open
 at the mock, master key `sk-bench`, optionally `cache: true, cache_params: {type: local}`.
 GPTCache: its bundled server (`gptcache_server.server -o True`) with the sbert embedding pointed
 at the packaged MiniLM, sqlite + faiss storage, GPTCache's default similarity evaluation.
+Portkey: its Node gateway (`@portkey-ai/gateway`, `node build/start-server.js --headless`),
+told per request where the mock is (`x-portkey-provider: openai`, `x-portkey-custom-host`);
+`Server.headers` are the headers every request to a system must carry.
 """
 
 from __future__ import annotations
@@ -106,6 +109,7 @@ class Server:
     ready_path: str
     env: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every request
     chat_path: str = "/v1/chat/completions"
     proc: subprocess.Popen[bytes] | None = None
     error: str = ""
@@ -342,6 +346,47 @@ def gptcache(name: str, port: int, upstream: str, work: Path, model_path: str) -
             "OMP_NUM_THREADS": "1",
         },
         cwd=str(work),
+    )
+    server.error = why
+    return server
+
+
+PORTKEY_DIR = BENCH_CACHE / "node" / "portkey"
+
+
+def portkey_version() -> str | None:
+    """The installed gateway's version, or None."""
+    import json
+
+    pkg = PORTKEY_DIR / "node_modules" / "@portkey-ai" / "gateway" / "package.json"
+    try:
+        return str(json.loads(pkg.read_text())["version"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def portkey(name: str, port: int, upstream: str, work: Path) -> Server:
+    """Portkey's open-source gateway (Node), proxy only, provider `openai` at the mock.
+
+    Its npm build has no response cache: `conf.json` is compiled in with `cache: false`, so the
+    in-memory "simple" cache middleware is not in the bundle, and a `cache` config is answered
+    with `x-portkey-cache-status: DISABLED` (checked on 1.15.2).
+    """
+    entry = PORTKEY_DIR / "node_modules" / "@portkey-ai" / "gateway" / "build" / "start-server.js"
+    why = ""
+    if (PORTKEY_DIR / ".error").exists():
+        why = f"install failed: {(PORTKEY_DIR / '.error').read_text()[-800:]}"
+    elif not (PORTKEY_DIR / ".ok").exists() or not entry.exists():
+        why = f"not installed ({PORTKEY_DIR}; run scripts/setup-peers.sh)"
+    work.mkdir(parents=True, exist_ok=True)
+    server = Server(
+        name,
+        ["node", str(entry), f"--port={port}", "--headless"],
+        port,
+        "/",
+        env={"NODE_ENV": "production"},
+        cwd=str(work),
+        headers={"x-portkey-provider": "openai", "x-portkey-custom-host": upstream},
     )
     server.error = why
     return server

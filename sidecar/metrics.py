@@ -31,6 +31,40 @@ FAST = (
 )
 SLOW = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 UNIT = tuple(round(x * 0.05, 2) for x in range(1, 21))
+# Upstream first byte: a mock or a nearby model answers in milliseconds, a provider in seconds.
+TTFB = (
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.02,
+    0.03,
+    0.05,
+    0.075,
+    0.1,
+    0.15,
+    0.25,
+    0.4,
+    0.6,
+    1.0,
+    1.5,
+    2.5,
+    4.0,
+    6.0,
+    10.0,
+    30.0,
+    60.0,
+    120.0,
+)
+# Known label values, created at zero by ``Metrics.prime`` (keep in step with their emitters).
+UPSTREAM_ERROR_KINDS = ("timeout", "connect", "429", "5xx", "breaker_open", "stream")
+FALLBACK_KINDS = ("deployment", "tier")
+ESCALATION_REASONS = ("empty", "refusal", "length", "invalid_json", "low_confidence")
+REDIS_OPS = ("write", "read", "follow", "queue_full", "decode")
+CACHE_OPS = ("lookup_exact", "lookup", "embed", "put", "snapshot")
+LOOKUP_RESULTS = ("exact", "semantic", "miss", "verifier_rejected", "bypass")
+STAGES = ("parse", "cache_exact", "embed", "classify", "cache_semantic", "total")
+ROUTE_SOURCES = ("classifier", "header", "default")
 
 
 class Metrics:
@@ -62,7 +96,7 @@ class Metrics:
             registry=r,
         )
         self.upstream_ttfb = Histogram(
-            "sidecar_upstream_ttfb_seconds", "Upstream time to first byte", buckets=SLOW, registry=r
+            "sidecar_upstream_ttfb_seconds", "Upstream time to first byte", buckets=TTFB, registry=r
         )
         self.overhead = Histogram(
             "sidecar_overhead_seconds",
@@ -160,6 +194,48 @@ class Metrics:
         self.stream_backlog = Gauge(
             "sidecar_redis_stream_backlog", "Stream events not yet applied locally", registry=r
         )
+
+    def prime(
+        self,
+        deployments: Iterable[str],
+        tiers: Iterable[str],
+        endpoints: Iterable[str],
+        models: Iterable[str] = (),
+    ) -> None:
+        """Create every known label combination at zero.
+
+        A labelled series otherwise appears on its first increment, and ``rate()`` over a
+        series whose first sample is already 3 reads the first burst as 0.
+        """
+        for model in models:
+            self.spend.labels(model)
+            self.saved.labels(model)
+            for direction in ("in", "out"):
+                self.tokens.labels(model, direction)
+        for stage in STAGES:
+            self.stage.labels(stage)
+        for dep in deployments:
+            self.retries.labels(dep)
+            for kind in UPSTREAM_ERROR_KINDS:
+                self.upstream_errors.labels(dep, kind)
+        for kind in FALLBACK_KINDS:
+            self.fallbacks.labels(kind)
+        for tier in tiers:
+            for source in ROUTE_SOURCES:
+                self.route.labels(tier, source)
+            for reason in ESCALATION_REASONS:
+                self.escalations.labels(tier, reason)
+        for op in REDIS_OPS:
+            self.redis_errors.labels(op)
+        for op in CACHE_OPS:
+            self.cache_errors.labels(op)
+        for result in LOOKUP_RESULTS:
+            self.lookups.labels(result)
+            self.total.labels(result)
+            self.overhead.labels(result)
+        for endpoint in endpoints:
+            for cls in ("2xx", "4xx", "5xx"):
+                self.requests.labels(endpoint, cls)
 
     def observe_embed(self, size: int, seconds: float) -> None:
         """Callback for the micro-batching embedder."""

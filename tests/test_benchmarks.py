@@ -83,3 +83,41 @@ def test_proc_stats_and_summary_render() -> None:
     assert mem["VmHWM"] >= mem["VmRSS"] > 0
     text = plots.summary_md({"machine": {"date": "now"}, "systems": {"sidecar": {"ok": True}}})
     assert "| metric | sidecar |" in text
+
+
+def test_summary_never_reports_zero_for_a_run_that_did_not_happen() -> None:
+    results = {
+        "machine": {"date": "now"},
+        "systems": {"sidecar": {"ok": True}},
+        "semantic": {"sidecar": {"c1": {}, "c32": {"tool": "wrk", "error": "wrk is missing"}}},
+    }
+    text = plots.summary_md(results)
+    assert "| semantic hit ≥ 700 req/s (c=32, wrk) | not measured in this run | - |" in text
+    assert "| 0 |" not in text
+
+
+async def test_run_all_stops_when_wrk_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import run_all
+
+    monkeypatch.setattr(loadgen, "wrk_version", lambda: None)
+    args = run_all.argparse.Namespace(only="exact", no_setup=True, quick=True)
+    with pytest.raises(SystemExit, match="wrk is not installed"):
+        await run_all.run(args)
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None or not (peers.PORTKEY_DIR / ".ok").exists(),
+    reason="Portkey gateway not installed (scripts/setup-peers.sh)",
+)
+async def test_portkey_peer_proxies_to_the_mock(mock: Any, tmp_path: Any) -> None:
+    server = peers.portkey("portkey", peers.free_port(), mock.base_url, tmp_path)
+    server.start(tmp_path / "logs")
+    try:
+        assert await asyncio.to_thread(server.wait_ready, 60), server.error
+        prompt = workloads.Prompt("hello through portkey", "unique", -1)
+        jobs = loadgen.jobs_for([prompt] * 2, headers=server.headers)
+        run = await loadgen.run_closed(server.url, jobs, 1, max_seconds=20, keep_body=True)
+        assert [s.status for s in run.samples] == [200, 200]
+        assert b"hello through portkey" in run.samples[0].body
+    finally:
+        server.stop()

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Make sure the tools `make bench` drives are on PATH, installing Debian's packages when missing:
+#   wrk           max-RPS load runs (exact and semantic hits)
+#   node + npm    Portkey's Node gateway, a peer (installed by scripts/setup-peers.sh)
+# Fails loudly (exit 1, the missing tool named) rather than letting a benchmark report 0 req/s.
+set -euo pipefail
+
+missing=()
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        SUDO=()
+    elif command -v sudo >/dev/null 2>&1; then
+        SUDO=(sudo)
+    else
+        echo "ensure-bench-tools: missing ${missing[*]} and not root (no sudo); install the Debian packages" >&2
+        exit 1
+    fi
+    echo "ensure-bench-tools: installing ${missing[*]}"
+    "${SUDO[@]}" apt-get update -qq
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+for tool in wrk node npm; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "ensure-bench-tools: $tool is still not on PATH after installation" >&2
+        exit 1
+    fi
+done
+# The gateway's bundle uses global fetch and WebCrypto: Node 18 or newer (Debian 12 ships 18).
+major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$major" -lt 18 ]; then
+    echo "ensure-bench-tools: node $(node --version) is too old for the Portkey gateway (need >= 18)" >&2
+    exit 1
+fi
+echo "bench tools present: $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2), node $(node --version), npm $(npm --version)"
