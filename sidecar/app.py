@@ -85,7 +85,9 @@ def create_app(
     app.cleanup_ctx.append(upstream_ctx(deps))
     app.cleanup_ctx.append(models_ctx(deps, injected=(embedder, cache, router)))
     # After models_ctx: torn down first, so audits stop before the cache snapshot is written.
-    app.cleanup_ctx.append(audit_ctx(deps, AuditMetrics(metrics.registry)))
+    audit_metrics = AuditMetrics(metrics.registry)
+    audit_metrics.watch(lambda: deps.auditor.controller if deps.auditor is not None else None)
+    app.cleanup_ctx.append(audit_ctx(deps, audit_metrics))
     return app
 
 

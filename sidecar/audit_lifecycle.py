@@ -61,7 +61,6 @@ async def _run(deps: Deps, metrics: AuditMetrics) -> None:
     if state is not None and not auditor.controller.load_state(state):
         log.warning("audit state %s is for other bands; starting from the shipped point", path)
     deps.auditor = auditor
-    metrics.watch(lambda: auditor.controller)
     log.info("cache audit on", extra={"fields": auditor.status()["budget"]})
     share = _shared(deps, auditor.controller)
     async with asyncio.TaskGroup() as group:

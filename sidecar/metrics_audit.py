@@ -18,6 +18,9 @@ from prometheus_client.registry import Collector
 from cache.budget import BandView, BudgetController
 
 
+SKIP_REASONS = ("concurrency", "rate_limit", "unreadable", "shutdown", "cancelled")
+
+
 class AuditMetrics:
     """Every metric of the hit audit and the false-hit budget."""
 
@@ -49,6 +52,14 @@ class AuditMetrics:
             "sidecar_cache_audit_spend_usd", "USD spent by audits (config prices)", registry=r
         )
         self.inflight = Gauge("sidecar_cache_audit_inflight", "Audits running", registry=r)
+        # Known label values start at zero, so rate() panels have data from the first scrape.
+        for verdict in ("same", "different", "error"):
+            self.audits.labels(verdict)
+            self.explorations.labels(verdict)
+        for reason in SKIP_REASONS:
+            self.skipped.labels(reason)
+        for purpose in ("refetch", "judge"):
+            self.calls.labels(purpose)
 
     def watch(self, controller: Callable[[], BudgetController | None]) -> None:
         """Export the controller's precision and threshold at scrape time."""
@@ -61,8 +72,6 @@ class _BudgetCollector(Collector):
 
     def collect(self) -> Iterable[Metric]:
         ctl = self._controller()
-        if ctl is None:
-            return
         est = GaugeMetricFamily(
             "sidecar_cache_hit_precision",
             "Audited semantic-hit precision (point estimate) by cosine band; all = served set",
@@ -76,22 +85,24 @@ class _BudgetCollector(Collector):
         served = GaugeMetricFamily(
             "sidecar_cache_band_served", "1 when the band's hits are served", labels=["band"]
         )
-        for view in (ctl.overall(), *ctl.views()):
-            _add(est, low, view)
-            if view.label != "all":
-                served.add_metric([view.label], 1.0 if view.open else 0.0)
-        yield est
-        yield low
-        yield served
-        yield GaugeMetricFamily(
+        threshold = GaugeMetricFamily(
             "sidecar_cache_budget_threshold",
             "Cosine threshold in force (above 1: semantic hits off)",
-            value=ctl.threshold(),
+            labels=[],
         )
-        if ctl.budget is not None:
-            yield GaugeMetricFamily(
-                "sidecar_cache_false_hit_budget", "cache.max_false_hit_rate", value=ctl.budget
-            )
+        budget = GaugeMetricFamily(
+            "sidecar_cache_false_hit_budget", "cache.max_false_hit_rate", labels=[]
+        )
+        # Without an auditor the families are exported empty: named, typed, no samples.
+        if ctl is not None:
+            for view in (ctl.overall(), *ctl.views()):
+                _add(est, low, view)
+                if view.label != "all":
+                    served.add_metric([view.label], 1.0 if view.open else 0.0)
+            threshold.add_metric([], ctl.threshold())
+            if ctl.budget is not None:
+                budget.add_metric([], ctl.budget)
+        yield from (est, low, served, threshold, budget)
 
 
 def _add(est: GaugeMetricFamily, low: GaugeMetricFamily, view: BandView) -> None:
