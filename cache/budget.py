@@ -5,16 +5,22 @@ Contract (docs/cache_audit.md has the argument):
   shipped operating point ``start`` is always an edge). A band's evidence is two counts:
   audited hits and explored near misses judged ``same`` and judged ``different``. Judge errors
   are never evidence.
-- The served set at threshold ``edges[i]`` is every band from ``i`` up, so its evidence is the
-  pooled counts of those bands (audits sample hits and near misses at one rate, so pooled
-  counts estimate the false-hit rate of what would be served). A set is *good* when it has at
-  least ``min_samples`` verdicts, the Wilson **upper** bound of its false-hit rate is within
-  the budget and its lowest band is not itself proven over budget (band lower bound above it);
-  *bad* when the Wilson **lower** bound is above the budget.
-- ``threshold()``: the lowest edge whose set is good (the budget is met with confidence);
-  else the shipped point while its set is still gathering evidence and not bad (burn-in: a
-  fresh controller changes nothing); else ``CLOSED`` (above 1: no semantic hit is served until
-  exploration proves some set good). It never goes below the floor (the lowest edge).
+- Each band is *served* or not. Start: the bands at or above the shipped operating point
+  ``start`` are served (a fresh controller changes nothing). A band is *eligible* when the
+  Wilson **lower** bound of its own false-hit rate is within the budget (not proven over it);
+  a band below ``start`` also needs its own ``min_samples`` verdicts.
+- Choice: eligible bands in order of their own Wilson upper bound (cleanest first); the served
+  set is the longest prefix whose pooled counts have ``min_samples`` verdicts and a pooled
+  Wilson **upper** bound within the budget. Pooling is sound because hits and near misses are
+  audited at one rate, so each band's verdicts are proportional to its hits. Bands need not be
+  contiguous: slot-differing templated prompts make the *top* bands the wrong ones.
+- No such prefix: nothing is served (``threshold()`` is ``CLOSED``) and candidates are only
+  compared with fresh answers until a set is proven good (``burn_in="shadow"``, the default,
+  so a budget also holds from the first request); with ``burn_in="serve"`` the shipped bands
+  not proven bad serve until they have ``min_samples`` verdicts. Nothing below the floor is
+  ever served.
+- ``threshold()`` is the lowest served band's edge (what the lookup searches down to) and
+  ``allows(similarity)`` tells whether the candidate's band is served.
 - The decision is a pure function of the counts, so two replicas holding the same counts
   agree. State is counts only: ``to_state()`` / ``load_state()`` (JSON-able) for the snapshot,
   ``take_delta()`` / ``merge_shared()`` for a shared store of counters (Redis hash): each
@@ -117,12 +123,17 @@ class BudgetController:
     floor: float = 0.70  # never serve below this cosine
     min_samples: int = 30
     z: float = Z95
+    # Before the evidence: "shadow" serves nothing and compares candidates with fresh answers
+    # (wrong hits stay at zero until a set is proven); "serve" serves the shipped bands.
+    burn_in: str = "shadow"
     edges: tuple[float, ...] = field(init=False)
     _shared: list[BandCounts] = field(init=False)  # totals adopted from the shared store
     _delta: list[BandCounts] = field(init=False)  # observed here since the last sync
-    _threshold: float = field(init=False)
+    _served: list[bool] = field(init=False)
 
     def __post_init__(self) -> None:
+        if self.burn_in not in ("shadow", "serve"):
+            raise ValueError(f"burn_in must be shadow or serve, got {self.burn_in!r}")
         if self.budget is not None and not 0.0 < self.budget < 1.0:
             raise ValueError(f"budget must be in (0, 1), got {self.budget}")
         self.start = max(self.start, self.floor)
@@ -142,12 +153,21 @@ class BudgetController:
         return len(self.edges) - 2
 
     def threshold(self) -> float:
-        """Cosine to serve down to (``CLOSED``, above 1, when no set is allowed to serve)."""
-        return self._threshold
+        """Cosine to search down to: the lowest served band's edge (``CLOSED``: none served)."""
+        for i, served in enumerate(self._served):
+            if served:
+                return max(float(self.edges[i]), self.start if i == self._start_band else 0.0)
+        return CLOSED
+
+    @property
+    def serving(self) -> bool:
+        """Is any band served? (False: shadow burn-in, or nothing proven within budget)"""
+        return any(self._served)
 
     def allows(self, similarity: float) -> bool:
-        """May a candidate at this cosine be served?"""
-        return similarity >= self._threshold
+        """May a candidate at this cosine be served? (its band is served, and >= threshold)"""
+        band = self.band_of(similarity)
+        return band is not None and self._served[band] and similarity >= self.threshold()
 
     def record(self, similarity: float, *, same: bool) -> None:
         """Count one verdict (``same`` or not) observed at ``similarity``; re-decide."""
@@ -167,36 +187,58 @@ class BudgetController:
             for s, d in zip(self._shared, self._delta, strict=True)
         ]
 
-    def _pooled(self, counts: list[BandCounts], i: int) -> tuple[int, int]:
-        same = sum(c.same for c in counts[i:])
-        return same, sum(c.different for c in counts[i:])
+    @property
+    def _start_band(self) -> int:
+        return self.edges.index(round(self.start, 4))
 
     def _decide(self) -> None:
+        counts = self.counts()
+        shipped = [i >= self._start_band for i in range(len(counts))]
         budget = self.budget
         if budget is None:
-            self._threshold = self.start
+            self._served = shipped
             return
-        counts = self.counts()
-        s = self.edges.index(round(self.start, 4))
-        for i in range(len(counts)):
-            if self._good(counts, i, s, budget):
-                self._threshold = float(self.edges[i])
-                return
-        same, diff = self._pooled(counts, s)
-        n = same + diff
-        burn_in = n < self.min_samples and wilson(diff, n, self.z)[0] <= budget
-        self._threshold = self.start if burn_in else CLOSED
+        eligible = [self._eligible(c, shipped[i], budget) for i, c in enumerate(counts)]
+        chosen = self._greedy(counts, eligible, budget)
+        if chosen is not None:
+            self._served = chosen
+            return
+        n = sum(c.n for c, s in zip(counts, shipped, strict=True) if s)
+        if self.burn_in == "shadow":
+            self._served = [False] * len(counts)
+            return
+        # Burn-in: the shipped bands not proven bad serve until they have min_samples verdicts.
+        self._served = [
+            s and e and n < self.min_samples for s, e in zip(shipped, eligible, strict=True)
+        ]
 
-    def _good(self, counts: list[BandCounts], i: int, start: int, budget: float) -> bool:
-        """Pooled upper bound within budget; a band below the start point also needs its own
-        ``min_samples`` verdicts, so evidence from high bands never opens an unseen low band."""
-        if any(c.n < self.min_samples for c in counts[i:start]):
+    def _eligible(self, c: BandCounts, shipped: bool, budget: float) -> bool:
+        """Not proven over budget; a band below the shipped point needs its own evidence."""
+        if wilson(c.different, c.n, self.z)[0] > budget:
             return False
-        if wilson(counts[i].different, counts[i].n, self.z)[0] > budget:
-            return False  # its lowest band is itself proven over budget: cut it off
-        same, diff = self._pooled(counts, i)
-        n = same + diff
-        return n >= self.min_samples and wilson(diff, n, self.z)[1] <= budget
+        return shipped or c.n >= self.min_samples
+
+    def _greedy(
+        self, counts: list[BandCounts], eligible: list[bool], budget: float
+    ) -> list[bool] | None:
+        """Bands in order of their own upper bound (cleanest first); the longest prefix whose
+        pooled counts have ``min_samples`` and an upper bound within budget, or None."""
+        order = sorted(
+            (i for i, ok in enumerate(eligible) if ok),
+            key=lambda i: (wilson(counts[i].different, counts[i].n, self.z)[1], -self.edges[i]),
+        )
+        best, same, diff = 0, 0, 0
+        for k, i in enumerate(order, start=1):
+            same, diff = same + counts[i].same, diff + counts[i].different
+            n = same + diff
+            if n >= self.min_samples and wilson(diff, n, self.z)[1] <= budget:
+                best = k  # unseen bands (n = 0) come last and ride on the pooled evidence
+        if best == 0:
+            return None
+        chosen = [False] * len(counts)
+        for i in order[:best]:
+            chosen[i] = True
+        return chosen
 
     def views(self) -> list[BandView]:
         """Every band's own counts, bounds and whether it is served."""
@@ -208,7 +250,7 @@ class BudgetController:
                     label=band_label(self.edges[i], self.edges[i + 1]),
                     lo=float(self.edges[i]),
                     hi=float(self.edges[i + 1]),
-                    open=self.edges[i] >= self._threshold,
+                    open=self._served[i],
                     same=c.same,
                     different=c.different,
                     false_hit_rate=c.different / c.n if c.n else None,
@@ -219,19 +261,17 @@ class BudgetController:
         return out
 
     def overall(self) -> BandView:
-        """The served set pooled (bands at or above the threshold)."""
-        counts = self.counts()
-        first = next(
-            (i for i, e in enumerate(self.edges[:-1]) if e >= self._threshold), len(counts)
-        )
-        same, diff = self._pooled(counts, first)
+        """The served bands pooled: what served hits are estimated to look like."""
+        served = [c for c, s in zip(self.counts(), self._served, strict=True) if s]
+        same, diff = sum(c.same for c in served), sum(c.different for c in served)
         n = same + diff
         lower, upper = wilson(diff, n, self.z)
+        threshold = self.threshold()
         return BandView(
             "all",
-            min(self._threshold, 1.0),
+            min(threshold, 1.0),
             1.0,
-            self._threshold <= 1.0,
+            threshold <= 1.0,
             same,
             diff,
             diff / n if n else None,

@@ -76,10 +76,22 @@ class Auditor:
         return len(self._tasks)
 
     def sample(self, kind: str) -> bool:
-        """Should this hit (or near miss) be audited? One coin flip; no other work."""
-        if self.closed or (kind == "near_miss" and not self.cfg.near_miss):
+        """Should this hit (or near miss) be audited? One coin flip; no other work.
+
+        While no band is served, every near miss is compared: it costs no upstream call (the
+        request's own fresh answer is the reference) and is then the only evidence."""
+        if self.closed or self.cfg.rate <= 0:
             return False
-        return self.cfg.rate > 0 and self._rng.random() < self.cfg.rate
+        if kind == "near_miss" and not self.controller.serving and self._explores():
+            return True
+        if kind == "near_miss" and not self.cfg.near_miss:
+            return False
+        return self._rng.random() < self.cfg.rate
+
+    def _explores(self) -> bool:
+        return self.controller.budget is not None and (
+            self.cfg.near_miss or self.controller.burn_in == "shadow"
+        )
 
     def submit(
         self, kind: str, prompt: str, similarity: float, served: bytes, refetch: Refetch

@@ -48,6 +48,7 @@ def build_auditor(deps: Deps, metrics: AuditMetrics) -> Auditor:
         floor=min(cfg.floor, shipped_threshold(deps)),
         min_samples=cfg.min_samples,
         z=NormalDist().inv_cdf(1 - (1 - cfg.confidence) / 2),
+        burn_in=cfg.burn_in,
     )
     embed = deps.embedder.embed if deps.embedder is not None else None
     judge = make_judge(
@@ -57,11 +58,21 @@ def build_auditor(deps: Deps, metrics: AuditMetrics) -> Auditor:
 
 
 def serve_threshold(deps: Deps, chosen: float) -> float:
-    """With a budget, never serve below the controller's threshold."""
+    """With a budget, never search below the controller's threshold."""
     auditor = deps.auditor
     if auditor is None or auditor.controller.budget is None:
         return chosen
     return max(chosen, auditor.controller.threshold())
+
+
+def admit(deps: Deps, found: Any) -> bool:
+    """May this found candidate be served? (with a budget: only if its band is served)"""
+    if found.entry is None or found.similarity is None:
+        return False
+    auditor = deps.auditor
+    if auditor is None or auditor.controller.budget is None:
+        return True
+    return auditor.controller.allows(float(found.similarity))
 
 
 def after_hit(
@@ -76,7 +87,8 @@ def after_hit(
 
 
 def near_miss(deps: Deps, req: Any, vec: Any, threshold: float, found: Any) -> Any:
-    """The candidate the cache would serve at the floor, when this lookup missed just above it.
+    """A candidate this lookup did not serve but might have: its band is not served (budget),
+    or it sits between the floor and the threshold (found by a second lookup at the floor).
 
     Returns ``(entry, similarity)`` to compare with this request's own fresh answer later
     (``after_miss``), or None. Sampled first, so unsampled misses pay nothing."""
@@ -84,11 +96,12 @@ def near_miss(deps: Deps, req: Any, vec: Any, threshold: float, found: Any) -> A
     sim = getattr(found, "similarity", None)
     if auditor is None or deps.cache is None or sim is None:
         return None
-    floor = auditor.controller.floor
-    if not floor <= sim < threshold or not auditor.sample("near_miss"):
+    if found.entry is not None:  # found and verified, but its band is not served
+        return (found.entry, float(sim)) if auditor.sample("near_miss") else None
+    if not auditor.controller.floor <= sim < threshold or not auditor.sample("near_miss"):
         return None
     try:
-        again = deps.cache.lookup(req.scope, req.text, vec, floor)
+        again = deps.cache.lookup(req.scope, req.text, vec, auditor.controller.floor)
     except Exception:
         log.exception("near-miss lookup failed")
         return None

@@ -95,6 +95,9 @@ class AuditSettings(_Section):
     floor: float = Field(0.70, ge=0, le=1)  # never serve a semantic hit below this cosine
     confidence: float = Field(0.95, gt=0.5, lt=1)  # two-sided level of the Wilson interval
     sync_interval_s: float = Field(5.0, gt=0)  # Redis sync of the budget counts
+    # Until a set of bands is proven within the budget: "shadow" serves no semantic hit and
+    # compares candidates with the miss's fresh answer; "serve" serves the shipped point.
+    burn_in: str = Field("shadow", pattern="^(shadow|serve)$")
 
 
 class CacheSettings(_Section):

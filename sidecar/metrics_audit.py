@@ -17,7 +17,6 @@ from prometheus_client.registry import Collector
 
 from cache.budget import BandView, BudgetController
 
-
 SKIP_REASONS = ("concurrency", "rate_limit", "unreadable", "shutdown", "cancelled")
 
 

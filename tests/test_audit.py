@@ -54,9 +54,10 @@ async def test_verdicts_counted_and_fed_to_the_controller() -> None:
     auditor.metrics.watch(lambda: auditor.controller)
     assert value(reg, "sidecar_cache_hit_precision", band="0.90-0.93") == 0.5
     assert 0.0 < value(reg, "sidecar_cache_hit_precision_lower", band="0.90-0.93") < 0.5
-    # One wrong in two is proven over a 5% budget: semantic hits stop (threshold above 1).
-    assert value(reg, "sidecar_cache_budget_threshold") > 1.0
+    # One wrong in two is proven over a 5% budget: that band stops; the others burn in.
     assert value(reg, "sidecar_cache_band_served", band="0.90-0.93") == 0.0
+    assert value(reg, "sidecar_cache_band_served", band="0.93-0.96") == 1.0
+    assert value(reg, "sidecar_cache_budget_threshold") == 0.74
 
 
 async def test_upstream_errors_are_error_verdicts_never_evidence() -> None:

@@ -32,17 +32,38 @@ def test_measure_only_never_moves() -> None:
     assert ctl.overall().false_hit_rate == 1.0
 
 
-def test_evidence_of_excess_closes_then_the_clean_upper_set_serves() -> None:
+def test_a_band_proven_over_budget_stops_while_the_rest_burn_in() -> None:
     ctl = BudgetController(0.05, 0.74, min_samples=20)
     for _ in range(4):
         ctl.record(0.75, same=False)  # lower bound of 4/4 wrong is far above 5%
-    assert ctl.threshold() == CLOSED and not ctl.allows(0.99)
+    assert ctl.threshold() == 0.78 and not ctl.allows(0.75) and ctl.allows(0.99)
     for _ in range(200):
         ctl.record(0.97, same=True)
-    # From 0.78 up the pooled set is clean (upper bound < 5%); the band below it is proven
-    # over budget on its own, so it is cut off although the pooled rate from 0.74 is ~2%.
+    # Evidence now: the served set (all shipped bands but the bad one) is within budget.
     assert ctl.threshold() == 0.78
     assert ctl.allows(0.79) and not ctl.allows(0.77)
+    assert ctl.overall().false_hit_upper <= 0.05
+
+
+def test_bad_top_bands_close_while_lower_bands_keep_serving() -> None:
+    # Templated prompts differing in one slot embed at 0.97+: the top band is the wrong one.
+    ctl = BudgetController(0.05, 0.74, min_samples=20)
+    for _ in range(150):
+        ctl.record(0.85, same=True)
+    for _ in range(10):
+        ctl.record(0.99, same=False)
+        ctl.record(0.99, same=True)
+    assert ctl.threshold() == 0.74
+    assert ctl.allows(0.85) and not ctl.allows(0.99)
+    served = {v.label: v.open for v in ctl.views()}
+    assert served["0.98-1.00"] is False and served["0.82-0.86"] is True
+
+
+def test_no_set_with_enough_evidence_means_no_semantic_hits() -> None:
+    ctl = BudgetController(0.01, 0.74, min_samples=30)
+    for _ in range(40):
+        ctl.record(0.9, same=True)
+    assert ctl.threshold() == CLOSED and not ctl.allows(0.999)
 
 
 def test_moves_below_the_start_only_with_the_bands_own_evidence() -> None:
@@ -77,7 +98,7 @@ def test_state_roundtrip_and_mismatch_is_ignored() -> None:
     state = json.loads(json.dumps(ctl.to_state()))
     again = BudgetController(0.05, 0.74, min_samples=5)
     assert again.load_state(state)
-    assert again.threshold() == ctl.threshold() == CLOSED
+    assert not again.allows(0.8) and not ctl.allows(0.8) and again.allows(0.9)
     assert [v.different for v in again.views()] == [v.different for v in ctl.views()]
     other = BudgetController(0.05, 0.80, min_samples=5)  # other start point: other edges
     assert not other.load_state(state) and other.threshold() == 0.80
