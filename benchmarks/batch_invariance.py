@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,10 @@ from typing import Any
 import numpy as np
 
 from cache.embedder import OnnxEncoder
-from cache.onnx_export import INT8_FILE, default_model_dir, export
+from cache.onnx_export import export
 from cache.train_verifier import DATA_DIR, load_qqp
 from cache.verifier import PairVerifier
+from sidecar.config import configured_model_dir
 
 RESULTS = Path(__file__).resolve().parent / "results" / "batch_invariance.json"
 
@@ -58,8 +60,7 @@ def run(n_pairs: int, batch: int, seed: int) -> dict[str, Any]:
     pairs = load_qqp(DATA_DIR / "pairs" / "qqp_dev.jsonl")[:n_pairs]
     labels = [y for *_, y in pairs]
     texts = sorted({t for a, b, _ in pairs for t in (a, b)})
-    model = default_model_dir() / INT8_FILE
-    model = model if model.exists() else export()
+    model = export(configured_model_dir(os.environ))  # reuses an exported model
     verifier = PairVerifier.load()
     result: dict[str, Any] = {"pairs": len(pairs), "texts": len(texts), "batch": batch}
     for mode, per_row in (("per_row (served)", True), ("padded batch", False)):

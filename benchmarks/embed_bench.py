@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 from cache.embedder import Encoder, OnnxEncoder, TorchEncoder
 from cache.onnx_export import FP32_FILE, export
 from cache.train_verifier import DATA_DIR, embed_texts, load_qqp
+from sidecar.config import configured_model_dir
 
 RESULTS = Path(__file__).resolve().parent / "results" / "embed_bench.json"
 
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     dev = load_qqp(DATA_DIR / "pairs" / "qqp_dev.jsonl")[: args.auc_pairs]
     questions = list(dict.fromkeys(t for a, b, _ in dev for t in (a, b)))
     short = [q for q in questions if len(q) < 120][: args.n_latency]
-    int8_file = export()
+    int8_file = export(configured_model_dir(os.environ))  # reuses an exported model
     encoders: dict[str, Encoder] = {
         "torch-fp32": TorchEncoder(),
         "onnx-int8": OnnxEncoder(int8_file),

@@ -209,8 +209,9 @@ def real_vectors(n: int) -> tuple[np.ndarray, np.ndarray]:
         with np.load(cache_file) as saved:
             return saved["base"], saved["queries"]
     from cache.embedder import load_encoder
+    from sidecar.config import configured_model_dir
 
-    encoder = load_encoder("onnx")
+    encoder = load_encoder("onnx", configured_model_dir(os.environ))
     base_texts = qqp_questions(DATA_DIR / "qqp_train.jsonl", n)
     query_texts = qqp_questions(DATA_DIR / "qqp_dev.jsonl", REAL_QUERIES, frozenset(base_texts))
     base, queries = (

@@ -62,13 +62,14 @@ def snapshot_path(n: int) -> Path:
 def child(path: str, n: int, ops: int) -> dict[str, Any]:
     """Load the snapshot in this (fresh) process and record memory after each step."""
     import numpy as np
+    import orjson
 
     from benchmarks import workloads
     from cache.embedder import FAMILY
     from cache.snapshot import read_snapshot
-    from cache.store import SemanticCache
+    from sidecar.cache_factory import build_cache
     from sidecar.config import CacheSettings
-    from sidecar.request import scope_of
+    from sidecar.dialects import CHAT, parse
 
     steps: list[dict[str, Any]] = []
 
@@ -86,20 +87,15 @@ def child(path: str, n: int, ops: int) -> dict[str, Any]:
         )
 
     cfg = CacheSettings()
-    scope = scope_of("chat", workloads.chat_body("x"), "gpt-4o-mini", {}, True)
+    # The scope the sidecar gives a one-message chat request with no tenant and no key.
+    scope = parse(CHAT, orjson.dumps(workloads.chat_body("x")), {}, cfg).scope
     step("imports")
     data = read_snapshot(path, FAMILY, 384)
     assert data is not None
     step("read_snapshot (decoded, not loaded)")
     del data
     step("decoded freed")
-    cache = SemanticCache(
-        max_entries=cfg.max_entries,
-        max_bytes=cfg.max_bytes,
-        default_ttl=cfg.ttl_s,
-        hnsw_min_size=cfg.hnsw_min_size,
-        model_family=FAMILY,
-    )
+    cache = build_cache(cfg, verifier=None)
     start = time.perf_counter()
     loaded = cache.load_snapshot(path)
     step("load_snapshot", entries=loaded, seconds=round(time.perf_counter() - start, 2))

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import peers, run_all
+from benchmarks import harness, peers, systems
 
 OUT = Path(__file__).resolve().parent / "results" / "overhead.json"
 
@@ -87,29 +87,29 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     mock.start(logs)
     if not mock.wait_ready(30):
         raise SystemExit(f"mock did not start: {mock.error}")
-    env, notes = run_all.sidecar_env()
+    env, notes = systems.sidecar_env()
     upstream = mock.base + "/v1"
-    systems = run_all.sidecars(upstream, env)
-    sizes = run_all.Sizes.pick(quick=False)
+    servers = systems.sidecars(upstream, env)
+    sizes = harness.Sizes.pick(quick=False)
     sizes.rounds = args.rounds
     sizes.max_block_s = 60
     ns = argparse.Namespace(quick=False)
-    bench = run_all.Bench(ns, sizes, mock, systems)
+    bench = harness.Bench(ns, sizes, mock, servers)
     try:
-        for s in systems.values():
+        for s in servers.values():
             s.start(logs)
-        for s in systems.values():
+        for s in servers.values():
             if not s.wait_ready(180):
                 raise SystemExit(f"{s.name} did not start: {s.error}")
-        miss = await run_all.interleaved(
-            bench, "overhead", [mock, *systems.values()], {1: args.requests, 32: args.requests * 4}
+        miss = await harness.interleaved(
+            bench, "overhead", [mock, *servers.values()], {1: args.requests, 32: args.requests * 4}
         )
-        metrics = peers_metrics(systems["sidecar"])
+        metrics = peers_metrics(servers["sidecar"])
     finally:
-        for s in systems.values():
+        for s in servers.values():
             s.stop()
         mock.stop()
-    doc = from_miss(miss, run_all.machine(), "benchmarks.overhead")
+    doc = from_miss(miss, systems.machine(), "benchmarks.overhead")
     doc["notes"] = notes
     doc["mock_ttft_s"] = args.ttft
     doc["sidecar_self_reported_overhead_ms"] = histogram_quantiles(

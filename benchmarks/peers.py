@@ -424,21 +424,15 @@ def build_snapshot(path: Path, n: int, seed: int = 0) -> dict[str, object]:
     import orjson
 
     from benchmarks import workloads
-    from cache.embedder import FAMILY
-    from cache.store import SemanticCache
     from cache.text import normalize
+    from sidecar.cache_factory import build_cache
     from sidecar.config import CacheSettings
-    from sidecar.request import scope_of
+    from sidecar.dialects import CHAT, parse
 
     cfg = CacheSettings()
-    cache = SemanticCache(
-        max_entries=max(n, cfg.max_entries),
-        max_bytes=cfg.max_bytes,
-        default_ttl=cfg.ttl_s,
-        hnsw_min_size=cfg.hnsw_min_size,
-        model_family=FAMILY,  # the sidecar refuses snapshots of another model family
-    )
-    scope = scope_of("chat", workloads.chat_body("x"), "gpt-4o-mini", {}, True)
+    cache = build_cache(cfg, verifier=None, max_entries=max(n, cfg.max_entries))
+    # The scope the sidecar gives a one-message chat request with no tenant and no key.
+    scope = parse(CHAT, orjson.dumps(workloads.chat_body("x")), {}, CacheSettings()).scope
     questions = [q for c in workloads.load_clusters() for q in c]
     rng = np.random.default_rng(seed)
     texts = []

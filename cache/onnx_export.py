@@ -1,7 +1,8 @@
 """Export the packaged MiniLM to ONNX and quantize it to int8 (per-channel, dynamic).
 
 `python -m cache.onnx_export [--out DIR]` writes `minilm-fp32.onnx` and `minilm-int8.onnx` into
-DIR (default: `$SIDECAR_MODEL_DIR`, else `<repo>/cache/_model/`, which is gitignored). The graph
+DIR (default: `<repo>/cache/_model/`, which is gitignored; the sidecar reads another directory
+from its config, `cache.model_dir` or `SIDECAR_MODEL_DIR`). The graph
 returns the token embeddings (`last_hidden_state`); mean pooling and L2 normalization happen in
 `cache.embedder.OnnxEncoder`. Idempotent: an existing int8 file is reused. Files appear
 atomically (temp name + `os.replace`), so a crash mid-export never leaves a broken model.
@@ -14,7 +15,6 @@ import os
 import tempfile
 import time
 import warnings
-from collections.abc import Mapping
 from pathlib import Path
 
 INT8_FILE = "minilm-int8.onnx"
@@ -22,11 +22,8 @@ FP32_FILE = "minilm-fp32.onnx"
 OPSET = 17
 
 
-def default_model_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """`$SIDECAR_MODEL_DIR` if set, else `cache/_model/` next to this module."""
-    env = os.environ if environ is None else environ
-    if env.get("SIDECAR_MODEL_DIR"):
-        return Path(env["SIDECAR_MODEL_DIR"])
+def default_model_dir() -> Path:
+    """`cache/_model/` next to this module (callers pass a configured directory instead)."""
     return Path(__file__).resolve().parent / "_model"
 
 
@@ -97,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--out",
         default=None,
-        help="output dir (default: %(default)s -> $SIDECAR_MODEL_DIR or cache/_model)",
+        help="output dir (default: cache/_model next to this module)",
     )
     parser.add_argument("--force", action="store_true", help="re-export even if present")
     args = parser.parse_args(argv)

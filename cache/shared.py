@@ -36,7 +36,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
 
-from cache.store import ChangeListener, Entry
+from cache.entry import Entry
+from cache.store import ChangeListener
 
 log = logging.getLogger("cache.shared")
 _FIELDS = (

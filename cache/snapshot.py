@@ -41,9 +41,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 import orjson
 
+from cache.entry import Entry
+
 if TYPE_CHECKING:
     from cache.index import IndexDump
-    from cache.store import Entry
 
 log = logging.getLogger("cache.snapshot")
 
@@ -279,8 +280,6 @@ def _entries(
     meta: list[list[Any]], bodies: memoryview, n_vec: int
 ) -> tuple[list[Entry], np.ndarray]:
     """Build entries from metadata rows and the body block; validate rows and lengths."""
-    from cache.store import Entry  # cache.store imports this module at load time
-
     entries: list[Entry] = []
     rows = np.empty(len(meta), np.int64)
     offset = 0

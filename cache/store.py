@@ -30,11 +30,12 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
 
+from cache.entry import Entry, Lookup, LookupResult
 from cache.index import DEFAULT_EF_SEARCH, ScopeIndex, faiss_threads
 from cache.snapshot import (
     Graph,
@@ -45,6 +46,9 @@ from cache.snapshot import (
     write_snapshot,
 )
 from cache.text import normalize
+from cache.verifier import HitVerifier
+
+__all__ = ["ChangeListener", "Entry", "Lookup", "SemanticCache"]
 
 log = logging.getLogger("cache.store")
 
@@ -54,49 +58,6 @@ def _exact_key(scope: str, text: str) -> tuple[str, str]:
     already normalized (then the key costs no second copy of the prompt)."""
     key = normalize(text)
     return scope, text if key == text else key
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One cached answer; `vector` is the embedded last user message (or None)."""
-
-    id: str
-    scope: str
-    text: str
-    # Excluded from ==, hash and repr: arrays have no truth value and print 384 numbers.
-    vector: np.ndarray | None = field(compare=False, repr=False)
-    body: bytes
-    model: str
-    tier: str
-    tier_rank: int
-    created: float
-    expires: float
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes counted against the cache's byte bound."""
-        vec = self.vector.nbytes if self.vector is not None else 0
-        return len(self.body) + len(self.text.encode("utf-8")) + vec
-
-
-@dataclass(frozen=True, slots=True)
-class Lookup:
-    """Outcome of a semantic lookup; `similarity` is the best eligible candidate's cosine."""
-
-    result: str  # "exact" | "semantic" | "miss" | "verifier_rejected"
-    entry: Entry | None
-    similarity: float | None
-
-
-class HitVerifier(Protocol):
-    """Second check on a candidate hit (same shape as cache.verifier.HitVerifier)."""
-
-    def accept(
-        self, query: str, query_vec: np.ndarray, cand: str, cand_vec: np.ndarray, similarity: float
-    ) -> bool: ...
 
 
 class ChangeListener(Protocol):
@@ -204,7 +165,7 @@ class SemanticCache:
         """Best verified candidate in the scope with cosine >= threshold, else a miss."""
         index = self._indexes.get(scope)
         if index is None:
-            return Lookup("miss", None, None)
+            return Lookup(LookupResult.MISS, None, None)
         now = self._clock()
         best: float | None = None
         rejected = False
@@ -219,18 +180,17 @@ class SemanticCache:
             best = sim if best is None else best  # results come best first
             if sim < threshold:
                 break
-            cand = self._full(slot)
-            assert cand.vector is not None  # found through the index, so it has a vector
-            if self.verifier is None or self.verifier.accept(
-                text, vec, cand.text, cand.vector, sim
-            ):
+            cand_vec = index.vector(label)  # found through the index, so it has one
+            cand = replace(slot.entry, vector=cand_vec)
+            if self.verifier is None or self.verifier.accept(text, vec, cand.text, cand_vec, sim):
                 self._slots.move_to_end(entry_id)
-                return Lookup("semantic", cand, sim)
+                return Lookup(LookupResult.SEMANTIC, cand, sim)
             # Only the best candidate is verified: falling through to the runners-up measured
             # replay precision 0.83 instead of 0.955 (docs/cache_quality.md).
             rejected = True
             break
-        return Lookup("verifier_rejected" if rejected else "miss", None, best)
+        result = LookupResult.VERIFIER_REJECTED if rejected else LookupResult.MISS
+        return Lookup(result, None, best)
 
     # builtins.bytes: inside this class body `bytes` names the byte-count property.
     def put(

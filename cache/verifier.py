@@ -74,7 +74,9 @@ LEXICAL_NAMES = (
 
 
 class HitVerifier(Protocol):
-    """Second check on a candidate hit."""
+    """Second check on a candidate hit; `cosine_threshold` is its shipped operating point."""
+
+    cosine_threshold: float
 
     def accept(
         self, query: str, query_vec: np.ndarray, cand: str, cand_vec: np.ndarray, similarity: float

@@ -104,22 +104,7 @@ def _reload(app: web.Application, path: str, environ: Mapping[str, str]) -> None
     except ConfigError as exc:
         log.error("config reload rejected: %s", exc)
         return
-    old = deps.settings
-    deps.settings = old.model_copy(
-        update={
-            "cache": old.cache.model_copy(
-                update={
-                    k: v
-                    for k, v in fresh.cache.model_dump().items()
-                    if k.startswith("threshold")
-                    or k in ("max_temperature", "serve_lower_tier", "ttl_s")
-                }
-            ),
-            "routing": fresh.routing,
-        }
-    )
-    if fresh.routing.thresholds is not None and len(fresh.routing.thresholds) == len(old.tiers) - 1:
-        deps.thresholds = fresh.routing.thresholds
+    deps.live.reload(fresh)
     log.info("config reloaded (cache thresholds/policy and routing)")
 
 

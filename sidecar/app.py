@@ -13,7 +13,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -25,16 +25,20 @@ from sidecar.audit_lifecycle import audit_ctx
 from sidecar.audit_service import status_body
 from sidecar.config import Settings
 from sidecar.deps import Cache, Deps, Embedder, Router
-from sidecar.errors import MethodNotAllowed, NotFound, PayloadTooLarge, SidecarError, error_body
-from sidecar.lifecycle import models_ctx, upstream_ctx
+from sidecar.dialect import Dialect
+from sidecar.dialects import DIALECTS, parse
+from sidecar.errors import HTTPError, MethodNotAllowed, NotFound, PayloadTooLarge, SidecarError
+from sidecar.exchange import Exchange
+from sidecar.lifecycle import Injected, models_ctx, upstream_ctx
+from sidecar.live import Live
 from sidecar.metrics import Metrics, status_class
 from sidecar.metrics_audit import AuditMetrics
 from sidecar.outcome import Outcome
 from sidecar.pipeline import handle
-from sidecar.request import ENDPOINTS, parse
 from sidecar.upstream import Target, UpstreamClient
 
 DEPS = web.AppKey("deps", Deps)
+DIALECTS_BY_PATH = web.AppKey("dialects", dict[str, Dialect])
 OUTCOME = web.RequestKey("outcome", Outcome)
 PROMPT = web.RequestKey("prompt", str)
 log = logging.getLogger("sidecar.access")
@@ -49,13 +53,14 @@ def create_app(
     router: Router | None = None,
     registry: CollectorRegistry | None = None,
     environ: Mapping[str, str] | None = None,
+    dialects: Sequence[Dialect] = DIALECTS,
 ) -> web.Application:
     """Build the sidecar app; pass fakes for ``embedder``/``cache``/``router`` in tests."""
     metrics = Metrics(registry or CollectorRegistry())
     metrics.prime(
         [Target(t.name, i, d).label for i, t in enumerate(settings.tiers) for d in t.deployments],
         [t.name for t in settings.tiers],
-        ENDPOINTS,
+        [d.path for d in dialects],
         {d.model for t in settings.tiers for d in t.deployments},
     )
     environ = os.environ if environ is None else environ
@@ -66,7 +71,7 @@ def create_app(
         if d.api_key_env and environ.get(d.api_key_env)
     }
     deps = Deps(
-        settings=settings,
+        live=Live(settings),
         metrics=metrics,
         upstream=UpstreamClient(settings, metrics, keys),
         cache=cache,
@@ -75,15 +80,16 @@ def create_app(
     )
     app = web.Application(middlewares=[_edge], client_max_size=settings.server.max_body_bytes)
     app[DEPS] = deps
-    for path in ENDPOINTS:
-        app.router.add_post(path, _proxy)
+    app[DIALECTS_BY_PATH] = {d.path: d for d in dialects}
+    for dialect in dialects:
+        app.router.add_post(dialect.path, _proxy_for(dialect))
     app.router.add_get("/v1/models", _models)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/sidecar/cache/audit", _audit_status)
     app.cleanup_ctx.append(upstream_ctx(deps))
-    app.cleanup_ctx.append(models_ctx(deps, injected=(embedder, cache, router)))
+    app.cleanup_ctx.append(models_ctx(deps, Injected(embedder, cache, router)))
     # After models_ctx: torn down first, so audits stop before the cache snapshot is written.
     audit_metrics = AuditMetrics(metrics.registry)
     audit_metrics.watch(lambda: deps.auditor.controller if deps.auditor is not None else None)
@@ -93,10 +99,11 @@ def create_app(
 
 @web.middleware
 async def _edge(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Request id, in-flight gauge, OpenAI error JSON, request metrics, one JSON log line."""
+    """Request id, in-flight gauge, errors in the API's shape, request metrics, one log line."""
     deps = request.app[DEPS]
     rid = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-    out = Outcome(request_id=rid, endpoint=request.path)
+    out = Outcome(request_id=rid, endpoint=request.path, observe=deps.metrics.observe_stage)
+    dialect = request.app[DIALECTS_BY_PATH].get(request.path)
     request[OUTCOME] = out
     status = 499  # stays so if the client goes away and the handler is cancelled
     deps.metrics.inflight.inc()
@@ -106,36 +113,36 @@ async def _edge(request: web.Request, handler: Handler) -> web.StreamResponse:
         return resp
     except SidecarError as exc:
         status = exc.status
-        return _error(exc.status, exc.body(), out)
+        return _error(exc, dialect, out)
     except web.HTTPException as exc:
         status = exc.status
-        return _error(status, _http_error(exc, request), out)
+        return _error(_http_error(exc, request), dialect, out)
     except Exception:
         status = 500
         log.exception("unhandled error", extra={"fields": {"request_id": rid}})
-        return _error(500, error_body("internal error in the sidecar", "server_error"), out)
+        return _error(SidecarError("internal error in the sidecar"), dialect, out)
     finally:
         deps.metrics.inflight.dec()
         _finish(request, deps, out, status)
 
 
-def _http_error(exc: web.HTTPException, request: web.Request) -> bytes:
+def _http_error(exc: web.HTTPException, request: web.Request) -> SidecarError:
+    """aiohttp's HTTP exceptions as the sidecar's own errors."""
     if exc.status == 404:
-        err: SidecarError = NotFound(f"unknown path {request.path}")
-    elif exc.status == 405:
-        err = MethodNotAllowed(f"method {request.method} not allowed on {request.path}")
-    elif exc.status == 413:
+        return NotFound(f"unknown path {request.path}")
+    if exc.status == 405:
+        return MethodNotAllowed(f"method {request.method} not allowed on {request.path}")
+    if exc.status == 413:
         limit = request.app[DEPS].settings.server.max_body_bytes
-        err = PayloadTooLarge(f"request body over the limit of {limit} bytes")
-    else:
-        return error_body(exc.reason, "invalid_request_error")
-    return err.body()
+        return PayloadTooLarge(f"request body over the limit of {limit} bytes")
+    return HTTPError(exc.status, exc.reason)
 
 
-def _error(status: int, body: bytes, out: Outcome) -> web.Response:
+def _error(err: SidecarError, dialect: Dialect | None, out: Outcome) -> web.Response:
+    """The error in the shape of the API the client called (OpenAI's outside the APIs)."""
     return web.Response(
-        body=body,
-        status=status,
+        body=dialect.error_body(err) if dialect is not None else err.body(),
+        status=err.status,
         content_type="application/json",
         headers={"X-Request-Id": out.request_id},
     )
@@ -143,7 +150,7 @@ def _error(status: int, body: bytes, out: Outcome) -> web.Response:
 
 def _finish(request: web.Request, deps: Deps, out: Outcome, status: int) -> None:
     """Request metrics and the access log line."""
-    proxied = request.path in ENDPOINTS
+    proxied = request.path in request.app[DIALECTS_BY_PATH]
     label = request.path if proxied or request.path == "/v1/models" else "other"
     deps.metrics.requests.labels(label, status_class(status)).inc()
     if not proxied:
@@ -158,24 +165,28 @@ def _finish(request: web.Request, deps: Deps, out: Outcome, status: int) -> None
     log.info("request", extra={"fields": out.log_record(status, prompt=prompt)})
 
 
-async def _proxy(request: web.Request) -> web.StreamResponse:
-    deps, out = request.app[DEPS], request[OUTCOME]
-    with out.stage(deps, "parse"):
+def _proxy_for(dialect: Dialect) -> Handler:
+    """The POST handler of one dialect's path: parse, then the one pipeline."""
+
+    async def proxy(request: web.Request) -> web.StreamResponse:
+        deps, out = request.app[DEPS], request[OUTCOME]
+        live = deps.live.current  # one view of the config for the whole request
+        with out.stage("parse"):
+            try:
+                raw = await request.read()
+            except web.HTTPRequestEntityTooLarge as exc:
+                limit = live.settings.server.max_body_bytes
+                raise PayloadTooLarge(f"request body over the limit of {limit} bytes") from exc
+            req = parse(dialect, raw, request.headers, live.settings.cache)
+        out.scope = req.scope
+        request[PROMPT] = req.text
         try:
-            raw = await request.read()
-        except web.HTTPRequestEntityTooLarge as exc:
-            raise PayloadTooLarge(
-                f"request body over the limit of {deps.settings.server.max_body_bytes} bytes"
-            ) from exc
-        req = parse(request.path, raw, request.headers, deps.settings.cache)
-    out.scope = req.scope
-    request[PROMPT] = req.text
-    try:
-        return await handle(request, req, deps, out)
-    except ConnectionResetError:
-        # The client went away mid-answer; nothing was stored, nothing to send.
-        out.cache = out.cache or "miss"
-        return web.Response(status=499)
+            return await handle(Exchange(request, dialect, req, live, out), deps)
+        except ConnectionResetError:
+            # The client went away mid-answer; nothing was stored, nothing to send.
+            return web.Response(status=499)
+
+    return proxy
 
 
 async def _models(request: web.Request) -> web.Response:

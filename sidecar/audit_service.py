@@ -13,22 +13,25 @@ Lifecycle (build at start, state file, Redis sync) is in ``sidecar/audit_lifecyc
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from statistics import NormalDist
 from typing import Any
 
 import orjson
 
 from cache.budget import BudgetController
+from cache.entry import Entry
 from sidecar.audit import Auditor, Fresh, Refetch
+from sidecar.breaker import BreakerState
 from sidecar.deps import Deps
+from sidecar.exchange import Exchange
 from sidecar.judges import answer_text, make_judge
 from sidecar.metrics_audit import AuditMetrics
-from sidecar.upstream import CLOSED, Target
+from sidecar.upstream import Target
 
 log = logging.getLogger("sidecar.audit")
 COSINE_ONLY_THRESHOLD = 0.95  # the pipeline's shipped point without the verifier
-PATHS = {"chat": "/chat/completions", "completions": "/completions"}
+CHAT_PATH = "/chat/completions"  # the llm judge asks an OpenAI-compatible deployment
 
 
 def shipped_threshold(deps: Deps) -> float:
@@ -75,15 +78,13 @@ def admit(deps: Deps, found: Any) -> bool:
     return auditor.controller.allows(float(found.similarity))
 
 
-def after_hit(
-    deps: Deps, req: Any, entry: Any, similarity: float, headers: Mapping[str, str]
-) -> None:
+def after_hit(x: Exchange, deps: Deps, entry: Entry, similarity: float) -> None:
     """A semantic hit was served: maybe re-ask it upstream in the background."""
     auditor = deps.auditor
-    if auditor is None or req.endpoint not in PATHS or not auditor.sample("hit"):
+    if auditor is None or not auditor.sample("hit"):
         return
-    refetch = _refetch(deps, req, entry.model, dict(headers))
-    auditor.submit("hit", req.text, similarity, entry.body, refetch)
+    refetch = _refetch(deps, x, entry.model)
+    auditor.submit("hit", x.req.text, similarity, entry.body, refetch)
 
 
 def near_miss(deps: Deps, req: Any, vec: Any, threshold: float, found: Any) -> Any:
@@ -126,19 +127,29 @@ def after_miss(deps: Deps, req: Any, candidate: Any, stored: Any) -> None:
 
 def _targets(deps: Deps, model: str) -> list[Target]:
     targets = deps.upstream.targets(0, model=model)
-    return [t for t in targets if deps.upstream.breakers[t.label].state == CLOSED][:1]
+    # Audits never add load to a deployment whose breaker is not closed.
+    breakers = deps.upstream.breakers
+    closed = [
+        t
+        for t in targets
+        if t.label not in breakers or breakers[t.label].state is BreakerState.CLOSED
+    ]
+    return closed[:1]
 
 
-def _refetch(deps: Deps, req: Any, model: str, headers: dict[str, str]) -> Refetch:
-    """The same request sent once to a deployment of the entry's model; never cached."""
-    body = {k: v for k, v in req.body.items() if k not in ("stream", "stream_options")}
+def _refetch(deps: Deps, x: Exchange, model: str) -> Refetch:
+    """The same request, not streamed, sent once to a deployment of the entry's model; it never
+    touches the cache. Built now, while the request's state is at hand; run later."""
+    body = {**x.dialect.upstream_body(x.req), "stream": False}
+    body.pop("stream_options", None)
+    path, headers = x.dialect.upstream_path, dict(x.http.headers)
 
     async def run() -> Fresh:
         targets = _targets(deps, model)
         if not targets:
             raise LookupError(f"no healthy deployment serves {model}")
         reply = await deps.upstream.send(
-            PATHS[req.endpoint],
+            path,
             lambda t: orjson.dumps({**body, "model": t.deployment.model}),
             headers,
             targets,
@@ -167,7 +178,7 @@ def _llm_ask(deps: Deps, metrics: AuditMetrics) -> Callable[[list[dict[str, str]
         targets = deps.upstream.targets(deps.settings.tier_rank(name))
         payload = {"messages": messages, "temperature": 0, "max_tokens": 5, "stream": False}
         reply = await deps.upstream.send(
-            PATHS["chat"],
+            CHAT_PATH,
             lambda t: orjson.dumps({**payload, "model": t.deployment.model}),
             {},
             targets,

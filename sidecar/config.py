@@ -125,6 +125,8 @@ class CacheSettings(_Section):
     # (dynamic quantization scales per tensor). false = padded batches: ~1.6x embed
     # throughput under load, but borderline hits can flip with load.
     embed_batch_invariant: bool = True
+    # Threads encoding one text each (batch-invariant mode); None = one per core, at most 2.
+    embed_workers: int | None = Field(None, ge=1, le=16)
     max_cached_body_bytes: int = Field(1024 * 1024, gt=0)
     audit: AuditSettings = AuditSettings()
     # Budget of wrong semantic hits (share of semantic hits); None = no budget (measure only).
@@ -245,6 +247,12 @@ def load_settings(
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(f"config file {path}: top level must be a mapping")
         data = loaded or {}
+    if environ.get("SIDECAR_MODEL_DIR"):
+        # The model's directory under its long-standing name; cache.model_dir (YAML or
+        # SIDECAR_CACHE_MODEL_DIR) wins when both are set.
+        cache = data.get("cache") or {}
+        if isinstance(cache, dict):
+            data["cache"] = {"model_dir": environ["SIDECAR_MODEL_DIR"], **cache}
     for section, fields in _env_overrides(environ).items():
         current = data.get(section) or {}
         if not isinstance(current, dict):
@@ -257,6 +265,11 @@ def load_settings(
         return Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from exc
+
+
+def configured_model_dir(environ: Mapping[str, str]) -> str | None:
+    """``cache.model_dir`` as the sidecar reads it from ``environ`` alone (scripts, tests)."""
+    return load_settings(None, environ).cache.model_dir
 
 
 def _describe(exc: ValidationError) -> str:

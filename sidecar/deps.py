@@ -1,24 +1,30 @@
 """What the request path depends on: small Protocols, their bundle ``Deps``, and readiness.
 
 The proxy talks to the cache, the embedder and the router only through these Protocols, so a
-test can pass a fake and the app can run with any part switched off (``None``).
+test can pass a fake and the app can run with any part switched off (``None``). Who writes
+what at runtime: ``sidecar.lifecycle`` sets ``cache``/``embedder``/``router`` once each part
+has loaded; ``live`` is swapped only through its own methods (see ``sidecar.live``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Sequence
+import builtins
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from cache.entry import Entry, Lookup
 from sidecar.config import Settings
+from sidecar.live import Live
 from sidecar.metrics import Metrics
+from sidecar.singleflight import Singleflight
 from sidecar.upstream import UpstreamClient
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # types only: faiss and the verifier load in the background
+    from cache.snapshot import SnapshotData
+    from cache.store import ChangeListener
+    from cache.verifier import HitVerifier
     from sidecar.audit import Auditor
 
 
@@ -27,19 +33,36 @@ class Embedder(Protocol):
 
 
 class Router(Protocol):
+    @property
+    def thresholds(self) -> tuple[float, ...]:
+        """The shipped cut points (may be empty)."""
+        ...
+
     def score(self, vec: np.ndarray, text: str) -> float: ...
 
 
 class Cache(Protocol):
-    entries: int
-    bytes: int
-    evictions: int
+    """What the app uses of the cache (``cache.store.SemanticCache`` implements it)."""
 
-    def lookup_exact(self, scope: str, text: str) -> Any: ...
+    # Read at scrape time (sidecar_cache_* metrics).
+    @property
+    def entries(self) -> int: ...
+    @property
+    def bytes(self) -> int: ...
+
+    evictions: int
+    expirations: int
+    verifier: HitVerifier | None  # its cosine_threshold is the default similarity threshold
+    # For the shared Redis tier (cache.shared.ReplicaCache).
+    dim: int
+    model_family: str
+    max_entries: int
+
+    def lookup_exact(self, scope: str, text: str) -> Entry | None: ...
 
     def lookup(
         self, scope: str, text: str, vec: np.ndarray, threshold: float, min_tier_rank: int = 0
-    ) -> Any: ...
+    ) -> Lookup: ...
 
     def put(
         self,
@@ -47,7 +70,7 @@ class Cache(Protocol):
         text: str,
         vec: np.ndarray | None,
         *,
-        body: bytes,
+        body: builtins.bytes,  # `bytes` in this class body is the property above
         model: str,
         tier: str,
         tier_rank: int,
@@ -55,7 +78,14 @@ class Cache(Protocol):
         prompt_tokens: int,
         completion_tokens: int,
         cost_usd: float,
-    ) -> Any: ...
+    ) -> Entry: ...
+
+    def purge_expired(self) -> int: ...
+    def export_snapshot(self) -> SnapshotData: ...
+    def add_listener(self, listener: ChangeListener) -> None: ...
+    def get(self, entry_id: str) -> Entry | None: ...
+    def apply_remote_put(self, entry: Entry) -> None: ...
+    def apply_remote_remove(self, entry_id: str) -> None: ...
 
 
 @dataclass
@@ -75,42 +105,22 @@ class Readiness:
         return not self.draining and all(self.parts.values())
 
 
-class Singleflight:
-    """Identical concurrent misses share one upstream call: followers await the leader's entry."""
-
-    def __init__(self) -> None:
-        self._flights: dict[tuple[str, str], asyncio.Future[Any]] = {}
-
-    def follow(self, key: tuple[str, str]) -> asyncio.Future[Any] | None:
-        """The leader's future if an identical miss is in flight, else None."""
-        return self._flights.get(key)
-
-    def lead(self, key: tuple[str, str]) -> asyncio.Future[Any]:
-        """Become the leader for ``key``; call ``land`` with the stored entry (or None)."""
-        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._flights[key] = fut
-        return fut
-
-    def land(self, key: tuple[str, str], entry: Any) -> None:
-        """Finish the flight; followers get ``entry`` (None: they go upstream themselves)."""
-        fut = self._flights.pop(key, None)
-        if fut is not None and not fut.done():
-            fut.set_result(entry)
-
-
 @dataclass
 class Deps:
     """Everything a request handler needs, built once by the app factory."""
 
-    settings: Settings
+    live: Live
     metrics: Metrics
     upstream: UpstreamClient
     cache: Cache | None = None
     embedder: Embedder | None = None
     router: Router | None = None
-    thresholds: Sequence[float] = ()
     singleflight: Singleflight = field(default_factory=Singleflight)
     readiness: Readiness = field(default_factory=Readiness)
-    log: logging.Logger = field(default_factory=lambda: logging.getLogger("sidecar.access"))
     # The hit audit and its false-hit budget (sidecar/audit_lifecycle.py); None = off.
     auditor: Auditor | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The live settings (a request should read ``Exchange.settings``: one view)."""
+        return self.live.current.settings

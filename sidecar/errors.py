@@ -51,6 +51,16 @@ class MethodNotAllowed(SidecarError):
     code = "method_not_allowed"
 
 
+class HTTPError(SidecarError):
+    """Another HTTP error raised by aiohttp, kept with its own status."""
+
+    type = "invalid_request_error"
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class UpstreamUnavailable(SidecarError):
     """Every deployment failed (connect errors, 5xx, open breakers) after retries and fallbacks."""
 

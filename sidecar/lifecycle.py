@@ -14,12 +14,17 @@ import logging
 import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from sidecar.deps import Deps
+from sidecar.deps import Cache, Deps, Embedder, Router
+
+if TYPE_CHECKING:  # loaded lazily: the app starts listening before the models load
+    from cache.embedder import BatchingEmbedder
+    from cache.store import SemanticCache
 
 log = logging.getLogger("sidecar.lifecycle")
 SNAPSHOT_NAME = "cache.snapshot"
@@ -39,27 +44,45 @@ def upstream_ctx(deps: Deps) -> Ctx:
     return ctx
 
 
-def models_ctx(deps: Deps, *, injected: tuple[Any, Any, Any]) -> Ctx:
+@dataclass(frozen=True, slots=True)
+class Injected:
+    """Parts passed to ``create_app`` (tests, benchmarks): used as given, never closed here."""
+
+    embedder: Embedder | None = None
+    cache: Cache | None = None
+    router: Router | None = None
+
+
+@dataclass(slots=True)
+class _Owned:
+    """Parts this module loaded, so it closes them at shutdown."""
+
+    embedder: BatchingEmbedder | None = None
+
+
+def models_ctx(deps: Deps, injected: Injected) -> Ctx:
     """Embedder, classifier and cache: injected ones as given, the rest loaded in background."""
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        embedder, cache, router = injected
+        cfg = deps.settings
         needs = {
-            "model": embedder is None and deps.settings.cache.enabled,
-            "classifier": router is None and deps.settings.routing.enabled,
-            "index": cache is None and deps.settings.cache.enabled,
+            "model": injected.embedder is None and cfg.cache.enabled,
+            "classifier": injected.router is None and cfg.routing.enabled,
+            "index": injected.cache is None and cfg.cache.enabled,
         }
         for part, missing in needs.items():
             deps.readiness.set(part, not missing)
         _set_thresholds(deps)
         if deps.cache is not None:
-            _watch(deps)
+            _watch(deps, deps.cache)
+        owned = _Owned()
         tasks = [
-            asyncio.create_task(_load(deps, needs), name="sidecar-load"),
+            asyncio.create_task(_load(deps, needs, owned), name="sidecar-load"),
             asyncio.create_task(_maintain(deps), name="sidecar-maintain"),
         ]
-        if deps.settings.redis.url and deps.settings.cache.enabled:
-            tasks.append(asyncio.create_task(_share(deps, tasks[0]), name="sidecar-redis"))
+        if cfg.redis.url and cfg.cache.enabled:
+            share = _share(deps, tasks[0], cfg.redis.url)
+            tasks.append(asyncio.create_task(share, name="sidecar-redis"))
         yield
         for task in tasks:
             task.cancel()
@@ -67,35 +90,29 @@ def models_ctx(deps: Deps, *, injected: tuple[Any, Any, Any]) -> Ctx:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await _write_snapshot(deps)
-        close = getattr(deps.embedder, "close", None)
-        if close is not None:
-            await close()
+        if owned.embedder is not None:
+            await owned.embedder.close()
 
     return ctx
 
 
 def _set_thresholds(deps: Deps) -> None:
-    configured = deps.settings.routing.thresholds
-    if configured is not None:
-        deps.thresholds = configured
-    elif deps.router is not None:
-        deps.thresholds = _default_thresholds(deps)
+    """Configured cut points win; else the loaded classifier's shipped ones."""
+    if deps.settings.routing.thresholds is None and deps.router is not None:
+        deps.live.set_thresholds(_default_thresholds(deps, deps.router))
 
 
-def _default_thresholds(deps: Deps) -> tuple[float, ...]:
+def _default_thresholds(deps: Deps, router: Router) -> tuple[float, ...]:
     """The classifier's shipped cut points for this many tiers, else an even split."""
     n = len(deps.settings.tiers)
-    shipped = getattr(deps.router, "thresholds", None)
-    if shipped is not None and len(shipped) == n - 1:
-        return tuple(float(x) for x in shipped)
+    if len(router.thresholds) == n - 1:
+        return tuple(float(x) for x in router.thresholds)
     return tuple((i + 1) / n for i in range(n - 1))
 
 
-def _watch(deps: Deps) -> None:
-    cache = deps.cache
-    assert cache is not None
+def _watch(deps: Deps, cache: Cache) -> None:
     deps.metrics.watch_cache(
-        lambda: (cache.entries, cache.bytes, cache.evictions, getattr(cache, "expirations", 0))
+        lambda: (cache.entries, cache.bytes, cache.evictions, cache.expirations)
     )
 
 
@@ -105,7 +122,7 @@ def snapshot_path(deps: Deps) -> str | None:
     return str(Path(directory) / SNAPSHOT_NAME) if directory else None
 
 
-async def _load(deps: Deps, needs: dict[str, bool]) -> None:
+async def _load(deps: Deps, needs: dict[str, bool], owned: _Owned) -> None:
     """Load what was not injected, off the event loop; each part independently."""
     for part, loader in (
         ("classifier", _load_router),
@@ -115,57 +132,59 @@ async def _load(deps: Deps, needs: dict[str, bool]) -> None:
         if not needs[part]:
             continue
         try:
-            await loader(deps)
+            await loader(deps, owned)
             deps.readiness.set(part)
         except Exception:
             log.exception("loading %s failed; serving without it, /readyz stays 503", part)
 
 
-async def _load_router(deps: Deps) -> None:
-    from classifier.router import Router
+async def _load_router(deps: Deps, owned: _Owned) -> None:
+    from classifier.router import Router as Classifier
 
-    deps.router = await asyncio.to_thread(Router.load)
+    deps.router = await asyncio.to_thread(Classifier.load)
     _set_thresholds(deps)
 
 
-async def _load_cache(deps: Deps) -> None:
-    deps.cache = await asyncio.to_thread(_build_cache, deps)
-    _watch(deps)
+async def _load_cache(deps: Deps, owned: _Owned) -> None:
+    cache = await asyncio.to_thread(_build_cache, deps)
+    deps.cache = cache
+    _watch(deps, cache)
 
 
-async def _load_embedder(deps: Deps) -> None:
+async def _load_embedder(deps: Deps, owned: _Owned) -> None:
     from cache.embedder import BatchingEmbedder, load_encoder
+    from cache.encoder_pool import EncoderPool
 
     cfg = deps.settings.cache
     encoder = await asyncio.to_thread(
         load_encoder, cfg.embed_backend, cfg.model_dir, batch_invariant=cfg.embed_batch_invariant
     )
-    embedder = BatchingEmbedder(
-        encoder,
-        max_batch=cfg.embed_max_batch,
-        max_wait_ms=cfg.embed_max_wait_ms,
-        on_batch=deps.metrics.observe_embed,
-    )
+    embedder: EncoderPool | BatchingEmbedder
+    if getattr(encoder, "per_row", False):  # one text per run anyway: no batching to gain
+        embedder = EncoderPool(
+            encoder, workers=cfg.embed_workers, on_batch=deps.metrics.observe_embed
+        )
+    else:
+        embedder = BatchingEmbedder(
+            encoder,
+            max_batch=cfg.embed_max_batch,
+            max_wait_ms=cfg.embed_max_wait_ms,
+            on_batch=deps.metrics.observe_embed,
+        )
     await embedder.start()
-    deps.embedder = embedder
+    owned.embedder = deps.embedder = embedder
     log.info("embedder ready", extra={"fields": {"encoder": encoder.name}})
 
 
-def _build_cache(deps: Deps) -> Any:
+def _build_cache(deps: Deps) -> SemanticCache:
     """A SemanticCache with the verifier, filled from the snapshot if there is one."""
-    from cache.embedder import FAMILY
-    from cache.store import SemanticCache
     from cache.verifier import PairVerifier
+    from sidecar.cache_factory import build_cache
 
     cfg = deps.settings.cache
-    verifier = PairVerifier.load() if cfg.verifier else None
-    cache = SemanticCache(
-        max_entries=cfg.max_entries,
-        max_bytes=cfg.max_bytes,
-        default_ttl=cfg.ttl_s,
-        hnsw_min_size=cfg.hnsw_min_size,
-        verifier=verifier,
-        model_family=FAMILY,  # a snapshot made with another model is refused
+    cache = build_cache(
+        cfg,
+        verifier=PairVerifier.load() if cfg.verifier else None,
         # HNSW migrations and tombstone rebuilds run here, never on the event loop.
         rebuild_executor=ThreadPoolExecutor(1, thread_name_prefix="index-rebuild"),
     )
@@ -182,27 +201,25 @@ async def _maintain(deps: Deps) -> None:
     while True:
         await asyncio.sleep(PURGE_EVERY_S)
         since_snapshot += PURGE_EVERY_S
-        purge = getattr(deps.cache, "purge_expired", None)
-        if purge is not None:
-            purge()
+        if deps.cache is not None:
+            deps.cache.purge_expired()
         if since_snapshot >= deps.settings.cache.snapshot_interval_s:
             since_snapshot = 0.0
             await _write_snapshot(deps)
 
 
-async def _share(deps: Deps, loading: asyncio.Task[None]) -> None:
+async def _share(deps: Deps, loading: asyncio.Task[None], url: str) -> None:
     """Replicate the cache through Redis (``redis.url``) once it is built; stop on cancel."""
     from cache.shared import RedisReplicator, SharedMetrics
 
     await asyncio.shield(loading)  # the cache may still be building in the background
-    if not hasattr(deps.cache, "apply_remote_put"):
-        log.warning("redis.url set but the cache cannot replicate; shared tier off")
+    if deps.cache is None:
+        log.warning("redis.url set but no cache loaded; shared tier off")
         return
     cfg, m = deps.settings.redis, deps.metrics
-    assert cfg.url is not None
     replicator = RedisReplicator(
-        deps.cache,  # type: ignore[arg-type]  # checked above: a SemanticCache
-        cfg.url,
+        deps.cache,
+        url,
         timeout_s=cfg.timeout_s,
         stream_key=cfg.stream_key,
         warm_max_entries=cfg.warm_max_entries,
@@ -219,13 +236,12 @@ async def _share(deps: Deps, loading: asyncio.Task[None]) -> None:
 
 async def _write_snapshot(deps: Deps) -> None:
     path = snapshot_path(deps)
-    export = getattr(deps.cache, "export_snapshot", None)
-    if path is None or export is None:
+    if path is None or deps.cache is None:
         return
     try:
         from cache.snapshot import write_snapshot
 
-        data = export()
+        data = deps.cache.export_snapshot()
         os.makedirs(os.path.dirname(path), exist_ok=True)
         await asyncio.to_thread(write_snapshot, path, data)
         log.info("snapshot written", extra={"fields": {"path": path}})

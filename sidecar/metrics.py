@@ -61,8 +61,8 @@ UPSTREAM_ERROR_KINDS = ("timeout", "connect", "429", "5xx", "breaker_open", "str
 FALLBACK_KINDS = ("deployment", "tier")
 ESCALATION_REASONS = ("empty", "refusal", "length", "invalid_json", "low_confidence")
 REDIS_OPS = ("write", "read", "follow", "queue_full", "decode")
-CACHE_OPS = ("lookup_exact", "lookup", "embed", "put", "snapshot")
-LOOKUP_RESULTS = ("exact", "semantic", "miss", "verifier_rejected", "bypass")
+CACHE_OPS = ("lookup_exact", "lookup", "embed", "put", "snapshot", "audit_state")
+LOOKUP_RESULTS = ("exact", "semantic", "miss", "verifier_rejected", "budget_rejected", "bypass")
 STAGES = ("parse", "cache_exact", "embed", "classify", "cache_semantic", "total")
 ROUTE_SOURCES = ("classifier", "header", "default")
 
@@ -194,6 +194,10 @@ class Metrics:
         self.stream_backlog = Gauge(
             "sidecar_redis_stream_backlog", "Stream events not yet applied locally", registry=r
         )
+
+    def observe_stage(self, stage: str, seconds: float) -> None:
+        """Callback for ``Outcome.stage``: one pipeline stage's latency."""
+        self.stage.labels(stage).observe(seconds)
 
     def prime(
         self,

@@ -6,13 +6,32 @@ It renders the ``X-Sidecar-*`` response headers and the one JSON log line per re
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from enum import StrEnum
+from typing import Any
 
-if TYPE_CHECKING:
-    from sidecar.deps import Deps
+
+class CacheResult(StrEnum):
+    """How the cache took part in a request (metric label and log value)."""
+
+    EXACT = "exact"
+    SEMANTIC = "semantic"
+    MISS = "miss"
+    BYPASS = "bypass"  # the policy forbade a lookup
+    VERIFIER_REJECTED = "verifier_rejected"  # a miss whose best candidate the verifier refused
+    BUDGET_REJECTED = "budget_rejected"  # verified, but its cosine band is over the budget
+
+    @property
+    def header(self) -> str:
+        """The ``X-Sidecar-Cache`` value: a refused candidate is a miss to the client."""
+        rejected = (CacheResult.VERIFIER_REJECTED, CacheResult.BUDGET_REJECTED)
+        return "miss" if self in rejected else self.value
+
+
+def _ignore(stage: str, seconds: float) -> None:
+    """Default stage observer (an Outcome made outside the app)."""
 
 
 @dataclass
@@ -21,8 +40,10 @@ class Outcome:
 
     request_id: str
     endpoint: str = ""
+    # Called with (stage, seconds) as each stage ends: the app passes its stage histogram.
+    observe: Callable[[str, float], None] = _ignore
     started: float = field(default_factory=time.perf_counter)
-    cache: str = "miss"
+    cache: CacheResult = CacheResult.MISS
     similarity: float | None = None
     tier: str | None = None
     model: str | None = None
@@ -34,7 +55,7 @@ class Outcome:
     stages: dict[str, float] = field(default_factory=dict)
 
     @contextmanager
-    def stage(self, deps: Deps, name: str) -> Iterator[None]:
+    def stage(self, name: str) -> Iterator[None]:
         """Time a pipeline stage into the histogram and the log line."""
         t0 = time.perf_counter()
         try:
@@ -42,13 +63,13 @@ class Outcome:
         finally:
             dt = time.perf_counter() - t0
             self.stages[name] = self.stages.get(name, 0.0) + dt
-            deps.metrics.stage.labels(name).observe(dt)
+            self.observe(name, dt)
 
     def headers(self) -> dict[str, str]:
         """The ``X-Sidecar-*`` and ``X-Request-Id`` response headers."""
-        cache = "miss" if self.cache == "verifier_rejected" else self.cache
+        cache = self.cache.header
         out = {"X-Request-Id": self.request_id, "X-Sidecar-Cache": cache}
-        if self.similarity is not None and cache == "semantic":
+        if self.similarity is not None and cache == CacheResult.SEMANTIC:
             out["X-Sidecar-Similarity"] = f"{self.similarity:.4f}"
         if self.tier:
             out["X-Sidecar-Tier"] = self.tier
@@ -67,7 +88,7 @@ class Outcome:
             "request_id": self.request_id,
             "endpoint": self.endpoint,
             "status": status,
-            "cache": self.cache,
+            "cache": str(self.cache),
             "similarity": _round(self.similarity),
             "tier": self.tier,
             "model": self.model,

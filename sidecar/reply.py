@@ -1,16 +1,14 @@
-"""Writing answers to the client: cached hits (JSON or replayed SSE) and upstream JSON bodies."""
+"""Writing answers to the client: cached hits (the dialect's JSON or its replayed SSE events)
+and upstream JSON bodies passed back as bytes."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
 from aiohttp import web
 
+from sidecar.billing import credit_hit
+from sidecar.caching import Hit
 from sidecar.deps import Deps
-from sidecar.outcome import Outcome
-from sidecar.request import ParsedRequest
-from sidecar.sse import replay
+from sidecar.exchange import Exchange
 
 SSE_HEADERS = {
     "Content-Type": "text/event-stream",
@@ -19,27 +17,19 @@ SSE_HEADERS = {
 }
 
 
-async def deliver_hit(
-    http: web.Request,
-    req: ParsedRequest,
-    entry: Any,
-    layer: str,
-    similarity: float | None,
-    deps: Deps,
-    out: Outcome,
-) -> web.StreamResponse:
-    """Serve a stored answer: as stored JSON, or replayed as SSE to a streaming client."""
-    out.cache, out.similarity = layer, similarity
-    out.model, out.tier = entry.model, entry.tier or None
-    deps.metrics.lookups.labels(layer).inc()
-    deps.metrics.saved.labels(entry.model).inc(entry.cost_usd)
-    if not req.stream:
-        return web.Response(
-            body=entry.body, status=200, headers=out.headers(), content_type="application/json"
-        )
-    resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **out.headers()})
-    await resp.prepare(http)
-    for event in replay(orjson.loads(entry.body), include_usage=req.include_usage):
+async def serve_hit(x: Exchange, deps: Deps, hit: Hit) -> web.StreamResponse:
+    """Serve a stored answer: as JSON, or replayed as SSE to a streaming client."""
+    out = x.out
+    out.cache, out.similarity = hit.layer, hit.similarity
+    out.model, out.tier = hit.entry.model, hit.entry.tier or None
+    deps.metrics.lookups.labels(hit.layer).inc()
+    credit_hit(deps.metrics, hit.entry)
+    if not x.req.stream:
+        body = x.dialect.render(hit.entry.body, x.req)
+        return json_response(body, 200, x.out.headers())
+    resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **x.out.headers()})
+    await resp.prepare(x.http)
+    for event in x.dialect.replay(hit.entry.body, x.req):
         await resp.write(event)
     await resp.write_eof()
     return resp

@@ -1,9 +1,9 @@
-"""Parse and validate a proxied request; derive its cache scope and per-request cache policy.
+"""A validated proxied request: its cache scope and its per-request cache policy.
 
-Only the fields the sidecar needs are checked; the body is otherwise forwarded as the client sent
-it (with ``model`` rewritten). Scope = tenant + endpoint + requested model/alias + a hash of the
-whole body except the last user message and fields that cannot change the answer (``stream``,
-``stream_options``, ``user``). So a different system prompt, earlier turn, tool list,
+A dialect (``sidecar/dialects/``) reads the API-specific fields of a body into ``Fields``;
+``build`` turns them into a ``ParsedRequest``. Scope = tenant + endpoint + requested model/alias
++ a hash of ``Fields.scoped``: everything in the body except the text matched fuzzily and the
+fields that cannot change the answer. So a different system prompt, earlier turn, tool list,
 response_format or sampling parameter is a different scope: it can never hit.
 """
 
@@ -13,6 +13,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -20,13 +21,31 @@ import orjson
 from sidecar.config import CacheSettings
 from sidecar.errors import BadRequest
 
-ENDPOINTS = {
-    "/v1/chat/completions": "chat",
-    "/v1/completions": "completions",
-    "/v1/embeddings": "embeddings",
-}
-# Fields that do not change the answer, left out of the scope hash.
+# Fields that do not change the answer, left out of the scope hash (OpenAI dialects).
 UNSCOPED = ("stream", "stream_options", "user", "metadata", "store", "service_tier")
+
+
+class Endpoint(StrEnum):
+    """The API a request came in through (a bounded label; part of the scope)."""
+
+    CHAT = "chat"
+    COMPLETIONS = "completions"
+    EMBEDDINGS = "embeddings"
+
+
+@dataclass(frozen=True, slots=True)
+class Fields:
+    """What a dialect reads from a request body."""
+
+    model: str
+    stream: bool
+    text: str  # matched by the cache (fuzzily when `fuzzy`); "" when there is none
+    fuzzy: bool  # semantic matching allowed (a plain-text last user turn)
+    scoped: dict[str, Any]  # must match exactly: the body without `text` and unscoped fields
+    include_usage: bool = False  # a streaming client asked for the usage chunk
+    wants_json: bool = False  # a JSON response format was requested
+    n: int | None = None
+    temperature: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,64 +57,59 @@ class Policy:
     semantic: bool  # fuzzy matching allowed (chat/completions with a plain-text last user turn)
     max_age: float | None = None
     threshold: float | None = None
-    reason: str = ""  # why lookup/store is off, for logs
-
-    @property
-    def bypass(self) -> bool:
-        """Neither read nor write: the answer header says ``bypass``."""
-        return not self.lookup and not self.store
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedRequest:
     """A validated request with its scope, cache text and policy."""
 
-    endpoint: str
+    endpoint: Endpoint
     body: dict[str, Any]
     model: str
     stream: bool
     include_usage: bool
-    text: str  # the last user message (matched fuzzily); "" when there is none
+    text: str  # the text matched by the cache; "" when there is none
     scope: str
     policy: Policy
     wants_json: bool
 
 
-def parse(path: str, raw: bytes, headers: Mapping[str, str], cfg: CacheSettings) -> ParsedRequest:
-    """Validate ``raw`` for endpoint ``path``; raise BadRequest naming the bad field."""
-    endpoint = ENDPOINTS[path]
+def decode(raw: bytes) -> dict[str, Any]:
+    """The JSON object in ``raw``; BadRequest when it is not one."""
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"request body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise BadRequest("request body must be a JSON object")
-    model = _field(body, "model", str, required=True)
-    stream = bool(_field(body, "stream", bool) or False)
-    if stream and endpoint == "embeddings":
-        raise BadRequest("'stream' is not supported for embeddings", param="stream")
-    _field(body, "temperature", (int, float))
-    _field(body, "n", int)
-    stream_options = _field(body, "stream_options", dict) or {}
-    text, fuzzy = _last_user_text(endpoint, body)
-    scope = scope_of(endpoint, body, model, headers, fuzzy)
-    response_format = _field(body, "response_format", dict) or {}
+    return body
+
+
+def build(
+    endpoint: Endpoint,
+    body: dict[str, Any],
+    fields: Fields,
+    headers: Mapping[str, str],
+    cfg: CacheSettings,
+) -> ParsedRequest:
+    """The request with its scope and policy, from what its dialect read."""
     return ParsedRequest(
         endpoint=endpoint,
         body=body,
-        model=model,
-        stream=stream,
-        include_usage=bool(stream_options.get("include_usage")),
-        text=text,
-        scope=scope,
-        policy=policy_for(endpoint, body, headers, cfg, fuzzy),
-        wants_json=response_format.get("type") in ("json_object", "json_schema"),
+        model=fields.model,
+        stream=fields.stream,
+        include_usage=fields.include_usage,
+        text=fields.text,
+        scope=scope_of(tenant_of(headers), endpoint, fields.model, fields.scoped),
+        policy=policy_for(fields, headers, cfg),
+        wants_json=fields.wants_json,
     )
 
 
-def _field(
+def field(
     body: dict[str, Any], name: str, types: type | tuple[type, ...], *, required: bool = False
 ) -> Any:
+    """``body[name]`` checked against ``types`` (None when absent and not required)."""
     value = body.get(name)
     if value is None:
         if required:
@@ -111,49 +125,6 @@ def _tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
     return types if isinstance(types, tuple) else (types,)
 
 
-def _last_user_text(endpoint: str, body: dict[str, Any]) -> tuple[str, bool]:
-    """The text matched fuzzily and whether fuzzy matching is allowed at all."""
-    if endpoint == "chat":
-        messages = _field(body, "messages", list, required=True)
-        if not messages:
-            raise BadRequest("'messages' must be a non-empty list", param="messages")
-        for i, msg in enumerate(messages):
-            if not isinstance(msg, dict) or not isinstance(msg.get("role"), str):
-                raise BadRequest(
-                    f"messages[{i}] must be an object with a string 'role'", param=f"messages[{i}]"
-                )
-        last = messages[-1]
-        text = _plain_text(last.get("content")) if last["role"] == "user" else None
-        return (text, True) if text else ("", False)
-    if endpoint == "completions":
-        prompt = body.get("prompt")
-        if prompt is None:
-            raise BadRequest("missing required field 'prompt'", param="prompt")
-        if not isinstance(prompt, str | list):
-            raise BadRequest("'prompt' must be a string or a list", param="prompt")
-        return (prompt, True) if isinstance(prompt, str) and prompt else ("", False)
-    inputs = body.get("input")
-    if not isinstance(inputs, str | list) or not inputs:
-        raise BadRequest("'input' must be a non-empty string or list", param="input")
-    return "", False  # embeddings are deterministic: exact caching only, never fuzzy
-
-
-def _plain_text(content: Any) -> str | None:
-    """Message text if it is plain text (a string or only text parts); else None."""
-    if isinstance(content, str):
-        return content
-    if (
-        isinstance(content, list)
-        and content
-        and all(
-            isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
-            for p in content
-        )
-    ):
-        return "\n".join(p["text"] for p in content)
-    return None
-
-
 def tenant_of(headers: Mapping[str, str]) -> str:
     """Tenant id: the X-Tenant-Id header, else a hash of the Authorization key, else anonymous."""
     tenant = headers.get("X-Tenant-Id")
@@ -163,52 +134,40 @@ def tenant_of(headers: Mapping[str, str]) -> str:
     return "k:" + hashlib.sha256(auth.encode()).hexdigest() if auth else "anon"
 
 
-def scope_of(
-    endpoint: str, body: dict[str, Any], model: str, headers: Mapping[str, str], fuzzy: bool
-) -> str:
+def scope_of(tenant: str, endpoint: str, model: str, scoped: dict[str, Any]) -> str:
     """Hash of everything that must match exactly for a cached answer to be reusable."""
-    rest = {k: v for k, v in body.items() if k not in UNSCOPED}
-    if fuzzy and endpoint == "chat":
-        rest["messages"] = rest["messages"][:-1]
-    elif fuzzy:
-        rest.pop("prompt", None)
     h = hashlib.blake2b(digest_size=16)
-    for part in (tenant_of(headers), endpoint, model):
+    for part in (tenant, endpoint, model):
         h.update(part.encode())
         h.update(b"\x00")
-    h.update(orjson.dumps(rest, option=orjson.OPT_SORT_KEYS))
+    h.update(orjson.dumps(scoped, option=orjson.OPT_SORT_KEYS))
     return h.hexdigest()
 
 
 _MAX_AGE = re.compile(r"max-age\s*=\s*(\d+)")
 
 
-def policy_for(
-    endpoint: str, body: dict[str, Any], headers: Mapping[str, str], cfg: CacheSettings, fuzzy: bool
-) -> Policy:
-    """Per-request cache policy from config, body and headers."""
-    if not cfg.enabled:
-        return Policy(False, False, False, reason="disabled")
-    if headers.get("X-Sidecar-Cache", "").strip().lower() == "bypass":
-        return Policy(False, False, False, reason="bypass header")
-    threshold = _threshold(headers.get("X-Sidecar-Threshold"), cfg)
+def policy_for(fields: Fields, headers: Mapping[str, str], cfg: CacheSettings) -> Policy:
+    """Per-request cache policy from config, the body's fields and headers."""
+    if not cfg.enabled or headers.get("X-Sidecar-Cache", "").strip().lower() == "bypass":
+        return Policy(False, False, False)
+    threshold = _header_threshold(headers.get("X-Sidecar-Threshold"), cfg)
     control = headers.get("Cache-Control", "").lower()
-    lookup, store, reason = "no-cache" not in control, "no-store" not in control, ""
+    lookup, store = "no-cache" not in control, "no-store" not in control
     max_age = None
     if m := _MAX_AGE.search(control):
         max_age = float(m.group(1))
         lookup = lookup and max_age > 0
-    n = body.get("n")
-    temperature = body.get("temperature")
-    if n not in (None, 1):
-        lookup, store, reason = False, False, "n > 1"
-    elif temperature is not None and temperature > cfg.max_temperature:
+    if fields.n not in (None, 1):
+        lookup, store = False, False
+    elif fields.temperature is not None and fields.temperature > cfg.max_temperature:
         # An absent temperature is cacheable: the app did not ask for variety.
-        lookup, store, reason = False, False, "temperature above bound"
-    return Policy(lookup, store, fuzzy, max_age, threshold, reason)
+        lookup, store = False, False
+    return Policy(lookup, store, fields.fuzzy, max_age, threshold)
 
 
-def _threshold(raw: str | None, cfg: CacheSettings) -> float | None:
+def _header_threshold(raw: str | None, cfg: CacheSettings) -> float | None:
+    """The ``X-Sidecar-Threshold`` header, checked against the configured bounds."""
     if raw is None:
         return None
     try:

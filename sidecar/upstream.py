@@ -15,10 +15,12 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 import aiohttp
 from multidict import CIMultiDict
 
+from sidecar.breaker import Breaker, BreakerState
 from sidecar.config import Deployment, Settings, UpstreamSettings
 from sidecar.errors import UpstreamStreamError, UpstreamTimeout, UpstreamUnavailable
 from sidecar.metrics import Metrics
@@ -31,47 +33,18 @@ PASSED_BACK_HEADERS = (
     "x-ratelimit-remaining-tokens",
     "retry-after",
 )
-CLOSED, HALF_OPEN, OPEN = 0, 1, 2
 
 
-class Breaker:
-    """Opens after ``failures`` failures in a row; lets one probe through after ``cooldown``."""
+class ErrorKind(StrEnum):
+    """Why an upstream call failed (a metric label)."""
 
-    def __init__(
-        self, failures: int, cooldown: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.threshold, self.cooldown, self.clock = failures, cooldown, clock
-        self.failures = 0
-        self.opened_at: float | None = None
-        self.probing = False
-
-    @property
-    def state(self) -> int:
-        """CLOSED, HALF_OPEN or OPEN."""
-        if self.opened_at is None:
-            return CLOSED
-        return HALF_OPEN if self.clock() - self.opened_at >= self.cooldown else OPEN
-
-    def allow(self) -> bool:
-        """May a request go to this deployment now? Claims the probe slot when half-open."""
-        state = self.state
-        if state == CLOSED:
-            return True
-        if state == HALF_OPEN and not self.probing:
-            self.probing = True
-            return True
-        return False
-
-    def success(self) -> None:
-        """A call succeeded: close."""
-        self.failures, self.opened_at, self.probing = 0, None, False
-
-    def failure(self) -> None:
-        """A call failed: count it; open (again) at the threshold or after a failed probe."""
-        self.failures += 1
-        if self.probing or self.failures >= self.threshold:
-            self.opened_at = self.clock()
-        self.probing = False
+    TIMEOUT = "timeout"
+    CONNECT = "connect"
+    RATE_LIMITED = "429"
+    SERVER_ERROR = "5xx"
+    BREAKER_OPEN = "breaker_open"
+    STREAM = "stream"  # a relayed stream broke after its first byte
+    NO_DEPLOYMENT = "no_deployment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +72,7 @@ class Reply:
     body: bytes | None = None
     stream: aiohttp.ClientResponse | None = None
 
-    def release(self) -> None:
+    def close(self) -> None:
         """Close the upstream connection of a stream (also cancels the upstream request)."""
         if self.stream is not None:
             self.stream.close()
@@ -107,7 +80,7 @@ class Reply:
 
 class _Retryable(Exception):
     def __init__(
-        self, kind: str, retry_after: float | None = None, reply: Reply | None = None
+        self, kind: ErrorKind, retry_after: float | None = None, reply: Reply | None = None
     ) -> None:
         super().__init__(kind)
         self.kind, self.retry_after, self.reply = kind, retry_after, reply
@@ -150,7 +123,7 @@ class UpstreamClient:
                 self.breakers[label] = Breaker(
                     self.cfg.breaker_failures, self.cfg.breaker_cooldown_s
                 )
-                metrics.breaker.labels(label).set(CLOSED)
+                metrics.breaker.labels(label).set(BreakerState.CLOSED)
 
     async def open(self) -> None:
         """Create the pooled session (inside the running loop)."""
@@ -180,7 +153,7 @@ class UpstreamClient:
             out.sort(key=lambda t: t.tier_rank)
         return out
 
-    def model_for(self, model: str) -> bool:
+    def serves(self, model: str) -> bool:
         """Is ``model`` served by some configured deployment?"""
         return any(d.model == model for t in self.settings.tiers for d in t.deployments)
 
@@ -201,8 +174,8 @@ class UpstreamClient:
                 self.metrics.fallbacks.labels(kind).inc()
             breaker = self.breakers.get(target.label)
             if breaker is not None and not breaker.allow():
-                self.metrics.upstream_errors.labels(target.label, "breaker_open").inc()
-                last = last or _Retryable("breaker_open")
+                self.metrics.upstream_errors.labels(target.label, ErrorKind.BREAKER_OPEN).inc()
+                last = last or _Retryable(ErrorKind.BREAKER_OPEN)
                 continue
             try:
                 reply = await self._with_retries(path, body(target), headers, target, stream)
@@ -215,11 +188,11 @@ class UpstreamClient:
         return self._give_up(last)
 
     def _give_up(self, last: _Retryable | None) -> Reply:
-        if last is not None and last.reply is not None and last.kind == "429":
+        if last is not None and last.reply is not None and last.kind is ErrorKind.RATE_LIMITED:
             return last.reply  # every deployment rate-limited us: let the client back off
-        if last is not None and last.kind == "timeout":
+        if last is not None and last.kind is ErrorKind.TIMEOUT:
             raise UpstreamTimeout("upstream timed out after retries and fallbacks")
-        kind = last.kind if last else "no_deployment"
+        kind = last.kind if last else ErrorKind.NO_DEPLOYMENT
         raise UpstreamUnavailable(f"no upstream deployment answered (last error: {kind})")
 
     def _record(self, target: Target, *, ok: bool) -> None:
@@ -241,7 +214,7 @@ class UpstreamClient:
                     raise
                 self.metrics.retries.labels(target.label).inc()
                 await self._sleep(self._backoff(attempt, exc.retry_after))
-        raise AssertionError("unreachable")
+        raise RuntimeError("upstream.retries must be >= 0")  # the loop ran zero times
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -286,16 +259,17 @@ class UpstreamClient:
             data = await resp.read()
             reply = Reply(resp.status, out_headers, target, ttfb, body=data)
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise _Retryable("timeout") from exc
+            raise _Retryable(ErrorKind.TIMEOUT) from exc
         except aiohttp.ClientError as exc:
-            raise _Retryable("connect") from exc
+            raise _Retryable(ErrorKind.CONNECT) from exc
         finally:
             if resp is not None:
                 resp.release()
         if reply.status == 429:
-            raise _Retryable("429", _retry_after(reply.headers.get("Retry-After")), reply)
+            retry_after = _retry_after(reply.headers.get("Retry-After"))
+            raise _Retryable(ErrorKind.RATE_LIMITED, retry_after, reply)
         if reply.status >= 500:
-            raise _Retryable("5xx", None, reply)
+            raise _Retryable(ErrorKind.SERVER_ERROR, None, reply)
         return reply
 
 
@@ -306,11 +280,10 @@ def _retry_after(value: str | None) -> float | None:
         return None  # an HTTP date: fall back to our own backoff
 
 
-async def iter_chunks(reply: Reply) -> AsyncIterator[bytes]:
+async def iter_chunks(stream: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
     """Bytes of a streamed reply as they arrive; failures become ``UpstreamStreamError``."""
-    assert reply.stream is not None
     try:
-        async for data in reply.stream.content.iter_any():
+        async for data in stream.content.iter_any():
             yield data
     except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
         raise UpstreamStreamError("upstream stream stalled (read timeout)") from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -19,6 +20,9 @@ from sidecar.app import DEPS, create_app
 from sidecar.config import Settings, load_settings
 from sidecar.deps import Deps
 from sidecar.mock_upstream import MockConfig, MockUpstream, start_mock
+
+# Where the exported model lives when it is not in cache/_model (read by the config loader).
+MODEL_ENV = {k: os.environ[k] for k in ("SIDECAR_MODEL_DIR",) if os.environ.get(k)}
 
 
 class FakeEmbedder:
@@ -57,6 +61,8 @@ class FakeRouter:
 
 
 class AcceptAll:
+    cosine_threshold = 0.95
+
     def accept(self, *args: Any) -> bool:
         return True
 
@@ -87,7 +93,8 @@ async def sidecar(mock: MockUpstream) -> AsyncIterator[Factory]:
         upstream: str | None = None,
         environ: dict[str, str] | None = None,
     ) -> TestClient:
-        settings = load_settings(config, {**(env or {})}, upstream=upstream or mock.base_url)  # type: ignore[attr-defined]
+        env = {**MODEL_ENV, **(env or {})}
+        settings = load_settings(config, env, upstream=upstream or mock.base_url)  # type: ignore[attr-defined]
         app = create_app(
             settings,
             registry=CollectorRegistry(),

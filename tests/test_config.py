@@ -82,3 +82,13 @@ def test_mock_only_when_nothing_names_an_upstream():
     assert not needs_mock(None, {"OPENAI_API_KEY": "k"}, None)
     assert not needs_mock(None, {}, "http://x/v1")
     assert not needs_mock("c.yaml", {}, None)
+
+
+def test_model_dir_from_sidecar_model_dir_unless_the_config_names_one(tmp_path):
+    assert load_settings(None, {}).cache.model_dir is None
+    assert load_settings(None, {"SIDECAR_MODEL_DIR": "/m"}).cache.model_dir == "/m"
+    both = {"SIDECAR_MODEL_DIR": "/m", "SIDECAR_CACHE_MODEL_DIR": "/c"}
+    assert load_settings(None, both).cache.model_dir == "/c"
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("cache: {model_dir: /y}\n")
+    assert load_settings(cfg, {"SIDECAR_MODEL_DIR": "/m"}).cache.model_dir == "/y"

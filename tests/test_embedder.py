@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ import pytest
 
 from cache.embedder import BatchingEmbedder, load_encoder, plan_runs
 from cache.text import HEAD_PIECES, JOINER, MAX_PIECES, cache_text, normalize
+from sidecar.config import configured_model_dir
 
 
 class FakeEncoder:
@@ -135,7 +137,7 @@ def test_cache_text_short_is_unchanged_and_long_keeps_head_and_tail() -> None:
 
 @pytest.mark.model
 def test_real_encoder_normalized_and_semantic() -> None:
-    enc = load_encoder("auto")
+    enc = load_encoder("auto", configured_model_dir(os.environ))
     assert enc.dim == 384 and enc.family == "all-MiniLM-L6-v2" and "/" in enc.name
     vecs = enc.encode(
         [

@@ -41,6 +41,8 @@ class Clock:
 class FakeVerifier:
     """Rejects candidates whose text is in `reject`; records every call."""
 
+    cosine_threshold = 0.9
+
     def __init__(self, reject: set[str] | None = None) -> None:
         self.reject = reject or set()
         self.calls: list[tuple[str, str, float]] = []

@@ -10,9 +10,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 
 from sidecar.app import create_app
+from sidecar.breaker import Breaker, BreakerState
 from sidecar.config import load_settings
 from sidecar.mock_upstream import MockConfig, start_mock
-from sidecar.upstream import CLOSED, HALF_OPEN, OPEN, Breaker
 from tests.conftest import chat, deps_of, metric
 
 FAST_RETRY = {"SIDECAR_UPSTREAM_BACKOFF_BASE_S": "0.001", "SIDECAR_UPSTREAM_BACKOFF_MAX_S": "0.002"}
@@ -122,16 +122,16 @@ def test_breaker_opens_and_probes():
     for _ in range(3):
         assert b.allow()
         b.failure()
-    assert b.state == OPEN and not b.allow()
+    assert b.state == BreakerState.OPEN and not b.allow()
     now[0] = 10.5
-    assert b.state == HALF_OPEN
+    assert b.state == BreakerState.HALF_OPEN
     assert b.allow() and not b.allow()  # exactly one probe
     b.failure()
-    assert b.state == OPEN
+    assert b.state == BreakerState.OPEN
     now[0] = 21.0
     assert b.allow()
     b.success()
-    assert b.state == CLOSED and b.allow()
+    assert b.state == BreakerState.CLOSED and b.allow()
 
 
 async def test_breaker_skips_a_failing_deployment(sidecar, mock):
@@ -145,7 +145,8 @@ async def test_breaker_skips_a_failing_deployment(sidecar, mock):
     mock.push("500", "500", model="gpt-4o-mini")  # small fails twice, medium answers
     for i in range(2):
         assert (await client.post("/v1/chat/completions", json=chat(f"x{i}"))).status == 200
-    assert metric(client, "sidecar_breaker_state", {"deployment": "small/gpt-4o-mini"}) == OPEN
+    state = metric(client, "sidecar_breaker_state", {"deployment": "small/gpt-4o-mini"})
+    assert state == BreakerState.OPEN
     before = mock.count
     resp = await client.post("/v1/chat/completions", json=chat("fresh prompt"))
     assert resp.status == 200 and resp.headers["X-Sidecar-Tier"] == "medium"

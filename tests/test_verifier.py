@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from cache.verifier import (
     lexical_features,
     pair_features,
 )
+from sidecar.config import configured_model_dir
 
 DATA = Path("/work/shared/data/pairs")
 
@@ -28,7 +30,7 @@ def verifier() -> PairVerifier:
 def encoder():  # type: ignore[no-untyped-def]
     from cache.embedder import load_encoder
 
-    return load_encoder("auto")
+    return load_encoder("auto", configured_model_dir(os.environ))
 
 
 def test_weights_load_with_metadata(verifier: PairVerifier) -> None:

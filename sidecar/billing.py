@@ -1,0 +1,29 @@
+"""Money in one place: tokens and USD spent upstream, USD saved by cache hits.
+
+Prices come from the deployment's config (per 1M tokens); a hit is credited with what its
+entry cost when it was stored.
+"""
+
+from __future__ import annotations
+
+from cache.entry import Entry
+from sidecar.dialect import Usage
+from sidecar.metrics import Metrics
+from sidecar.upstream import Target
+
+
+def charge(metrics: Metrics, target: Target, usage: Usage | None) -> float:
+    """Record the tokens and USD of one upstream answer; return the USD (0 without usage)."""
+    if usage is None:
+        return 0.0
+    usd = target.deployment.cost_usd(usage.input_tokens, usage.output_tokens)
+    model = target.deployment.model
+    metrics.tokens.labels(model, "in").inc(usage.input_tokens)
+    metrics.tokens.labels(model, "out").inc(usage.output_tokens)
+    metrics.spend.labels(model).inc(usd)
+    return usd
+
+
+def credit_hit(metrics: Metrics, entry: Entry) -> None:
+    """A hit saved what its entry cost upstream."""
+    metrics.saved.labels(entry.model).inc(entry.cost_usd)

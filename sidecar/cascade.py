@@ -1,0 +1,44 @@
+"""The cascade: a cheap tier's answer that fails its dialect's check goes once to the next tier.
+
+Only routed requests on a tier with ``escalate: true`` that has a tier above it, and only
+non-streamed 200 answers. The first answer is paid for all the same; if the next tier fails
+or answers non-200, the first answer is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sidecar.billing import charge
+from sidecar.deps import Deps
+from sidecar.dispatch import Plan, parse_answer, send
+from sidecar.exchange import Exchange
+from sidecar.upstream import Reply
+
+log = logging.getLogger("sidecar.cascade")
+
+
+async def cascade(x: Exchange, deps: Deps, reply: Reply) -> Reply:
+    """The reply to use: ``reply``, or the next tier's when ``reply`` fails the check."""
+    tiers = x.settings.tiers
+    rank = reply.target.tier_rank
+    if not (x.route.routed and reply.status == 200 and rank + 1 < len(tiers)):
+        return reply
+    if not tiers[rank].escalate:
+        return reply
+    answer = parse_answer(reply)
+    reason = x.dialect.escalation(answer, x.req) if answer else None
+    if not answer or reason is None:
+        return reply
+    charge(deps.metrics, reply.target, x.dialect.usage(answer))  # spent all the same
+    deps.metrics.escalations.labels(reply.target.tier, reason).inc()
+    try:
+        better = await send(x, deps, Plan(deps.upstream.targets(rank + 1)))
+    except Exception as exc:
+        log.warning("escalation from %s failed (%s); first answer kept", reply.target.tier, exc)
+        better = None
+    if better is None or better.status != 200:
+        x.out.tier, x.out.model = reply.target.tier, reply.target.deployment.model
+        return reply
+    x.out.escalated = reason
+    return better

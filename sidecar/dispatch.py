@@ -1,0 +1,83 @@
+"""One upstream call for an exchange: which deployments to try, and sending to them.
+
+Targets come from the route (a routed request: its tier, then the tiers above), from the
+model name (a configured model: its deployments), or the default tier's deployments with the
+client's model name kept (a model the config does not know). ``UpstreamClient.send`` does the
+retries, fallbacks and breakers; this module renders the body per target and records the
+time spent waiting and the tier and model that answered.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from sidecar.deps import Deps
+from sidecar.exchange import Exchange
+from sidecar.upstream import Reply, Target
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Deployments to try in order, and whether the client's model name is sent unchanged."""
+
+    targets: list[Target]
+    keep_model: bool = False
+
+
+def plan(x: Exchange, deps: Deps) -> Plan:
+    """Where this request's miss may go."""
+    up = deps.upstream
+    if x.route.routed:
+        return Plan(up.targets(x.route.rank))
+    if up.serves(x.req.model):
+        return Plan(up.targets(0, model=x.req.model))
+    # A model the config does not know goes to the default tier's deployments unchanged.
+    default = x.settings.tier_rank(x.settings.routing.default_tier)
+    return Plan([t for t in up.targets(default) if t.tier_rank == default], keep_model=True)
+
+
+async def send(x: Exchange, deps: Deps, plan: Plan) -> Reply:
+    """Send the request to the first target that answers; record time, tier and model."""
+    t0 = time.perf_counter()
+    try:
+        reply = await deps.upstream.send(
+            x.dialect.upstream_path,
+            _renderer(x, plan.keep_model),
+            x.http.headers,
+            plan.targets,
+            stream=x.req.stream,
+        )
+    finally:
+        x.out.upstream_seconds += time.perf_counter() - t0
+    x.out.upstream_status = reply.status
+    x.out.tier, x.out.model = reply.target.tier or None, reply.target.deployment.model
+    if plan.keep_model:
+        x.out.model = x.req.model
+    return reply
+
+
+def _renderer(x: Exchange, keep_model: bool) -> Callable[[Target], bytes]:
+    """The body for each target: the dialect's upstream body with that target's model."""
+    body = x.dialect.upstream_body(x.req)
+
+    def render(target: Target) -> bytes:
+        model = x.req.model if keep_model else target.deployment.model
+        return orjson.dumps({**body, "model": model})
+
+    return render
+
+
+def parse_answer(reply: Reply) -> dict[str, Any] | None:
+    """The parsed 200 body, or None (errors and non-JSON bodies are never cached)."""
+    if reply.status != 200 or not reply.body:
+        return None
+    try:
+        answer = orjson.loads(reply.body)
+    except orjson.JSONDecodeError:
+        return None
+    return answer if isinstance(answer, dict) else None

@@ -1,0 +1,101 @@
+"""EncoderPool: per-text encoding on worker threads (fake encoder; the real int8 one, marked)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from cache.encoder_pool import EncoderPool
+
+
+class SlowEncoder:
+    """Deterministic vectors from the text; records calls and which threads ran them."""
+
+    name = "slow"
+    family = "fake"
+    dim = 4
+
+    def __init__(self, delay: float = 0.02, fail_on: str = "") -> None:
+        self.delay = delay
+        self.fail_on = fail_on
+        self.calls: list[list[str]] = []
+        self.threads: set[str] = set()
+        self.lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        with self.lock:
+            self.calls.append(list(texts))
+            self.threads.add(threading.current_thread().name)
+        time.sleep(self.delay)  # releases the GIL like ONNX Runtime does
+        if self.fail_on in texts:
+            raise ValueError(f"cannot encode {self.fail_on!r}")
+        out = np.array([[len(t), t.count("a"), 1.0, 0.0] for t in texts], dtype=np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+async def test_each_text_is_encoded_alone_on_both_workers() -> None:
+    enc = SlowEncoder(delay=0.05)
+    pool = EncoderPool(enc, workers=2)
+    texts = [f"text {'a' * i}" for i in range(8)]
+    t0 = time.perf_counter()
+    vecs = await asyncio.gather(*(pool.embed(t) for t in texts))
+    wall = time.perf_counter() - t0
+    await pool.close()
+    assert all(len(c) == 1 for c in enc.calls)  # never a batch-mate
+    assert enc.threads == {"embedder-0", "embedder-1"}
+    assert wall < 8 * 0.05  # two texts at a time, not one
+    for t, v in zip(texts, vecs, strict=True):
+        assert np.array_equal(v, enc.encode([t])[0])
+
+
+async def test_an_encoder_error_reaches_only_its_caller() -> None:
+    pool = EncoderPool(SlowEncoder(delay=0.0, fail_on="bad"), workers=1)
+    good, bad = await asyncio.gather(pool.embed("good"), pool.embed("bad"), return_exceptions=True)
+    assert isinstance(good, np.ndarray) and isinstance(bad, ValueError)
+    assert isinstance(await pool.embed("still works"), np.ndarray)
+    await pool.close()
+
+
+async def test_close_fails_queued_callers_and_later_calls() -> None:
+    pool = EncoderPool(SlowEncoder(delay=0.1), workers=1)
+    first = asyncio.ensure_future(pool.embed("first"))
+    queued = asyncio.ensure_future(pool.embed("queued"))
+    await asyncio.sleep(0.02)  # "first" is on the worker, "queued" waits
+    await pool.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await queued
+    assert isinstance(await first, np.ndarray) or first.cancelled()
+    with pytest.raises(RuntimeError, match="closed"):
+        await pool.embed("late")
+
+
+async def test_a_cancelled_caller_is_skipped() -> None:
+    enc = SlowEncoder(delay=0.05)
+    pool = EncoderPool(enc, workers=1)
+    busy = asyncio.ensure_future(pool.embed("busy"))
+    gone = asyncio.ensure_future(pool.embed("gone"))
+    await asyncio.sleep(0.01)
+    gone.cancel()
+    await busy
+    await pool.embed("after")
+    await pool.close()
+    assert ["gone"] not in enc.calls
+
+
+@pytest.mark.model
+async def test_real_int8_vectors_do_not_depend_on_what_else_is_in_flight() -> None:
+    from cache.embedder import load_encoder
+
+    enc = load_encoder("onnx")
+    pool = EncoderPool(enc, workers=2)
+    texts = [f"How do I learn {w} quickly?" for w in ("Python", "Rust", "Go", "C", "Haskell")] * 4
+    texts += ["What is the population of Tokyo and how has it changed since 1950?"] * 3
+    together = await asyncio.gather(*(pool.embed(t) for t in texts))
+    await pool.close()
+    for t, v in zip(texts, together, strict=True):
+        assert np.array_equal(v, enc.encode([t])[0]), t  # bit-identical to the text alone
