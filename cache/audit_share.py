@@ -93,6 +93,10 @@ class SharedBudget:
             await asyncio.wait_for(self.sync(), timeout=1.0)
         except (TimeoutError, asyncio.CancelledError):
             pass
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connection pool."""
         await self._redis.aclose()
 
 

@@ -82,10 +82,10 @@ def lookup_semantic(x: Exchange, deps: Deps, vec: np.ndarray) -> Hit | None:
         return None
     serve_lower = x.settings.cache.serve_lower_tier
     min_rank = x.route.rank if x.route.routed and not serve_lower else 0
-    # With a false-hit budget the audit's controller may search less deep (audit_service).
-    threshold = serve_threshold(deps, similarity_threshold(x, deps))
     with x.out.stage("cache_semantic"):
         try:
+            # With a false-hit budget the audit's controller may search less deep.
+            threshold = serve_threshold(deps, similarity_threshold(x, deps))
             found = deps.cache.lookup(
                 x.req.scope, x.req.text, vec, threshold, min_tier_rank=min_rank
             )

@@ -23,7 +23,7 @@ def body(text: str) -> bytes:
 def make(**cfg: object) -> tuple[Auditor, CollectorRegistry]:
     registry = CollectorRegistry()
     settings = AuditSettings(**{"rate": 1.0, **cfg})  # type: ignore[arg-type]
-    ctl = BudgetController(0.05, 0.74, min_samples=5)
+    ctl = BudgetController(0.05, 0.74, min_samples=5, burn_in="serve")
     auditor = Auditor(settings, ExactJudge(), ctl, AuditMetrics(registry), rng=random.Random(1))
     return auditor, registry
 

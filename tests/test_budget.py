@@ -17,11 +17,21 @@ def test_wilson_matches_known_values() -> None:
     assert wilson(0, 0) == (0.0, 1.0)
 
 
-def test_starts_at_the_shipped_point_and_changes_nothing() -> None:
-    ctl = BudgetController(0.01, 0.74)
+def test_serve_burn_in_starts_at_the_shipped_point_and_changes_nothing() -> None:
+    ctl = BudgetController(0.01, 0.74, burn_in="serve")
     assert ctl.threshold() == 0.74
     assert 0.74 in ctl.edges and ctl.floor == 0.70
     assert ctl.allows(0.74) and not ctl.allows(0.7399)
+
+
+def test_shadow_burn_in_serves_nothing_until_a_set_is_proven() -> None:
+    ctl = BudgetController(0.05, 0.74, min_samples=20)
+    assert ctl.threshold() == CLOSED and not ctl.serving and not ctl.allows(0.99)
+    for _ in range(80):
+        ctl.record(0.95, same=True)  # shadow comparisons (near misses) are the evidence
+    assert ctl.serving and ctl.threshold() == 0.74  # the shipped bands ride on it
+    with pytest.raises(ValueError):
+        BudgetController(0.05, 0.74, burn_in="yolo")
 
 
 def test_measure_only_never_moves() -> None:
@@ -33,7 +43,7 @@ def test_measure_only_never_moves() -> None:
 
 
 def test_a_band_proven_over_budget_stops_while_the_rest_burn_in() -> None:
-    ctl = BudgetController(0.05, 0.74, min_samples=20)
+    ctl = BudgetController(0.05, 0.74, min_samples=20, burn_in="serve")
     for _ in range(4):
         ctl.record(0.75, same=False)  # lower bound of 4/4 wrong is far above 5%
     assert ctl.threshold() == 0.78 and not ctl.allows(0.75) and ctl.allows(0.99)
@@ -92,15 +102,15 @@ def test_budget_one_percent_needs_many_clean_verdicts() -> None:
 
 
 def test_state_roundtrip_and_mismatch_is_ignored() -> None:
-    ctl = BudgetController(0.05, 0.74, min_samples=5)
+    ctl = BudgetController(0.05, 0.74, min_samples=5, burn_in="serve")
     for _ in range(3):
         ctl.record(0.8, same=False)
     state = json.loads(json.dumps(ctl.to_state()))
-    again = BudgetController(0.05, 0.74, min_samples=5)
+    again = BudgetController(0.05, 0.74, min_samples=5, burn_in="serve")
     assert again.load_state(state)
     assert not again.allows(0.8) and not ctl.allows(0.8) and again.allows(0.9)
     assert [v.different for v in again.views()] == [v.different for v in ctl.views()]
-    other = BudgetController(0.05, 0.80, min_samples=5)  # other start point: other edges
+    other = BudgetController(0.05, 0.80, min_samples=5, burn_in="serve")  # other edges
     assert not other.load_state(state) and other.threshold() == 0.80
     assert not again.load_state({"version": 99})
 
