@@ -39,7 +39,12 @@ def _stats(cos: np.ndarray, y: np.ndarray, t: float) -> dict[str, float]:
     acc = float(np.mean(same == (y == 1)))
     p_same = float(np.mean(y[same] == 1)) if same.any() else 0.0
     p_diff = float(np.mean(y[~same] == 0)) if (~same).any() else 0.0
-    return {"threshold": t, "accuracy": acc, "precision_same": p_same, "precision_different": p_diff}
+    return {
+        "threshold": t,
+        "accuracy": acc,
+        "precision_same": p_same,
+        "precision_different": p_diff,
+    }
 
 
 def main() -> None:

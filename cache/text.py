@@ -26,6 +26,7 @@ MAX_PIECES = 254  # 256 minus [CLS] and [SEP]
 HEAD_PIECES = 156  # 156 + 3 (" ... ") + 90 leaves a margin for re-tokenizing cut words
 TAIL_PIECES = 90
 JOINER = " ... "
+WINDOW_CHARS = 64 * MAX_PIECES  # chars tokenized at each end of a long text (see cache_text)
 
 _SPACE = re.compile(r"\s+")
 
@@ -58,9 +59,24 @@ def cache_text(text: str, tokenizer: Any | None = None) -> str:
     # Every word piece covers at least one character, so short texts cannot overflow.
     if len(text) <= MAX_PIECES:
         return text
-    offsets = (tokenizer or _default_tokenizer()).encode(text, add_special_tokens=False).offsets
+    tok = tokenizer or _default_tokenizer()
+    window = WINDOW_CHARS
+    while 2 * window < len(text):
+        # Only the ends matter: tokenize a window at each end instead of the whole text
+        # (a 4 MiB prompt took 12 s of CPU whole). Word pieces are local to their word, so
+        # the pieces kept are the ones the whole text gives as long as each window has pieces
+        # to spare beyond the one its cut may have split.
+        head = tok.encode(text[:window], add_special_tokens=False).offsets
+        tail = tok.encode(text[-window:], add_special_tokens=False).offsets
+        if len(head) > HEAD_PIECES + 1 and len(tail) > TAIL_PIECES + 1:
+            shift = len(text) - window
+            return _join(text, head[HEAD_PIECES - 1][1], tail[-TAIL_PIECES][0] + shift)
+        window *= 8  # very long words: widen (rare)
+    offsets = tok.encode(text, add_special_tokens=False).offsets
     if len(offsets) <= MAX_PIECES:
         return text
-    head_end = offsets[HEAD_PIECES - 1][1]
-    tail_start = offsets[-TAIL_PIECES][0]
+    return _join(text, offsets[HEAD_PIECES - 1][1], offsets[-TAIL_PIECES][0])
+
+
+def _join(text: str, head_end: int, tail_start: int) -> str:
     return text[:head_end].rstrip() + JOINER + text[tail_start:].lstrip()

@@ -23,8 +23,15 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from sidecar.app import DEPS, create_app
-from sidecar.config import ConfigError, Settings, load_settings, needs_mock, with_mock_upstream
+from sidecar.config import (
+    ConfigError,
+    Settings,
+    load_settings,
+    needs_mock,
+    with_mock_upstream,
+)
 from sidecar.logs import setup_logging
+from sidecar.server import SidecarRunner, runner_kwargs
 
 log = logging.getLogger("sidecar")
 
@@ -62,11 +69,12 @@ async def serve(
             base,
         )
     app = create_app(settings, environ=environ)
-    runner = web.AppRunner(
+    runner = SidecarRunner(
         app,
         handler_cancellation=True,
         access_log=None,
         shutdown_timeout=settings.server.shutdown_grace_s,
+        **runner_kwargs(app),
     )
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
@@ -75,8 +83,8 @@ async def serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    if config_path is not None:
-        loop.add_signal_handler(signal.SIGHUP, _reload, app, config_path, environ)
+    # Always handled: SIGHUP's default action would kill the process.
+    loop.add_signal_handler(signal.SIGHUP, _reload, app, config_path, environ)
     await stop.wait()
     deps = app[DEPS]
     deps.readiness.draining = True
@@ -96,15 +104,22 @@ async def serve(
     log.info("stopped")
 
 
-def _reload(app: web.Application, path: str, environ: Mapping[str, str]) -> None:
+def _reload(app: web.Application, path: str | None, environ: Mapping[str, str]) -> None:
     """SIGHUP: re-read the config; apply cache and routing policy, keep the rest."""
+    if path is None:
+        log.warning("SIGHUP ignored: no --config file to reload")
+        return
     deps = app[DEPS]
     try:
         fresh = load_settings(path, environ)
     except ConfigError as exc:
         log.error("config reload rejected: %s", exc)
         return
-    deps.live.reload(fresh)
+    try:
+        deps.live.reload(fresh)
+    except ConfigError as exc:
+        log.error("config reload rejected: %s", exc)
+        return
     log.info("config reloaded (cache thresholds/policy and routing)")
 
 

@@ -29,6 +29,7 @@ from sidecar.dialect import Dialect
 from sidecar.dialects import DIALECTS, parse
 from sidecar.errors import HTTPError, MethodNotAllowed, NotFound, PayloadTooLarge, SidecarError
 from sidecar.exchange import Exchange
+from sidecar.leaderboard import ScorecardCollector, scorecard_response
 from sidecar.lifecycle import Injected, models_ctx, upstream_ctx
 from sidecar.live import Live
 from sidecar.metrics import Metrics, status_class
@@ -88,6 +89,8 @@ def create_app(
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/sidecar/cache/audit", _audit_status)
+    app.router.add_get("/sidecar/scorecard", _scorecard)
+    metrics.registry.register(ScorecardCollector(deps.upstream.scorecard))
     app.cleanup_ctx.append(upstream_ctx(deps))
     app.cleanup_ctx.append(models_ctx(deps, Injected(embedder, cache, router)))
     # After models_ctx: torn down first, so audits stop before the cache snapshot is written.
@@ -216,6 +219,10 @@ async def _readyz(request: web.Request) -> web.Response:
 
 async def _audit_status(request: web.Request) -> web.Response:
     return web.json_response(status_body(request.app[DEPS]))
+
+
+async def _scorecard(request: web.Request) -> web.Response:
+    return scorecard_response(request.query, request.app[DEPS].upstream.scorecard)
 
 
 async def _metrics(request: web.Request) -> web.Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from cache.entry import Entry
 from sidecar.dialect import Usage
 from sidecar.metrics import Metrics
+from sidecar.scorecard import Scorecard
 from sidecar.upstream import Target
 
 
@@ -24,6 +25,27 @@ def charge(metrics: Metrics, target: Target, usage: Usage | None) -> float:
     return usd
 
 
-def credit_hit(metrics: Metrics, entry: Entry) -> None:
-    """A hit saved what its entry cost upstream."""
+def account(
+    metrics: Metrics,
+    scorecard: Scorecard,
+    target: Target,
+    usage: Usage | None,
+    failure: str | None,
+) -> float:
+    """``charge`` plus the deployment's scorecard (tokens, USD, the answer's failure reason)."""
+    usd = charge(metrics, target, usage)
+    scorecard.answer(
+        target.label,
+        tokens_in=usage.input_tokens if usage else 0,
+        tokens_out=usage.output_tokens if usage else 0,
+        usd=usd,
+        failure=failure,
+    )
+    return usd
+
+
+def credit_hit(metrics: Metrics, entry: Entry, scorecard: Scorecard | None = None) -> None:
+    """A hit saved what its entry cost upstream (credited to the deployment that produced it)."""
     metrics.saved.labels(entry.model).inc(entry.cost_usd)
+    if scorecard is not None and entry.tier:
+        scorecard.cache_hit(f"{entry.tier}/{entry.model}", entry.cost_usd)

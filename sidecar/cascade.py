@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from sidecar.billing import charge
+from sidecar.billing import account
 from sidecar.deps import Deps
 from sidecar.dispatch import Plan, parse_answer, send
 from sidecar.exchange import Exchange
@@ -30,7 +30,9 @@ async def cascade(x: Exchange, deps: Deps, reply: Reply) -> Reply:
     reason = x.dialect.escalation(answer, x.req) if answer else None
     if not answer or reason is None:
         return reply
-    charge(deps.metrics, reply.target, x.dialect.usage(answer))  # spent all the same
+    card = deps.upstream.scorecard
+    account(deps.metrics, card, reply.target, x.dialect.usage(answer), reason)  # paid all the same
+    card.escalated(reply.target.label, reason)
     deps.metrics.escalations.labels(reply.target.tier, reason).inc()
     try:
         better = await send(x, deps, Plan(deps.upstream.targets(rank + 1)))

@@ -7,12 +7,15 @@ with the dotted field name, e.g. ``cache.threshold: Input should be less than or
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+log = logging.getLogger("sidecar.config")
 
 
 class ConfigError(ValueError):
@@ -32,6 +35,10 @@ class ServerSettings(_Section):
     drain_delay_s: float = Field(2.0, ge=0)
     log_prompts: bool = False
     log_level: str = "INFO"
+    # A connection must deliver its first request's headers this fast (slowloris bound); later
+    # requests on a kept-alive connection must start within keepalive_timeout_s.
+    header_timeout_s: float = Field(10.0, gt=0)
+    keepalive_timeout_s: float = Field(75.0, gt=0)
 
 
 class UpstreamSettings(_Section):
@@ -54,6 +61,16 @@ class Deployment(_Section):
     price_in_per_1m: float = Field(0.0, ge=0)
     price_out_per_1m: float = Field(0.0, ge=0)
     timeout_s: float = Field(120.0, gt=0)  # whole request, first byte to last
+    # Send the client's own Authorization (and OpenAI-Organization/-Project) to this deployment
+    # when it has no key of its own. Off by default: a client key never leaves for another host
+    # unless the operator says that host is where the client's key belongs.
+    forward_client_key: bool = False
+    weight: float = Field(1.0, ge=0)  # share of the tier's traffic under strategy "weighted"
+
+    @property
+    def price(self) -> float:
+        """Input plus output USD per 1M tokens: the ``lowest-cost`` balancing key."""
+        return self.price_in_per_1m + self.price_out_per_1m
 
     def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
         """Price of one call at this deployment's per-1M-token rates."""
@@ -66,6 +83,12 @@ class Tier(_Section):
     name: str
     deployments: tuple[Deployment, ...] = Field(min_length=1)
     escalate: bool = False  # cascade: a failing cheap answer is retried once on the next tier
+    # Order of this tier's deployments: ordered | least-latency | lowest-cost | weighted.
+    strategy: Literal["ordered", "least-latency", "lowest-cost", "weighted"] = "ordered"
+    # Cascade on a non-streamed answer whose mean token logprob is below confidence_threshold
+    # (the default was chosen as docs/confidence.md describes; calibrate on your traffic).
+    escalate_on_low_confidence: bool = False
+    confidence_threshold: float = Field(-0.4, le=0)
 
 
 class RoutingSettings(_Section):
@@ -132,6 +155,9 @@ class CacheSettings(_Section):
     # Budget of wrong semantic hits (share of semantic hits); None = no budget (measure only).
     # Needs audit.rate > 0: the audit verdicts move the threshold (docs/cache_audit.md).
     max_false_hit_rate: float | None = Field(None, gt=0, lt=1)
+    # X-Tenant-Id: false = it only subdivides the caller's key space (safe default); true = it
+    # replaces the key (only behind an app that authenticates users and sets the header itself).
+    trust_tenant_header: bool = False
 
 
 class RedisSettings(_Section):
@@ -203,14 +229,31 @@ class Settings(_Section):
 _SECTIONS = ("server", "upstream", "routing", "cache", "redis")
 
 
+# Read by load_settings/needs_mock themselves, not section fields.
+_OTHER_ENV = frozenset({"SIDECAR_UPSTREAM"})
+
+
+def _section_fields(section: str) -> set[str]:
+    return set(Settings.model_fields[section].annotation.model_fields)  # type: ignore[union-attr]
+
+
 def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    """Map ``SIDECAR_CACHE_MAX_ENTRIES=10`` to ``{"cache": {"max_entries": 10}}`` (YAML-typed)."""
+    """Map ``SIDECAR_CACHE_MAX_ENTRIES=10`` to ``{"cache": {"max_entries": 10}}`` (YAML-typed).
+
+    Names that match no field are skipped, never fatal: Kubernetes injects ``SIDECAR_PORT``,
+    ``SIDECAR_SERVICE_HOST``, ``SIDECAR_CACHE_SERVICE_PORT`` ... for Services named ``sidecar*``,
+    and those must not crash-loop the pod. Unknown names under a known section look like a typo
+    of a setting and get a warning naming the variable (never its value).
+    """
     out: dict[str, dict[str, Any]] = {}
     for key, raw in environ.items():
-        if not key.startswith("SIDECAR_"):
+        if not key.startswith("SIDECAR_") or key in _OTHER_ENV:
             continue
         section, _, field = key[len("SIDECAR_") :].lower().partition("_")
-        if section not in _SECTIONS or not field:
+        if section not in _SECTIONS:
+            continue
+        if field not in _section_fields(section):
+            log.warning("ignoring environment variable %s: %s has no such setting", key, section)
             continue
         try:
             value = yaml.safe_load(raw) if raw.strip() else None
@@ -221,12 +264,16 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
 
 
 def _point_at(data: dict[str, Any], upstream: str) -> None:
-    """Every deployment of every tier points at ``upstream``; model names unchanged."""
+    """Every deployment of every tier points at ``upstream``; model names unchanged.
+
+    One upstream named by the operator is where the clients' keys belong, so they are forwarded.
+    """
     tiers = data.get("tiers") or [t.model_dump() for t in _default_tiers()]
     for tier in tiers:
         for dep in tier.get("deployments", []):
             dep["base_url"] = upstream
             dep["api_key_env"] = None
+            dep["forward_client_key"] = True
     data["tiers"] = tiers
 
 
@@ -264,7 +311,7 @@ def load_settings(
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc)) from exc
+        raise ConfigError(describe_error(exc)) from exc
 
 
 def configured_model_dir(environ: Mapping[str, str]) -> str | None:
@@ -272,7 +319,8 @@ def configured_model_dir(environ: Mapping[str, str]) -> str | None:
     return load_settings(None, environ).cache.model_dir
 
 
-def _describe(exc: ValidationError) -> str:
+def describe_error(exc: ValidationError) -> str:
+    """One line naming each invalid field."""
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "config"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sidecar.billing import charge
+from sidecar.billing import account
 from sidecar.caching import Answer
 from sidecar.cascade import cascade
 from sidecar.deps import Deps
@@ -33,5 +33,6 @@ async def forward(x: Exchange, deps: Deps) -> tuple[web.StreamResponse, Answer |
     if parsed is None:
         return response, None
     usage = x.dialect.usage(parsed)
-    cost = charge(deps.metrics, reply.target, usage)
+    failure = x.dialect.escalation(parsed, x.req)
+    cost = account(deps.metrics, deps.upstream.scorecard, reply.target, usage, failure)
     return response, Answer(body, parsed, reply.target, usage, cost)

@@ -9,7 +9,6 @@ export runs on the loop so it is consistent; the file write runs in a thread).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator, Callable
@@ -24,6 +23,8 @@ from sidecar.deps import Cache, Deps, Embedder, Router
 
 if TYPE_CHECKING:  # loaded lazily: the app starts listening before the models load
     from cache.embedder import BatchingEmbedder
+    from cache.encoder_pool import EncoderPool
+    from cache.snapshot import SnapshotData
     from cache.store import SemanticCache
 
 log = logging.getLogger("sidecar.lifecycle")
@@ -57,7 +58,7 @@ class Injected:
 class _Owned:
     """Parts this module loaded, so it closes them at shutdown."""
 
-    embedder: BatchingEmbedder | None = None
+    embedder: EncoderPool | BatchingEmbedder | None = None
 
 
 def models_ctx(deps: Deps, injected: Injected) -> Ctx:
@@ -76,9 +77,10 @@ def models_ctx(deps: Deps, injected: Injected) -> Ctx:
         if deps.cache is not None:
             _watch(deps, deps.cache)
         owned = _Owned()
+        writer = _Writer()
         tasks = [
             asyncio.create_task(_load(deps, needs, owned), name="sidecar-load"),
-            asyncio.create_task(_maintain(deps), name="sidecar-maintain"),
+            asyncio.create_task(_maintain(deps, writer), name="sidecar-maintain"),
         ]
         if cfg.redis.url and cfg.cache.enabled:
             share = _share(deps, tasks[0], cfg.redis.url)
@@ -87,13 +89,47 @@ def models_ctx(deps: Deps, injected: Injected) -> Ctx:
         for task in tasks:
             task.cancel()
         for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
-        await _write_snapshot(deps)
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                # It died earlier and nobody awaited it: report it, still write the snapshot.
+                log.exception("background task %s had failed", task.get_name())
+        await _write_snapshot(deps, writer)
         if owned.embedder is not None:
             await owned.embedder.close()
 
     return ctx
+
+
+class _Writer:
+    """One snapshot writer at a time, per app.
+
+    The file write runs in a thread that cancelling its awaiting task cannot stop; a later
+    write (the final one at shutdown) first waits for it, so two threads never write the same
+    temp file and the final snapshot is written once, whole, last.
+    """
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.running: asyncio.Future[None] | None = None
+
+    async def write(self, path: str, data: SnapshotData) -> None:
+        from cache.snapshot import write_snapshot
+
+        async with self.lock:
+            if self.running is not None and not self.running.done():
+                await asyncio.wait({self.running})
+            fut = asyncio.ensure_future(asyncio.to_thread(write_snapshot, path, data))
+            fut.add_done_callback(_report)
+            self.running = fut
+            await asyncio.shield(fut)
+
+
+def _report(fut: asyncio.Future[None]) -> None:
+    if not fut.cancelled() and fut.exception() is not None:
+        log.error("snapshot write failed in its thread: %r", fut.exception())
 
 
 def _set_thresholds(deps: Deps) -> None:
@@ -195,7 +231,7 @@ def _build_cache(deps: Deps) -> SemanticCache:
     return cache
 
 
-async def _maintain(deps: Deps) -> None:
+async def _maintain(deps: Deps, writer: _Writer) -> None:
     """Purge expired entries often; write a snapshot every ``snapshot_interval_s``."""
     since_snapshot = 0.0
     while True:
@@ -205,7 +241,7 @@ async def _maintain(deps: Deps) -> None:
             deps.cache.purge_expired()
         if since_snapshot >= deps.settings.cache.snapshot_interval_s:
             since_snapshot = 0.0
-            await _write_snapshot(deps)
+            await _write_snapshot(deps, writer)
 
 
 async def _share(deps: Deps, loading: asyncio.Task[None], url: str) -> None:
@@ -234,16 +270,14 @@ async def _share(deps: Deps, loading: asyncio.Task[None], url: str) -> None:
         await replicator.stop()
 
 
-async def _write_snapshot(deps: Deps) -> None:
+async def _write_snapshot(deps: Deps, writer: _Writer) -> None:
     path = snapshot_path(deps)
     if path is None or deps.cache is None:
         return
     try:
-        from cache.snapshot import write_snapshot
-
         data = deps.cache.export_snapshot()
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        await asyncio.to_thread(write_snapshot, path, data)
+        await writer.write(path, data)
         log.info("snapshot written", extra={"fields": {"path": path}})
     except Exception:
         deps.metrics.cache_errors.labels("snapshot").inc()

@@ -12,7 +12,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from sidecar.config import Settings
+from pydantic import ValidationError
+
+from sidecar.config import ConfigError, Settings, describe_error
 
 log = logging.getLogger("sidecar.live")
 # Cache fields safe to change live (besides every threshold* field): they act per request.
@@ -43,20 +45,24 @@ class Live:
         self._current = replace(self._current, thresholds=tuple(thresholds))
 
     def reload(self, fresh: Settings) -> None:
-        """Apply the live-safe part of ``fresh``: cache thresholds/policy and routing."""
+        """Apply the live-safe part of ``fresh``: cache thresholds/policy and routing.
+
+        Raises ConfigError (nothing applied) when the new routing does not fit the running tiers.
+        """
         old = self._current.settings
         cache = {
             k: v
             for k, v in fresh.cache.model_dump().items()
             if k.startswith("threshold") or k in LIVE_CACHE_FIELDS
         }
-        settings = old.model_copy(
-            update={"cache": old.cache.model_copy(update=cache), "routing": fresh.routing}
-        )
-        thresholds = self._current.thresholds
-        if (
-            fresh.routing.thresholds is not None
-            and len(fresh.routing.thresholds) == len(old.tiers) - 1
-        ):
-            thresholds = fresh.routing.thresholds
+        candidate = old.model_dump()
+        candidate["cache"].update(cache)
+        candidate["routing"] = fresh.routing.model_dump()
+        try:
+            # Tiers are not reloaded: the new routing must fit the running tiers (a renamed
+            # default tier or a threshold count for other tiers is rejected, nothing applied).
+            settings = Settings.model_validate(candidate)
+        except ValidationError as exc:
+            raise ConfigError(f"{describe_error(exc)} (tiers change only on restart)") from exc
+        thresholds = settings.routing.thresholds or self._current.thresholds
         self._current = LiveConfig(settings, thresholds)

@@ -5,7 +5,14 @@ against a direct one. Behaviour per request comes from a queue (``push("500", "4
 ``POST /mock/behave``) and falls back to ``MockConfig.default``:
 
 ok · slow · 500 · 429 (with Retry-After) · 400 · drop (close mid-stream) · hang · length · refuse
-· empty. ``GET /mock/stats`` reports request counts; ``requests`` keeps every received body.
+· empty · unsure (a right answer given with low token logprobs). ``GET /mock/stats`` reports
+request counts; ``requests`` keeps every received body.
+
+For benchmarks: ``error_rate`` answers that share of "ok" requests with a 500 (seeded), and
+``wrong_rate`` makes the mock answer that share of prompts wrongly ("wrong:" and the words
+reversed), chosen by a hash of model and prompt so a prompt is always right or always wrong
+for one model. Asked for ``logprobs``, it returns per-token logprobs: around ``logprob`` for a
+right answer, around ``unsure_logprob`` for a wrong or "unsure" one.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
+import random
 import time
 import uuid
 from collections import deque
@@ -24,7 +33,9 @@ from aiohttp import web
 
 from sidecar.mock_oracle import Oracle
 
-BEHAVIORS = ("ok", "slow", "500", "429", "400", "drop", "hang", "length", "refuse", "empty")
+BEHAVIORS = (
+    "ok", "slow", "500", "429", "400", "drop", "hang", "length", "refuse", "empty", "unsure"
+)  # fmt: skip
 
 
 @dataclass
@@ -35,6 +46,11 @@ class MockConfig:
     slow_s: float = 2.0  # extra delay of the "slow" behaviour
     retry_after_s: float = 0.05
     default: str = "ok"
+    error_rate: float = 0.0  # share of "ok" requests answered 500 instead
+    wrong_rate: float = 0.0  # share of prompts (by hash of model + prompt) answered wrongly
+    logprob: float = -0.05  # mean token logprob of a right answer
+    unsure_logprob: float = -1.5  # mean token logprob of a wrong or "unsure" answer
+    seed: int = 0
 
 
 @dataclass
@@ -49,8 +65,12 @@ class MockUpstream:
     completed: int = 0
     _script: deque[str] = field(default_factory=deque)
     _by_model: dict[str, deque[str]] = field(default_factory=dict)
+    _rng: random.Random = field(default_factory=random.Random)
     # Oracle mode: answers depend on meaning, not wording (sidecar/mock_oracle.py).
     oracle: Oracle | None = None
+
+    def __post_init__(self) -> None:
+        self._rng.seed(self.config.seed)
 
     def push(self, *behaviors: str, model: str | None = None) -> None:
         """Queue behaviours for the next requests (only those for ``model``, if given)."""
@@ -63,7 +83,16 @@ class MockUpstream:
     def _next(self, model: str) -> str:
         if queue := self._by_model.get(model):
             return queue.popleft()
-        return self._script.popleft() if self._script else self.config.default
+        if self._script:
+            return self._script.popleft()
+        behavior = self.config.default
+        if (
+            behavior == "ok"
+            and self.config.error_rate
+            and self._rng.random() < self.config.error_rate
+        ):
+            return "500"
+        return behavior
 
     @property
     def count(self) -> int:
@@ -141,10 +170,13 @@ class MockUpstream:
             delay = 3600.0
         if delay:
             await asyncio.sleep(delay)
+        model = str(body.get("model", "mock-model"))
+        wrong = behavior == "ok" and _is_wrong(model, body, chat, self.config.wrong_rate)
         words = _reply_words(body, chat, behavior, self.config.reply_tokens, self.oracle)
+        if wrong:
+            words = ["wrong:", *reversed(words[1:])]
         finish = "length" if behavior == "length" else "stop"
         prompt_tokens = _count_prompt_tokens(body, chat)
-        model = str(body.get("model", "mock-model"))
         if body.get("stream"):
             return await self._stream(
                 request, body, words, finish, prompt_tokens, model, chat, drop=behavior == "drop"
@@ -155,6 +187,9 @@ class MockUpstream:
             choice["message"] = {"role": "assistant", "content": text}
         else:
             choice["text"] = text
+        if body.get("logprobs"):
+            base = self.config.unsure_logprob if wrong or behavior == "unsure" else None
+            choice["logprobs"] = _logprobs(words, chat, base or self.config.logprob)
         return web.json_response(
             _envelope(model, chat, [choice], prompt_tokens, len(words)), dumps=_dumps
         )
@@ -283,6 +318,30 @@ def _reply_words(
     if isinstance(max_tokens, int) and max_tokens > 0:
         words = words[:max_tokens]
     return words
+
+
+def _is_wrong(model: str, body: dict[str, Any], chat: bool, rate: float) -> bool:
+    """Is this model wrong on this prompt? Fixed per (model, prompt): a hash, not a coin."""
+    if rate <= 0:
+        return False
+    digest = hashlib.blake2b(f"{model}\0{_last_user_text(body, chat)}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "little") / 2**64 < rate
+
+
+def _logprobs(words: list[str], chat: bool, mean: float) -> dict[str, Any]:
+    """Per-token logprobs around ``mean`` (deterministic jitter of +-50% per word)."""
+    values = []
+    for i, word in enumerate(words):
+        h = hashlib.blake2b(f"{i}\0{word}".encode(), digest_size=2).digest()
+        values.append(round(mean * (0.5 + int.from_bytes(h, "little") / 65535), 6))
+    tokens = [w if i == 0 else " " + w for i, w in enumerate(words)]
+    if not chat:
+        return {"tokens": tokens, "token_logprobs": values, "top_logprobs": None}
+    content = [
+        {"token": t, "logprob": v, "bytes": list(t.encode()), "top_logprobs": []}
+        for t, v in zip(tokens, values, strict=True)
+    ]
+    return {"content": content, "refusal": None}
 
 
 def _count_prompt_tokens(body: dict[str, Any], chat: bool) -> int:

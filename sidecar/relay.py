@@ -14,7 +14,7 @@ import aiohttp
 import orjson
 from aiohttp import web
 
-from sidecar.billing import charge
+from sidecar.billing import account
 from sidecar.caching import Answer
 from sidecar.deps import Deps
 from sidecar.errors import UpstreamStreamError
@@ -30,6 +30,7 @@ async def relay(
     """Stream ``reply`` to the client; the assembled answer if the stream completed."""
     resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **x.out.headers()})
     splitter, reader = EventSplitter(), x.dialect.reader(x.req)
+    started, first = time.perf_counter(), None
     try:
         await resp.prepare(x.http)
         chunks = iter_chunks(stream)
@@ -41,11 +42,13 @@ async def relay(
                 break
             except UpstreamStreamError as exc:
                 reader.fail()
+                deps.upstream.scorecard.call(reply.target.label, error=ErrorKind.STREAM.value)
                 deps.metrics.upstream_errors.labels(reply.target.label, ErrorKind.STREAM).inc()
                 await resp.write(x.dialect.stream_error(exc))
                 break
             finally:
                 x.out.upstream_seconds += time.perf_counter() - t0
+            first = first or time.perf_counter()
             for event in splitter.feed(data):
                 if reader.feed(event):
                     await resp.write(event)
@@ -56,7 +59,13 @@ async def relay(
         reply.close()
     if not reader.complete:
         return resp, None
+    ended = time.perf_counter()
+    ttft = reply.ttfb + ((first or ended) - started)
+    deps.upstream.scorecard.call(
+        reply.target.label, ttft=ttft, latency=reply.ttfb + ended - started
+    )
     parsed = reader.answer()
     usage = x.dialect.usage(parsed)
-    cost = charge(deps.metrics, reply.target, usage)
+    failure = x.dialect.escalation(parsed, x.req)
+    cost = account(deps.metrics, deps.upstream.scorecard, reply.target, usage, failure)
     return resp, Answer(orjson.dumps(parsed), parsed, reply.target, usage, cost)

@@ -23,7 +23,7 @@ async def serve_hit(x: Exchange, deps: Deps, hit: Hit) -> web.StreamResponse:
     out.cache, out.similarity = hit.layer, hit.similarity
     out.model, out.tier = hit.entry.model, hit.entry.tier or None
     deps.metrics.lookups.labels(hit.layer).inc()
-    credit_hit(deps.metrics, hit.entry)
+    credit_hit(deps.metrics, hit.entry, deps.upstream.scorecard)
     if not x.req.stream:
         body = x.dialect.render(hit.entry.body, x.req)
         return json_response(body, 200, x.out.headers())

@@ -2,9 +2,11 @@
 
 A dialect (``sidecar/dialects/``) reads the API-specific fields of a body into ``Fields``;
 ``build`` turns them into a ``ParsedRequest``. Scope = tenant + endpoint + requested model/alias
-+ a hash of ``Fields.scoped``: everything in the body except the text matched fuzzily and the
-fields that cannot change the answer. So a different system prompt, earlier turn, tool list,
-response_format or sampling parameter is a different scope: it can never hit.
++ a hash of ``Fields.scoped``: everything in the body except the text matched fuzzily (the other
+fields of that message, e.g. ``name``, stay) and the fields that cannot change the answer. So a
+different system prompt, earlier turn, speaker, tool list, response_format or sampling parameter
+is a different scope: it can never hit. The tenant is the caller's key, subdivided by
+``X-Tenant-Id`` (replaced by it only with ``cache.trust_tenant_header``).
 """
 
 from __future__ import annotations
@@ -100,7 +102,13 @@ def build(
         stream=fields.stream,
         include_usage=fields.include_usage,
         text=fields.text,
-        scope=scope_of(tenant_of(headers), endpoint, fields.model, fields.scoped),
+        scope=scope_of(
+            tenant_of(headers, trust_header=cfg.trust_tenant_header),
+            endpoint,
+            fields.model,
+            fields.scoped,
+            unscoped=[v for k, v in body.items() if k not in fields.scoped],
+        ),
         policy=policy_for(fields, headers, cfg),
         wants_json=fields.wants_json,
     )
@@ -125,22 +133,49 @@ def _tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
     return types if isinstance(types, tuple) else (types,)
 
 
-def tenant_of(headers: Mapping[str, str]) -> str:
-    """Tenant id: the X-Tenant-Id header, else a hash of the Authorization key, else anonymous."""
+def tenant_of(headers: Mapping[str, str], *, trust_header: bool = False) -> str:
+    """Tenant id: a hash of the Authorization key (or ``anon``), subdivided by X-Tenant-Id.
+
+    The header only ever narrows a key's space, so nobody reads another key's entries by naming
+    its tenant; with ``trust_header`` (an app that authenticates users and sets the header
+    itself) the header alone is the tenant, shared across keys.
+    """
     tenant = headers.get("X-Tenant-Id")
-    if tenant:
-        return "t:" + tenant
+    if tenant and trust_header:
+        return "t:" + _digest(tenant)
     auth = headers.get("Authorization")
-    return "k:" + hashlib.sha256(auth.encode()).hexdigest() if auth else "anon"
+    key = "k:" + _digest(auth) if auth else "anon"
+    return f"{key}/t:{_digest(tenant)}" if tenant else key
 
 
-def scope_of(tenant: str, endpoint: str, model: str, scoped: dict[str, Any]) -> str:
-    """Hash of everything that must match exactly for a cached answer to be reusable."""
+def _digest(value: str) -> str:
+    # surrogateescape: header values are latin-1 decoded by aiohttp but may be anything.
+    return hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def scope_of(
+    tenant: str,
+    endpoint: str,
+    model: str,
+    scoped: dict[str, Any],
+    *,
+    unscoped: list[Any] | None = None,
+) -> str:
+    """Hash of everything that must match exactly for a cached answer to be reusable.
+
+    ``unscoped`` (the rest of the body) is not hashed but must serialize too: it is forwarded.
+    """
     h = hashlib.blake2b(digest_size=16)
     for part in (tenant, endpoint, model):
         h.update(part.encode())
         h.update(b"\x00")
-    h.update(orjson.dumps(scoped, option=orjson.OPT_SORT_KEYS))
+    try:
+        h.update(orjson.dumps(scoped, option=orjson.OPT_SORT_KEYS))
+        orjson.dumps(unscoped or [])
+    except orjson.JSONEncodeError as exc:
+        # orjson writes at most 254 levels (it reads up to 1,024): such a body can be neither
+        # hashed nor forwarded, so it is the client's error, never a 500.
+        raise BadRequest(f"request body cannot be processed: {exc}") from exc
     return h.hexdigest()
 
 

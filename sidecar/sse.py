@@ -21,10 +21,16 @@ class EventSplitter:
 
     def __init__(self) -> None:
         self._buf = b""
+        self._after_cr = False
 
     def feed(self, data: bytes) -> list[bytes]:
         """Add bytes; return the complete events now available (with their terminator)."""
-        self._buf += data.replace(b"\r\n", b"\n")
+        if self._after_cr and data.startswith(b"\n"):
+            data = data[1:]  # the LF of a CRLF split across reads: its CR ended the line
+        if data:
+            self._after_cr = data.endswith(b"\r")
+        # SSE lines end in CRLF, LF or CR; events are relayed with LF.
+        self._buf += data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         events = []
         while (end := self._buf.find(b"\n\n")) >= 0:
             events.append(self._buf[: end + 2])

@@ -11,6 +11,7 @@ timeout exceptions are translated here and nowhere else.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -20,12 +21,17 @@ from enum import StrEnum
 import aiohttp
 from multidict import CIMultiDict
 
+from sidecar.balance import Balancer
 from sidecar.breaker import Breaker, BreakerState
 from sidecar.config import Deployment, Settings, UpstreamSettings
 from sidecar.errors import UpstreamStreamError, UpstreamTimeout, UpstreamUnavailable
 from sidecar.metrics import Metrics
+from sidecar.scorecard import Scorecard
 
-FORWARDED_HEADERS = ("authorization", "openai-organization", "openai-project", "openai-beta")
+# The client's credentials: sent only to a deployment with ``forward_client_key`` and no key of
+# its own; never to another provider's host by default.
+CLIENT_KEY_HEADERS = ("authorization", "openai-organization", "openai-project")
+FORWARDED_HEADERS = ("openai-beta",)
 PASSED_BACK_HEADERS = (
     "content-type",
     "openai-processing-ms",
@@ -59,6 +65,16 @@ class Target:
     def label(self) -> str:
         """Bounded metric label: tier and model."""
         return f"{self.tier}/{self.deployment.model}"
+
+    @property
+    def price(self) -> float:
+        """The deployment's input + output price per 1M tokens (balancing key)."""
+        return self.deployment.price
+
+    @property
+    def weight(self) -> float:
+        """The deployment's share under the ``weighted`` strategy."""
+        return self.deployment.weight
 
 
 @dataclass(slots=True)
@@ -112,8 +128,13 @@ class UpstreamClient:
         keys: Mapping[str, str],
         *,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        scorecard: Scorecard | None = None,
+        balancer: Balancer | None = None,
     ) -> None:
         self._session: aiohttp.ClientSession | None = None
+        self.scorecard = scorecard or Scorecard()
+        self.balancer = balancer or Balancer()
+        self.demoted: frozenset[str] = frozenset()  # labels the policy moved to the end
         self.cfg, self.metrics = settings.upstream, metrics
         self.settings, self.keys, self._sleep = settings, keys, sleep
         self.breakers: dict[str, Breaker] = {}
@@ -124,6 +145,7 @@ class UpstreamClient:
                     self.cfg.breaker_failures, self.cfg.breaker_cooldown_s
                 )
                 metrics.breaker.labels(label).set(BreakerState.CLOSED)
+                self.scorecard.track(label)
 
     async def open(self) -> None:
         """Create the pooled session (inside the running loop)."""
@@ -151,7 +173,21 @@ class UpstreamClient:
         if model is not None:
             # A concrete model falls back to other deployments of that model only.
             out.sort(key=lambda t: t.tier_rank)
+        return self._balanced(out)
+
+    def _balanced(self, targets: list[Target]) -> list[Target]:
+        """Each tier's run of targets in its strategy's order; demoted ones last in their tier."""
+        out: list[Target] = []
+        for rank, run in itertools.groupby(targets, key=lambda t: t.tier_rank):
+            group = self.balancer.order(list(run), self.settings.tiers[rank].strategy, self.is_open)
+            out += [t for t in group if t.label not in self.demoted]
+            out += [t for t in group if t.label in self.demoted]
         return out
+
+    def is_open(self, label: str) -> bool:
+        """Is this deployment's breaker open (refusing calls)?"""
+        breaker = self.breakers.get(label)
+        return breaker is not None and breaker.state is BreakerState.OPEN
 
     def serves(self, model: str) -> bool:
         """Is ``model`` served by some configured deployment?"""
@@ -199,21 +235,33 @@ class UpstreamClient:
         breaker = self.breakers.get(target.label)
         if breaker is None:
             return
+        before = breaker.state
         breaker.success() if ok else breaker.failure()
         self.metrics.breaker.labels(target.label).set(breaker.state)
+        if breaker.state is BreakerState.OPEN and before is not BreakerState.OPEN:
+            self.scorecard.breaker_opened(target.label)
 
     async def _with_retries(
         self, path: str, body: bytes, headers: Mapping[str, str], target: Target, stream: bool
     ) -> Reply:
         for attempt in range(self.cfg.retries + 1):
+            started = time.perf_counter()
             try:
-                return await self._attempt(path, body, headers, target, stream)
+                reply = await self._attempt(path, body, headers, target, stream)
             except _Retryable as exc:
                 self.metrics.upstream_errors.labels(target.label, exc.kind).inc()
+                self.scorecard.call(target.label, error=exc.kind.value)
+                self.balancer.observe(target.label, ok=False)
                 if attempt == self.cfg.retries:
                     raise
                 self.metrics.retries.labels(target.label).inc()
                 await self._sleep(self._backoff(attempt, exc.retry_after))
+                continue
+            self.balancer.observe(target.label, ok=True, ttfb=reply.ttfb)
+            if reply.stream is None:  # a stream is scored when the relay finishes it
+                elapsed = time.perf_counter() - started
+                self.scorecard.call(target.label, ttft=reply.ttfb, latency=elapsed)
+            return reply
         raise RuntimeError("upstream.retries must be >= 0")  # the loop ran zero times
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
@@ -226,8 +274,9 @@ class UpstreamClient:
         out = {k: v for k, v in headers.items() if k.lower() in FORWARDED_HEADERS}
         key = self.keys.get(dep.api_key_env or "")
         if key:
-            out = {k: v for k, v in out.items() if k.lower() != "authorization"}
             out["Authorization"] = f"Bearer {key}"
+        elif dep.forward_client_key:
+            out.update((k, v) for k, v in headers.items() if k.lower() in CLIENT_KEY_HEADERS)
         out["Content-Type"] = "application/json"
         return out
 

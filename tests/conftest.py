@@ -20,6 +20,15 @@ from sidecar.app import DEPS, create_app
 from sidecar.config import Settings, load_settings
 from sidecar.deps import Deps
 from sidecar.mock_upstream import MockConfig, MockUpstream, start_mock
+from sidecar.server import SidecarRunner, runner_kwargs
+
+
+class SidecarTestServer(TestServer):
+    """A TestServer serving through the production runner (header deadline, JSON 400s)."""
+
+    async def _make_runner(self, **kwargs: Any) -> SidecarRunner:
+        return SidecarRunner(self.app, **{**runner_kwargs(self.app), **kwargs})
+
 
 # Where the exported model lives when it is not in cache/_model (read by the config loader).
 MODEL_ENV = {k: os.environ[k] for k in ("SIDECAR_MODEL_DIR",) if os.environ.get(k)}
@@ -92,9 +101,12 @@ async def sidecar(mock: MockUpstream) -> AsyncIterator[Factory]:
         router: Any = "fake",
         upstream: str | None = None,
         environ: dict[str, str] | None = None,
+        point_at_mock: bool = True,
     ) -> TestClient:
+        if point_at_mock:
+            upstream = upstream or mock.base_url  # type: ignore[attr-defined]
         env = {**MODEL_ENV, **(env or {})}
-        settings = load_settings(config, env, upstream=upstream or mock.base_url)  # type: ignore[attr-defined]
+        settings = load_settings(config, env, upstream=upstream)
         app = create_app(
             settings,
             registry=CollectorRegistry(),
@@ -103,7 +115,7 @@ async def sidecar(mock: MockUpstream) -> AsyncIterator[Factory]:
             cache=SemanticCache(verifier=AcceptAll()) if cache == "fake" else cache,
             router=FakeRouter() if router == "fake" else router,
         )
-        client = TestClient(TestServer(app, host="127.0.0.1", handler_cancellation=True))
+        client = TestClient(SidecarTestServer(app, host="127.0.0.1", handler_cancellation=True))
         await client.start_server()
         clients.append(client)
         return client

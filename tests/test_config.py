@@ -55,7 +55,6 @@ def test_upstream_points_every_deployment():
         ({"SIDECAR_SERVER_PORT": "http"}, "server.port"),
         ({"SIDECAR_ROUTING_DEFAULT_TIER": "huge"}, "routing.default_tier"),
         ({"SIDECAR_ROUTING_THRESHOLDS": "[0.9, 0.1]"}, "routing.thresholds"),
-        ({"SIDECAR_CACHE_NOPE": "1"}, "cache.nope"),
         ({"SIDECAR_CACHE_EMBED_BACKEND": "gpu"}, "cache.embed_backend"),
     ],
 )
@@ -63,6 +62,26 @@ def test_errors_name_the_field(env, field):
     with pytest.raises(ConfigError) as err:
         load_settings(None, env)
     assert field in str(err.value)
+
+
+def test_unknown_sidecar_env_is_tolerated_with_a_warning(caplog):
+    """Issue 13 item 21: Kubernetes service variables for Services named sidecar* never abort."""
+    env = {
+        "SIDECAR_PORT": "tcp://10.0.0.7:8080",
+        "SIDECAR_PORT_8080_TCP_ADDR": "10.0.0.7",
+        "SIDECAR_SERVICE_HOST": "10.0.0.7",
+        "SIDECAR_CACHE_SERVICE_HOST": "10.0.0.8",
+        "SIDECAR_CACHE_PORT": "tcp://10.0.0.8:6379",
+        "SIDECAR_REDIS_SERVICE_PORT": "6379",
+        "SIDECAR_UPSTREAM_PORT_443_TCP": "tcp://10.0.0.9:443",
+        "SIDECAR_CACHE_TTL_S": "60",
+    }
+    settings = load_settings(None, env)
+    assert settings.cache.ttl_s == 60  # real settings still apply
+    warned = caplog.text
+    assert "SIDECAR_CACHE_SERVICE_HOST" in warned and "SIDECAR_REDIS_SERVICE_PORT" in warned
+    assert "10.0.0.8" not in warned  # names only, never values
+    assert "SIDECAR_SERVICE_HOST" not in warned  # not setting-shaped: skipped quietly
 
 
 def test_bad_yaml_file(tmp_path):

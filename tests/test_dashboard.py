@@ -14,7 +14,7 @@ SUFFIXES = ("_bucket", "_total", "_sum", "_count")
 
 def _queried() -> set[str]:
     dash = json.loads(DASHBOARD.read_text())
-    exprs = [t["expr"] for p in dash["panels"] for t in p["targets"]]
+    exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
     return {m for e in exprs for m in re.findall(r"\bsidecar_[a-z0-9_]+", e)}
 
 

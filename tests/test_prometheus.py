@@ -318,6 +318,27 @@ def _check(results: dict[tuple[str, str], Any], want: dict[str, int], deps: Any)
     assert tiers["small"] > 0
     usd = _panel(results, "USD per hour: spent vs saved", "spent")[""]
     assert usd > 0 and _panel(results, "USD per hour: spent vs saved", "saved by cache")[""] > 0
+    _check_scorecard(results, deps)
     for (title, legend), rows in results.items():
         for row in rows:
             assert not math.isnan(float(row["value"][1])), f"{title} {legend}: NaN {row}"
+
+
+def _check_scorecard(results: dict[tuple[str, str], Any], deps: Any) -> None:
+    """The scorecard row shows what the sidecar's own scorecard computed from the traffic."""
+    rows = {r["deployment"]: r for r in deps.upstream.scorecard.rows("5m")}
+    small = rows["small/gpt-4o-mini"]
+    # 8 + 1 + 2 + 2 + 2 + 1 + 4 calls; 1 + 1 + 2 + 4 of them failed (see _traffic)
+    assert (small["requests"], small["errors"]) == (20, 8)
+    errors = _panel(results, "Deployment error rate (last 5 min)", "{{deployment}}", "deployment")
+    assert errors["small/gpt-4o-mini"] == pytest.approx(8 / 20)
+    p95 = _panel(results, "Deployment latency p95 (last 5 min)", "{{deployment}}", "deployment")
+    assert p95["small/gpt-4o-mini"] == pytest.approx(small["latency_p95_ms"] / 1000)
+    assert p95["small/gpt-4o-mini"] >= 0.02  # the mock's 20 ms before the first byte
+    usd = _panel(results, "USD per successful answer (last hour)", "{{deployment}}", "deployment")
+    assert usd["small/gpt-4o-mini"] == pytest.approx(small["usd_per_success"])
+    title = "Calls and answer failures per deployment (last 5 min)"
+    calls = _panel(results, title, "calls {{deployment}}", "deployment")
+    assert calls["small/gpt-4o-mini"] == 20 and calls["medium/gpt-4.1-mini"] >= 4
+    failures = _panel(results, title, "failure rate {{deployment}}", "deployment")
+    assert failures["small/gpt-4o-mini"] == pytest.approx(1 / small["answers"])  # the refusal

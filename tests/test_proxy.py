@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 import orjson
 import pytest
@@ -171,23 +170,49 @@ async def test_health_and_readiness(sidecar):
     assert (await client.get("/readyz")).status == 503
 
 
-async def test_one_json_log_line_per_request_without_keys(sidecar, mock, caplog):
+def _json_lines(caplog) -> str:
+    """The log records as the process writes them (JSON lines, fields merged in)."""
+    from sidecar.logs import JsonFormatter
+
+    return "\n".join(JsonFormatter().format(r) for r in caplog.records)
+
+
+async def test_one_json_log_line_per_request_without_keys(mock, caplog, tmp_path):
+    from aiohttp.test_utils import TestClient, TestServer
+    from prometheus_client import CollectorRegistry
+
+    from sidecar.app import create_app
+    from sidecar.config import load_settings
+
     secret = "sk-live-THIS-MUST-NOT-LEAK-1234567890"
-    client = await sidecar(config=None, environ={"OPENAI_API_KEY": secret})
-    caplog.clear()
-    resp = await client.post(
-        "/v1/chat/completions",
-        json=chat("log me"),
-        headers={"Authorization": "Bearer sk-client-SECRET-abc"},
-    )
-    assert resp.status == 200
-    records = [r for r in caplog.records if r.name == "sidecar.access"]
-    assert len(records) == 1
-    fields = records[0].fields  # type: ignore[attr-defined]
-    assert fields["request_id"] == resp.headers["X-Request-Id"]
-    assert fields["cache"] == "miss" and fields["status"] == 200
-    everything = caplog.text + str([r.__dict__ for r in caplog.records])
-    everything += await (await client.get("/metrics")).text()
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"""
+tiers:
+  - name: only
+    deployments:
+      - {{base_url: "{mock.base_url}", model: m1, api_key_env: OPENAI_API_KEY}}
+routing: {{default_tier: only}}
+""")
+    settings = load_settings(cfg, {})
+    app = create_app(settings, registry=CollectorRegistry(), environ={"OPENAI_API_KEY": secret})
+    async with TestClient(TestServer(app)) as client:
+        caplog.clear()
+        resp = await client.post(
+            "/v1/chat/completions",
+            json=chat("log me"),
+            headers={"Authorization": "Bearer sk-client-SECRET-abc"},
+        )
+        assert resp.status == 200
+        # The provider key was loaded and used: there was something to leak.
+        assert mock.headers[-1]["Authorization"] == f"Bearer {secret}"
+        records = [r for r in caplog.records if r.name == "sidecar.access"]
+        assert len(records) == 1
+        fields = records[0].fields  # type: ignore[attr-defined]
+        assert fields["request_id"] == resp.headers["X-Request-Id"]
+        assert fields["cache"] == "miss" and fields["status"] == 200
+        assert f'"request_id":"{fields["request_id"]}"' in _json_lines(caplog)
+        everything = _json_lines(caplog) + str([r.__dict__ for r in caplog.records])
+        everything += await (await client.get("/metrics")).text()
     assert "SECRET" not in everything and "THIS-MUST-NOT-LEAK" not in everything
 
 
@@ -319,5 +344,10 @@ async def test_log_prompts_off_by_default(sidecar, caplog):
     client = await sidecar()
     caplog.clear()
     await client.post("/v1/chat/completions", json=chat("very private words"))
-    assert "very private words" not in caplog.text
-    logging.getLogger().handlers  # noqa: B018
+    assert '"request_id"' in _json_lines(caplog)  # the access line was written
+    assert "very private words" not in _json_lines(caplog)
+    # With log_prompts on, the same line carries the prompt: the check above can see it.
+    client = await sidecar(env={"SIDECAR_SERVER_LOG_PROMPTS": "true"})
+    caplog.clear()
+    await client.post("/v1/chat/completions", json=chat("very private words"))
+    assert '"prompt":"very private words"' in _json_lines(caplog)

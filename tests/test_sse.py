@@ -30,15 +30,19 @@ ANSWER = {
 }
 
 
-@given(st.lists(st.integers(min_value=1, max_value=40), min_size=1, max_size=50))
-def test_any_chunking_gives_the_same_events(cuts):
-    stream = b"".join(_events(ANSWER))
+@given(
+    st.lists(st.integers(min_value=1, max_value=40), min_size=1, max_size=50),
+    st.sampled_from([b"\n", b"\r\n", b"\r"]),  # the three line endings SSE allows
+)
+def test_any_chunking_and_line_ending_gives_the_same_events(cuts, eol):
+    stream = b"".join(_events(ANSWER)).replace(b"\n", eol)
     splitter, got, pos = EventSplitter(), [], 0
     for size in cuts * (len(stream) // max(1, sum(cuts)) + 1):
         got += splitter.feed(stream[pos : pos + size])
         pos += size
         if pos >= len(stream):
             break
+    # Events come out with LF line endings whatever the upstream used.
     assert got == _events(ANSWER) and splitter.rest() == b""
 
 

@@ -291,16 +291,25 @@ def test_property_lookups_never_cross_scopes(
     puts: list[tuple[str, int]], scope: str, vec_id: int, max_entries: int
 ) -> None:
     cache = SemanticCache(max_entries=max_entries, hnsw_min_size=8)
+    live: dict[tuple[str, str], bytes] = {}  # the model: LRU order, a put replaces its key
     for i, (put_scope, v) in enumerate(puts):
         put(cache, put_scope, f"text{v}", V[v], body=str(i).encode())
-    # Threshold -1 makes every candidate eligible: only the partition can keep scopes apart.
+        live.pop((put_scope, f"text{v}"), None)
+        live[(put_scope, f"text{v}")] = str(i).encode()
+        while len(live) > max_entries:
+            del live[next(iter(live))]
+    in_scope = {key: body for key, body in live.items() if key[0] == scope}
+    # Threshold -1 makes every candidate eligible: only the partition can keep scopes apart,
+    # and a scope holding live entries always answers with one of them.
     result = cache.lookup(scope, "q", V[vec_id], threshold=-1.0)
-    if result.entry is not None:
-        assert result.entry.scope == scope
+    if in_scope:
+        assert result.entry is not None
+        assert in_scope.get((result.entry.scope, result.entry.text)) == result.entry.body
     else:
-        assert all(s != scope for s, _ in puts) or cache.entries < len(puts)
+        assert result.entry is None
     exact = cache.lookup_exact(scope, f"text{vec_id}")
-    assert exact is None or exact.scope == scope
+    want = in_scope.get((scope, f"text{vec_id}"))
+    assert (exact.body if exact is not None else None) == want
 
 
 def test_exact_layer_normalizes_but_entries_keep_raw_text() -> None:

@@ -37,7 +37,9 @@ class Chat(OpenAIDialect):
         text = (_plain_text(last.get("content")) if last["role"] == "user" else None) or ""
         rest = scoped(body)
         if text:
-            rest["messages"] = messages[:-1]
+            # Only the matched text leaves the scope: the message's other fields (``name``, ...)
+            # stay, so another speaker asking the same words never hits.
+            rest["messages"] = [*messages[:-1], {k: v for k, v in last.items() if k != "content"}]
         return head.fields(text, rest)
 
     def upstream_body(self, req: ParsedRequest) -> dict[str, Any]:
