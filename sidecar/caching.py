@@ -22,7 +22,7 @@ from sidecar.deps import Deps
 from sidecar.dialect import Usage
 from sidecar.exchange import Exchange
 from sidecar.outcome import CacheResult
-from sidecar.upstream import Target
+from sidecar.target import Target
 
 log = logging.getLogger("sidecar.caching")
 # Without the verifier only a very high cosine is safe (QQP precision 0.86 at 0.95).

@@ -13,7 +13,7 @@ from sidecar.billing import account
 from sidecar.deps import Deps
 from sidecar.dispatch import Plan, parse_answer, send
 from sidecar.exchange import Exchange
-from sidecar.upstream import Reply
+from sidecar.target import Reply
 
 log = logging.getLogger("sidecar.cascade")
 

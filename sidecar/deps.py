@@ -22,7 +22,7 @@ from sidecar.singleflight import Singleflight
 from sidecar.upstream import UpstreamClient
 
 if TYPE_CHECKING:  # types only: faiss and the verifier load in the background
-    from cache.snapshot import SnapshotData
+    from cache.snapshot_data import SnapshotData
     from cache.store import ChangeListener
     from cache.verifier import HitVerifier
     from sidecar.audit import Auditor

@@ -18,7 +18,7 @@ import orjson
 
 from sidecar.deps import Deps
 from sidecar.exchange import Exchange
-from sidecar.upstream import Reply, Target
+from sidecar.target import Reply, Target
 
 
 @dataclass(frozen=True, slots=True)
