@@ -128,7 +128,7 @@ class Sim:
             self._audit_hit(req, found.entry.body, float(found.similarity or 0.0), tally)
             return
         fake = SimpleNamespace(scope=req.scope, text=req.text)
-        candidate = near_miss(self.deps, fake, vec, threshold, found)  # type: ignore[arg-type]
+        candidate = await near_miss(self.deps, fake, vec, threshold, found)  # type: ignore[arg-type]
         stored = self.cache.put(
             req.scope,
             req.text,

@@ -87,7 +87,7 @@ def after_hit(x: Exchange, deps: Deps, entry: Entry, similarity: float) -> None:
     auditor.submit("hit", x.req.text, similarity, entry.body, refetch)
 
 
-def near_miss(deps: Deps, req: Any, vec: Any, threshold: float, found: Any) -> Any:
+async def near_miss(deps: Deps, req: Any, vec: Any, threshold: float, found: Any) -> Any:
     """A candidate this lookup did not serve but might have: its band is not served (budget),
     or it sits between the floor and the threshold (found by a second lookup at the floor).
 
@@ -102,7 +102,7 @@ def near_miss(deps: Deps, req: Any, vec: Any, threshold: float, found: Any) -> A
     if not auditor.controller.floor <= sim < threshold or not auditor.sample("near_miss"):
         return None
     try:
-        again = deps.cache.lookup(req.scope, req.text, vec, auditor.controller.floor)
+        again = await deps.cache.lookup_async(req.scope, req.text, vec, auditor.controller.floor)
     except Exception:
         log.exception("near-miss lookup failed")
         return None

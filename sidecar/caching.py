@@ -76,7 +76,7 @@ async def embed(x: Exchange, deps: Deps) -> np.ndarray | None:
             return None
 
 
-def lookup_semantic(x: Exchange, deps: Deps, vec: np.ndarray) -> Hit | None:
+async def lookup_semantic(x: Exchange, deps: Deps, vec: np.ndarray) -> Hit | None:
     """The best verified neighbour in scope above the threshold, if fresh."""
     if deps.cache is None:
         return None
@@ -86,7 +86,8 @@ def lookup_semantic(x: Exchange, deps: Deps, vec: np.ndarray) -> Hit | None:
         try:
             # With a false-hit budget the audit's controller may search less deep.
             threshold = serve_threshold(deps, similarity_threshold(x, deps))
-            found = deps.cache.lookup(
+            # Long pairs are judged in a worker thread: the loop never stalls on a 4 MiB text.
+            found = await deps.cache.lookup_async(
                 x.req.scope, x.req.text, vec, threshold, min_tier_rank=min_rank
             )
         except Exception:
@@ -96,16 +97,16 @@ def lookup_semantic(x: Exchange, deps: Deps, vec: np.ndarray) -> Hit | None:
     if found.similarity is not None:
         deps.metrics.similarity.observe(found.similarity)
         x.out.similarity = found.similarity
-    if found.result is LookupResult.VERIFIER_REJECTED:
-        x.out.cache = CacheResult.VERIFIER_REJECTED
+    if found.result not in (LookupResult.SEMANTIC, LookupResult.MISS):
+        x.out.cache = CacheResult(found.result.value)  # the reason: metric label and log line
     if found.entry is None:
-        x.audit_candidate = near_miss(deps, x.req, vec, threshold, found)
+        x.audit_candidate = await near_miss(deps, x.req, vec, threshold, found)
         return None
     if found.similarity is None or not _fresh(found.entry, x):
         return None
     if not admit(deps, found):  # its cosine band is not within the false-hit budget
         x.out.cache = CacheResult.BUDGET_REJECTED
-        x.audit_candidate = near_miss(deps, x.req, vec, threshold, found)
+        x.audit_candidate = await near_miss(deps, x.req, vec, threshold, found)
         return None
     return Hit(found.entry, CacheResult.SEMANTIC, found.similarity)
 

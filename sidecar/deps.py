@@ -64,6 +64,10 @@ class Cache(Protocol):
         self, scope: str, text: str, vec: np.ndarray, threshold: float, min_tier_rank: int = 0
     ) -> Lookup: ...
 
+    async def lookup_async(
+        self, scope: str, text: str, vec: np.ndarray, threshold: float, min_tier_rank: int = 0
+    ) -> Lookup: ...
+
     def put(
         self,
         scope: str,

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from sidecar.confidence import adds_logprobs, request_logprobs
 from sidecar.deps import Deps
 from sidecar.exchange import Exchange
 from sidecar.target import Reply, Target
@@ -64,10 +65,13 @@ async def send(x: Exchange, deps: Deps, plan: Plan) -> Reply:
 def _renderer(x: Exchange, keep_model: bool) -> Callable[[Target], bytes]:
     """The body for each target: the dialect's upstream body with that target's model."""
     body = x.dialect.upstream_body(x.req)
+    # A low-confidence tier also gets asked for logprobs (forward strips them again).
+    probed = request_logprobs(body, x.dialect.endpoint) or body
 
     def render(target: Target) -> bytes:
         model = x.req.model if keep_model else target.deployment.model
-        return orjson.dumps({**body, "model": model})
+        chosen = probed if adds_logprobs(x, target.tier_rank) else body
+        return orjson.dumps({**chosen, "model": model})
 
     return render
 

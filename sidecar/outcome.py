@@ -20,14 +20,19 @@ class CacheResult(StrEnum):
     SEMANTIC = "semantic"
     MISS = "miss"
     BYPASS = "bypass"  # the policy forbade a lookup
-    VERIFIER_REJECTED = "verifier_rejected"  # a miss whose best candidate the verifier refused
+    # A miss whose best candidate was refused, by reason (cache.entry.LookupResult):
+    GUARD_SLOT = "guard_slot"
+    GUARD_POLARITY = "guard_polarity"
+    GUARD_ROLE = "guard_role"
+    GUARD_LENGTH = "guard_length"
+    VERIFIER_REJECTED = "verifier_rejected"
     BUDGET_REJECTED = "budget_rejected"  # verified, but its cosine band is over the budget
 
     @property
     def header(self) -> str:
         """The ``X-Sidecar-Cache`` value: a refused candidate is a miss to the client."""
-        rejected = (CacheResult.VERIFIER_REJECTED, CacheResult.BUDGET_REJECTED)
-        return "miss" if self in rejected else self.value
+        served = (CacheResult.EXACT, CacheResult.SEMANTIC, CacheResult.BYPASS)
+        return self.value if self in served else "miss"
 
 
 def _ignore(stage: str, seconds: float) -> None:
