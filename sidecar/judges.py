@@ -14,16 +14,18 @@
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import numpy as np
 import orjson
 
-from cache.text import normalize
 from sidecar.judge import Judge, Judgement, Verdict
 
 log = logging.getLogger("sidecar.judges")
+_SPACE = re.compile(r"\s+")
 # Calibrated on MRPC (70% split; accuracy on the held-out 30% in
 # benchmarks/results/judge_calibration.json). Operators override it with
 # cache.audit.embedding_threshold.
@@ -62,6 +64,11 @@ def answer_text(body: bytes) -> str | None:
     return "\n".join(parts) if parts else None
 
 
+def _canon(text: str) -> str:
+    """Answer text compared by the exact judge: NFKC, whitespace runs collapsed, case-folded."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
+
+
 def _json_value(text: str) -> Any:
     stripped = text.strip()
     if not stripped or stripped[0] not in "{[":
@@ -83,7 +90,7 @@ class ExactJudge:
         if ref_json is not None and cand_json is not None:
             same = ref_json == cand_json
             return Judgement(Verdict.SAME if same else Verdict.DIFFERENT, reason="json")
-        same = normalize(reference) == normalize(candidate)
+        same = _canon(reference) == _canon(candidate)
         return Judgement(Verdict.SAME if same else Verdict.DIFFERENT, reason="text")
 
 

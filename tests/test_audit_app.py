@@ -16,9 +16,16 @@ ORDER = r"(?:What is the status of (?:my )?order|Where is my order) (?P<id>\d+)\
 AUDIT_ON = {"SIDECAR_CACHE_THRESHOLD": "0.8", "SIDECAR_CACHE_AUDIT": "{rate: 1.0}"}
 
 
+COOK, BAKE = (f"what is the best way to learn to {v} at home" for v in ("cook", "bake"))
+
+
 def oracle() -> Oracle:
     o = Oracle()
     o.add_family("order", [ORDER])
+    # Two questions the slot guard cannot tell apart (no slot differs) but the oracle can.
+    o.register(COOK, "cooking")
+    o.register(COOK + "?", "cooking")
+    o.register(BAKE, "baking")
     return o
 
 
@@ -43,12 +50,12 @@ async def test_wrong_hit_is_served_unchanged_then_found_by_the_audit(
     mock.oracle = oracle()
     client = await sidecar(env=AUDIT_ON, cache=SemanticCache(verifier=AcceptAll()))
     auditor = await ready_auditor(client)
-    _, first = await ask(client, "What is the status of order 123?")
-    layer, served = await ask(client, "What is the status of order 124?")  # one slot differs
+    _, first = await ask(client, COOK)
+    layer, served = await ask(client, BAKE)  # cosine 0.92, no slot differs: a wrong hit
     assert layer == "semantic" and served == first  # the stored answer, byte for byte
     await auditor.drain()
     assert metric(client, "sidecar_cache_audits_total", {"verdict": "different"}) == 1
-    layer, right = await ask(client, "What is the status of my order 123?")  # same meaning
+    layer, right = await ask(client, COOK + "?")  # same meaning
     assert layer == "semantic" and right == first
     await auditor.drain()
     assert metric(client, "sidecar_cache_audits_total", {"verdict": "same"}) == 1
@@ -101,8 +108,8 @@ async def test_budget_shadow_burn_in_serves_no_wrong_hit(sidecar: Any, mock: Any
     env = {**AUDIT_ON, "SIDECAR_CACHE_MAX_FALSE_HIT_RATE": "0.05"}
     client = await sidecar(env=env, cache=SemanticCache(verifier=AcceptAll()))
     auditor = await ready_auditor(client)
-    await ask(client, "What is the status of order 123?")
-    layer, _ = await ask(client, "What is the status of order 124?")
+    await ask(client, COOK)
+    layer, _ = await ask(client, BAKE)
     assert layer == "miss"  # no set proven within budget yet: compared in the shadow instead
     await auditor.drain()
     assert metric(client, "sidecar_cache_explorations_total", {"verdict": "different"}) == 1
