@@ -31,6 +31,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from sidecar import mock_dialects
 from sidecar.mock_oracle import Oracle
 
 BEHAVIORS = (
@@ -108,6 +109,7 @@ class MockUpstream:
         app.router.add_get("/v1/models", self._models)
         app.router.add_post("/mock/behave", self._behave)
         app.router.add_get("/mock/stats", self._stats)
+        mock_dialects.register(self, app)  # /v1/responses and /v1/messages
         return app
 
     async def _behave(self, request: web.Request) -> web.Response:
