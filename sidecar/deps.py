@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # types only: faiss and the verifier load in the background
     from cache.snapshot_data import SnapshotData
     from cache.store import ChangeListener
     from cache.verifier import HitVerifier
+    from sidecar.audit import Auditor
 
 
 class Embedder(Protocol):
@@ -130,6 +131,8 @@ class Deps:
     singleflight: Singleflight = field(default_factory=Singleflight)
     readiness: Readiness = field(default_factory=Readiness)
     evaluation: Evaluation = field(default_factory=Evaluation)  # shadows and the policy file
+    # The hit audit and its false-hit budget (sidecar/audit_lifecycle.py); None = off.
+    auditor: Auditor | None = None
 
     @property
     def settings(self) -> Settings:

@@ -34,6 +34,7 @@ import orjson
 from aiohttp import web
 
 from sidecar import mock_dialects
+from sidecar.mock_oracle import Oracle
 
 BEHAVIORS = (
     "ok", "slow", "500", "429", "400", "drop", "hang", "length", "refuse", "empty", "unsure"
@@ -69,6 +70,8 @@ class MockUpstream:
     _script: deque[str] = field(default_factory=deque)
     _by_model: dict[str, deque[str]] = field(default_factory=dict)
     _rng: random.Random = field(default_factory=random.Random)
+    # Oracle mode: answers depend on meaning, not wording (sidecar/mock_oracle.py).
+    oracle: Oracle | None = None
 
     def __post_init__(self) -> None:
         self._rng.seed(self.config.seed)
@@ -175,7 +178,7 @@ class MockUpstream:
         model = str(body.get("model", "mock-model"))
         rate = self.config.wrong_rate_by_model.get(model, self.config.wrong_rate)
         wrong = behavior == "ok" and _is_wrong(model, body, chat, rate)
-        words = _reply_words(body, chat, behavior, self.config.reply_tokens)
+        words = _reply_words(body, chat, behavior, self.config.reply_tokens, self.oracle)
         if (verdict := _oracle_preference(_last_user_text(body, chat))) is not None:
             words, wrong = [verdict], False
         if wrong:
@@ -309,12 +312,15 @@ def _last_user_text(body: dict[str, Any], chat: bool) -> str:
     return ""
 
 
-def _reply_words(body: dict[str, Any], chat: bool, behavior: str, pad_to: int) -> list[str]:
+def _reply_words(
+    body: dict[str, Any], chat: bool, behavior: str, pad_to: int, oracle: Oracle | None = None
+) -> list[str]:
     if behavior == "empty":
         return []
     if behavior == "refuse":
         return "I'm sorry, but I can't help with that.".split()
-    words = ["echo:", *_last_user_text(body, chat).split()]
+    text = _last_user_text(body, chat)
+    words = oracle.answer(text).split() if oracle is not None else ["echo:", *text.split()]
     words += ["lorem"] * max(0, pad_to - len(words))
     max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
     if isinstance(max_tokens, int) and max_tokens > 0:
