@@ -21,11 +21,15 @@ class CacheResult(StrEnum):
     MISS = "miss"
     BYPASS = "bypass"  # the policy forbade a lookup
     VERIFIER_REJECTED = "verifier_rejected"  # a miss whose best candidate the verifier refused
+    SHARED = "shared"  # a miss answered by an identical in-flight miss's upstream call
 
     @property
     def header(self) -> str:
-        """The ``X-Sidecar-Cache`` value: a refused candidate is a miss to the client."""
-        return "miss" if self is CacheResult.VERIFIER_REJECTED else self.value
+        """The ``X-Sidecar-Cache`` value: a refused candidate or a shared flight is a miss to
+        the client (neither answer came from the cache)."""
+        if self in (CacheResult.VERIFIER_REJECTED, CacheResult.SHARED):
+            return "miss"
+        return self.value
 
 
 def _ignore(stage: str, seconds: float) -> None:

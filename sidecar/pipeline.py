@@ -29,7 +29,7 @@ from sidecar.routing import (
     header_route,
     scored_route,
 )
-from sidecar.singleflight import wait_for_leader
+from sidecar.singleflight import join
 
 log = logging.getLogger("sidecar.pipeline")
 
@@ -47,15 +47,13 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
     semantic = policy.lookup and policy.semantic
     if semantic and x.vec is not None and (hit := caching.lookup_semantic(x, deps, x.vec)):
         return await serve_hit(x, deps, hit)
-    key, shared = x.flight_key, policy.lookup and policy.store
-    if shared and (flight := deps.singleflight.peek(key)) is not None:
+    key, leads = x.flight_key, False
+    if policy.lookup and policy.store:
         timeout = x.settings.tiers[-1].deployments[0].timeout_s
-        if (entry := await wait_for_leader(flight, timeout)) is not None:
+        entry, leads = await join(deps.singleflight, key, timeout)
+        if entry is not None:
             deps.metrics.singleflight.inc()
-            return await serve_hit(x, deps, Hit(entry, CacheResult.EXACT))
-    leads = shared and deps.singleflight.peek(key) is None
-    if leads:
-        deps.singleflight.lead(key)
+            return await serve_hit(x, deps, Hit(entry, CacheResult.SHARED))
     stored = None
     try:
         caching.count_miss(x, deps)
