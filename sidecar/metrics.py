@@ -57,7 +57,7 @@ TTFB = (
     120.0,
 )
 # Known label values, created at zero by ``Metrics.prime`` (keep in step with their emitters).
-UPSTREAM_ERROR_KINDS = ("timeout", "connect", "429", "5xx", "breaker_open", "stream")
+UPSTREAM_ERROR_KINDS = ("timeout", "connect", "429", "5xx", "bad_answer", "breaker_open", "stream")
 FALLBACK_KINDS = ("deployment", "tier")
 ESCALATION_REASONS = ("empty", "refusal", "length", "invalid_json", "low_confidence")
 REDIS_OPS = ("write", "read", "follow", "queue_full", "decode")
