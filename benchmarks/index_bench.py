@@ -34,7 +34,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from cache.index import HNSW_EF_CONSTRUCTION, HNSW_M, faiss_threads
+from cache.hnsw import HNSW_EF_CONSTRUCTION, HNSW_M, faiss_threads
 from cache.snapshot import write_snapshot
 from cache.store import SemanticCache
 

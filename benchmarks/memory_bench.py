@@ -153,7 +153,8 @@ def recall(n: int) -> dict[str, Any]:
     import numpy as np
 
     from benchmarks.index_bench import real_vectors
-    from cache.index import DEFAULT_EF_SEARCH, HNSW_EF_CONSTRUCTION, HNSW_M, build_index
+    from cache.hnsw import HNSW_EF_CONSTRUCTION, HNSW_M, build_index
+    from cache.index import DEFAULT_EF_SEARCH
 
     base, queries = real_vectors(n)
     exact = faiss.IndexFlatIP(base.shape[1])

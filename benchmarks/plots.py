@@ -276,7 +276,7 @@ def _mb(kb: Any) -> float | None:
 
 
 def targets(results: dict[str, Any]) -> list[str]:
-    """DESIGN.md targets, and ratios to the peers measured in the same run."""
+    """The performance targets, and ratios to the peers measured in the same run."""
     rows = ["| target | measured | met |", "|---|---|---|"]
 
     def add(
@@ -380,7 +380,7 @@ def summary_md(results: dict[str, Any]) -> str:
         "",
         *headline(results),
         "",
-        "## Targets (DESIGN.md)",
+        "## Targets",
         "",
         *targets(results),
         "",

@@ -8,10 +8,10 @@ arrive while the worker is busy form the next batch (up to `max_batch`), and the
 up to `max_wait_ms` for stragglers only while the previous batch had more than one item.
 
 A gathered batch is not run as one padded tensor: the cost of MiniLM grows with padded word
-pieces (~0.14 ms per piece per row on one core here), so one 256-piece prompt would make 31
-short ones pay for 256 pieces each (measured: a 1.1 s batch, the mixed workload's p99). The batch
-is sorted by length and cut into runs whose padding waste is bounded (`plan_runs`); runs are
-encoded shortest first and each run's callers are answered as soon as it is done.
+pieces, so one long prompt would make every short one in its batch pay for its length (figures:
+docs/benchmarks.md, "Embedding"). The batch is sorted by length and cut into runs whose padding
+waste is bounded (`plan_runs`); runs are encoded shortest first and each run's callers are
+answered as soon as it is done.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ class Encoder(Protocol):
     name: str
     family: str
     dim: int
+    per_row: bool  # encodes one text per model call: a text's vector never depends on its batch
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -103,6 +104,7 @@ class TorchEncoder:
     family = FAMILY
     dim = DIM
     name = f"{FAMILY}/torch-fp32"
+    per_row = False  # encodes padded batches (per-row encoding is an int8 ONNX option)
 
     def __init__(self) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights are local; never reach a hub

@@ -41,9 +41,14 @@ class Entry:
 class LookupResult(StrEnum):
     """What a semantic lookup found (the values are metric labels)."""
 
-    SEMANTIC = "semantic"  # a candidate cleared the threshold and the verifier
+    SEMANTIC = "semantic"  # a candidate cleared the threshold, the slot guard and the verifier
     MISS = "miss"  # no candidate at or above the threshold
-    VERIFIER_REJECTED = "verifier_rejected"  # the best candidate cleared it; the verifier said no
+    # The best candidate cleared the threshold but was vetoed (cache/guard.py, cache/decision.py):
+    GUARD_SLOT = "guard_slot"  # a number, ID, e-mail, URL, quote, code, name ... differs
+    GUARD_POLARITY = "guard_polarity"  # a negation or an on/off-style antonym flipped
+    GUARD_ROLE = "guard_role"  # two entities swapped roles ("from A to B" / "from B to A")
+    GUARD_LENGTH = "guard_length"  # long texts differ away from their edges (whole text)
+    VERIFIER_REJECTED = "verifier_rejected"  # the guard passed it; the verifier said no
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +58,6 @@ class Lookup:
     result: LookupResult
     entry: Entry | None
     similarity: float | None
+    rule: str = ""  # the guard rule that vetoed ("number", "negation", "whole_text" ...)
+    score: float | None = None  # the verifier's P(same meaning), when it ran
+    candidate_id: str | None = None  # the candidate the guard and verifier judged (audit)

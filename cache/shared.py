@@ -126,7 +126,7 @@ class RedisReplicator:
         self.stream = stream_key
         tag = hash_tag(stream_key)
         self.index, self._entry_prefix = f"{tag}:idx", f"{tag}:e:"
-        self.warm_max = min(warm_max_entries, getattr(cache, "max_entries", warm_max_entries))
+        self.warm_max = min(warm_max_entries, cache.max_entries)
         self.queue_max, self.stream_maxlen, self.inline_max = queue_max, stream_maxlen, inline_max
         self.page, self.block_ms, self.backoff = page, block_ms, backoff
         opts: dict[str, Any] = {"socket_connect_timeout": timeout_s, "retry": Retry(NoBackoff(), 0)}
@@ -142,7 +142,7 @@ class RedisReplicator:
         self._last_id: bytes | None = None
         self._base = self._read = 0  # stream entries-added at _last_id's baseline, events read
         self._tasks: list[asyncio.Task[None]] = []
-        self._scope_cap = 2 * getattr(cache, "max_entries", 100_000) + 1024
+        self._scope_cap = 2 * cache.max_entries + 1024
         self._writing = self._warned = self._stopping = False
         self.dropped = self.applied = 0
 
@@ -262,7 +262,7 @@ class RedisReplicator:
 
     @property
     def _family(self) -> str:
-        return getattr(self.cache, "model_family", "")
+        return self.cache.model_family
 
     # -- follower -------------------------------------------------------------------------
     async def _follow_forever(self) -> None:
@@ -345,7 +345,8 @@ class RedisReplicator:
         """Apply stream events until Redis fails or the writer reports a failure."""
         reported = 0.0
         while self._online.is_set() and not self._stopping:
-            assert self._last_id is not None
+            if self._last_id is None:  # _warm sets it before following starts
+                raise RuntimeError("shared cache follower started before warming")
             reply = await self._tail.xread({self.stream: self._last_id}, self.page, self.block_ms)
             for _, events in reply:
                 for event_id, fields in events:

@@ -3,7 +3,7 @@
 Layout (little endian), version 3:
     MAGIC (8 bytes)
     u32 n + header JSON  {"version", "family", "dim", "count", "vectors", "graphs"}
-    u64 n + metadata JSON: one list per entry (see _META_FIELDS), LRU order, oldest first
+    u64 n + metadata JSON: one list per entry (cache/snapshot_data.py), LRU order, oldest first
     u64 n + vectors: raw float16, "vectors" rows of "dim" (versions 1 and 2: float32)
     u64 n + bodies: concatenated response bodies, lengths in the metadata
     per item of "graphs" ([scope, first row, rows]): u64 n + faiss HNSW graph without storage
@@ -32,114 +32,38 @@ from __future__ import annotations
 import logging
 import os
 import struct
-import sys
 import zlib
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import orjson
 
-from cache.entry import Entry
+from cache.snapshot_data import (
+    Graph,
+    SnapshotData,
+    SnapshotError,
+    collect_vectors,
+    entries_from_meta,
+    meta_json,
+    select_entries,
+)
 
-if TYPE_CHECKING:
-    from cache.index import IndexDump
+# The cache (cache/store.py) takes the whole snapshot API from here.
+__all__ = [
+    "Graph",
+    "SnapshotData",
+    "SnapshotError",
+    "collect_vectors",
+    "read_snapshot",
+    "select_entries",
+    "write_snapshot",
+]
 
 log = logging.getLogger("cache.snapshot")
 
 MAGIC = b"LSCSNAP\x00"
 VERSION = 3
 READABLE_VERSIONS = (1, 2, 3)
-_META_FIELDS = (
-    "id",
-    "scope",
-    "text",
-    "model",
-    "tier",
-    "tier_rank",
-    "created",
-    "expires",
-    "prompt_tokens",
-    "completion_tokens",
-    "cost_usd",
-)
-_SHARED_FIELDS = ("scope", "model", "tier")
-_META_CHUNK = 4096
-
-
-class SnapshotError(ValueError):
-    """A snapshot file that cannot be used."""
-
-
-@dataclass(frozen=True, slots=True)
-class Graph:
-    """A scope's serialized HNSW graph over vector rows [start, start + rows)."""
-
-    scope: str
-    start: int
-    rows: int
-    blob: np.ndarray | memoryview  # uint8 bytes of faiss.serialize_index
-
-
-@dataclass(frozen=True, slots=True)
-class SnapshotData:
-    """Entries (vector=None) with `rows[i]` = row of entry i in float16 `vectors`, or -1."""
-
-    family: str
-    dim: int
-    entries: list[Entry]
-    rows: np.ndarray
-    vectors: np.ndarray
-    graphs: tuple[Graph, ...] = ()
-
-
-def collect_vectors(
-    labels: np.ndarray, dumps: Iterable[tuple[str, IndexDump]], dim: int
-) -> tuple[np.ndarray, np.ndarray, tuple[Graph, ...]]:
-    """Stack per-scope dumps; map each wanted label to its row (-1: none); place the graphs."""
-    parts = list(dumps)
-    all_labels = [d.keys for _, d in parts]
-    vectors = [d.vectors for _, d in parts]
-    graphs: list[Graph] = []
-    start = 0
-    for scope, dump in parts:
-        if dump.graph is not None:
-            graphs.append(Graph(scope, start, len(dump.keys), dump.graph))
-        start += len(dump.keys)
-    flat_labels = np.concatenate(all_labels) if parts else np.empty(0, np.int64)
-    if len(vectors) == 1:  # the common single-scope case: no second copy
-        stacked = vectors[0]
-    else:
-        stacked = np.concatenate(vectors) if parts else np.empty((0, dim), np.float16)
-    row_of = dict(zip(flat_labels.tolist(), range(len(flat_labels)), strict=True))
-    rows = np.fromiter((row_of.get(label, -1) for label in labels.tolist()), np.int64, len(labels))
-    return rows, stacked, tuple(graphs)
-
-
-def select_entries(
-    data: SnapshotData, now: float, max_entries: int, max_bytes: int
-) -> list[tuple[Entry, int, int]]:
-    """(entry, row, nbytes) to load, oldest first: live, unique, most recent within bounds."""
-    vec_bytes = data.dim * 4
-    chosen: list[tuple[Entry, int, int]] = []
-    seen_keys: set[tuple[str, str]] = set()
-    seen_ids: set[str] = set()
-    total = 0
-    # Newest first, so the bounds keep the most recently used entries.
-    for entry, row in zip(reversed(data.entries), data.rows[::-1].tolist(), strict=True):
-        key = (entry.scope, entry.text)
-        if entry.expires <= now or key in seen_keys or entry.id in seen_ids:
-            continue
-        size = entry.nbytes + (vec_bytes if row >= 0 else 0)
-        if len(chosen) >= max_entries or total + size > max_bytes:
-            break
-        seen_keys.add(key)
-        seen_ids.add(entry.id)
-        chosen.append((entry, row, size))
-        total += size
-    chosen.reverse()
-    return chosen
 
 
 def write_snapshot(path: str, data: SnapshotData) -> None:
@@ -156,7 +80,7 @@ def write_snapshot(path: str, data: SnapshotData) -> None:
     )
     vectors = np.ascontiguousarray(data.vectors, dtype="<f2").reshape(-1).view(np.uint8)
     bodies = [e.body for e in data.entries]
-    blocks: list[list[Any]] = [_meta_json(data), [vectors], bodies]
+    blocks: list[list[Any]] = [meta_json(data), [vectors], bodies]
     blocks += [[np.frombuffer(g.blob, np.uint8)] for g in data.graphs]
     tmp = path + ".tmp"
     try:
@@ -173,20 +97,6 @@ def write_snapshot(path: str, data: SnapshotData) -> None:
         _unlink_quietly(tmp)
         raise
     _fsync_dir(os.path.dirname(os.path.abspath(path)))
-
-
-def _meta_json(data: SnapshotData) -> list[bytes]:
-    """The metadata block as JSON pieces, one per chunk of entries: the per-entry lists exist
-    for one chunk at a time (all at once they cost about as much as the JSON itself)."""
-    pieces = [b"["]
-    rows = data.rows.tolist()
-    for start in range(0, len(data.entries), _META_CHUNK):
-        chunk = [
-            [getattr(e, f) for f in _META_FIELDS] + [rows[start + i], len(e.body)]
-            for i, e in enumerate(data.entries[start : start + _META_CHUNK])
-        ]
-        pieces += [b"," if start else b"", orjson.dumps(chunk)[1:-1]]
-    return [*pieces, b"]"]
 
 
 def read_snapshot(path: str, family: str, dim: int) -> SnapshotData | None:
@@ -272,34 +182,8 @@ def _decode(reader: _Reader, family: str, dim: int) -> SnapshotData:
     del meta_bytes
     if len(meta) != header["count"]:
         raise SnapshotError("counts do not match the header")
-    entries, rows = _entries(meta, memoryview(bodies), n_vec)
+    entries, rows = entries_from_meta(meta, memoryview(bodies), n_vec)
     return SnapshotData(family, dim, entries, rows, vectors.reshape(n_vec, dim), tuple(graphs))
-
-
-def _entries(
-    meta: list[list[Any]], bodies: memoryview, n_vec: int
-) -> tuple[list[Entry], np.ndarray]:
-    """Build entries from metadata rows and the body block; validate rows and lengths."""
-    entries: list[Entry] = []
-    rows = np.empty(len(meta), np.int64)
-    offset = 0
-    n_fields = len(_META_FIELDS)
-    for i, item in enumerate(meta):
-        if len(item) != n_fields + 2:
-            raise SnapshotError(f"entry {i} has {len(item)} fields")
-        row, body_len = int(item[n_fields]), int(item[n_fields + 1])
-        if not -1 <= row < n_vec or body_len < 0 or offset + body_len > len(bodies):
-            raise SnapshotError(f"entry {i} points outside the file")
-        fields = dict(zip(_META_FIELDS, item[:n_fields], strict=True))
-        for name in _SHARED_FIELDS:  # one string object per distinct value, not per entry
-            if isinstance(fields[name], str):
-                fields[name] = sys.intern(fields[name])
-        entries.append(Entry(vector=None, body=bytes(bodies[offset : offset + body_len]), **fields))
-        rows[i] = row
-        offset += body_len
-    if offset != len(bodies):
-        raise SnapshotError("body block length does not match the entries")
-    return entries, rows
 
 
 def _write(f: BinaryIO, chunks: list[Any], crc: int) -> int:

@@ -22,6 +22,7 @@ Contract (docs/CONTRACTS.md, cache/store.py):
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import heapq
 import logging
@@ -35,6 +36,7 @@ from typing import Protocol
 
 import numpy as np
 
+from cache.decision import OFFLOAD_CHARS, Decision, decide
 from cache.entry import Entry, Lookup, LookupResult
 from cache.index import DEFAULT_EF_SEARCH, ScopeIndex, faiss_threads
 from cache.snapshot import (
@@ -94,6 +96,7 @@ class SemanticCache:
         ef_search: int = DEFAULT_EF_SEARCH,
         rebuild_executor: Executor | None = None,
         load_threads: int = 2,
+        lower_tier_margin: float | None = 0.0,
     ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
@@ -108,6 +111,9 @@ class SemanticCache:
         self.rebuild_executor = rebuild_executor
         # faiss threads for index builds while loading a snapshot (before serving).
         self.load_threads = load_threads
+        # A candidate stored by a lower tier than the route asks for is served only when the
+        # verifier scores it >= its threshold + this margin (None: never; see cache/decision.py).
+        self.lower_tier_margin = lower_tier_margin
         self._clock = clock
         self._listeners: list[ChangeListener] = []
         self.evictions = 0
@@ -162,35 +168,88 @@ class SemanticCache:
     def lookup(
         self, scope: str, text: str, vec: np.ndarray, threshold: float, min_tier_rank: int = 0
     ) -> Lookup:
-        """Best verified candidate in the scope with cosine >= threshold, else a miss."""
+        """Serve the best candidate in the scope with cosine >= threshold that the slot guard
+        and the verifier accept, else a miss or the rejection's reason (cache/decision.py)."""
+        plan, best = self._plan(scope, vec, threshold, min_tier_rank)
+        first: tuple[Decision, Entry, float] | None = None
+        for entry, sim, min_score in plan:
+            assert entry.vector is not None  # found through the index, so it has a vector
+            found = decide(
+                text, vec, entry.text, entry.vector, sim, self.verifier, min_score=min_score
+            )
+            if found.accepted:
+                return self._serve(entry, sim, found)
+            first = first or (found, entry, sim)
+        return self._rejected(first, best)
+
+    async def lookup_async(
+        self, scope: str, text: str, vec: np.ndarray, threshold: float, min_tier_rank: int = 0
+    ) -> Lookup:
+        """`lookup`, with the guard and verifier of long pairs run in a worker thread so a
+        4 MiB message never stalls the event loop. Call from the loop's thread."""
+        plan, best = self._plan(scope, vec, threshold, min_tier_rank)
+        first: tuple[Decision, Entry, float] | None = None
+        for entry, sim, min_score in plan:
+            assert entry.vector is not None
+            args = (text, vec, entry.text, entry.vector, sim, self.verifier)
+            if len(text) + len(entry.text) > OFFLOAD_CHARS:
+                found = await asyncio.to_thread(decide, *args, min_score=min_score)
+            else:
+                found = decide(*args, min_score=min_score)
+            if found.accepted and entry.id in self._slots:  # still stored after the hop
+                return self._serve(entry, sim, found)
+            first = first or (found, entry, sim)
+        return self._rejected(first, best)
+
+    def _plan(
+        self, scope: str, vec: np.ndarray, threshold: float, min_tier_rank: int
+    ) -> tuple[list[tuple[Entry, float, float | None]], float | None]:
+        """Candidates to judge, in order, each with its verifier bar (None = the usual one),
+        and the best live candidate's cosine.
+
+        Only the best candidate at or above the route's tier is judged: falling through to the
+        runners-up after a rejection measured replay precision 0.83 instead of 0.955
+        (docs/cache_quality.md). A better candidate from a lower tier is judged first, at the
+        stricter bar: one question answered by a cheaper tier is still the same question.
+        """
         index = self._indexes.get(scope)
         if index is None:
-            return Lookup(LookupResult.MISS, None, None)
+            return [], None
         now = self._clock()
         best: float | None = None
-        rejected = False
+        plan: list[tuple[Entry, float, float | None]] = []
         for label, sim in index.search(vec, self.top_k):
             entry_id = self._ids_by_label[label]
             slot = self._slots[entry_id]
             if slot.entry.expires <= now:
                 self._drop(entry_id, "expired", notify=True)
                 continue
-            if slot.entry.tier_rank < min_tier_rank:
-                continue
             best = sim if best is None else best  # results come best first
             if sim < threshold:
                 break
-            cand_vec = index.vector(label)  # found through the index, so it has one
-            cand = replace(slot.entry, vector=cand_vec)
-            if self.verifier is None or self.verifier.accept(text, vec, cand.text, cand_vec, sim):
-                self._slots.move_to_end(entry_id)
-                return Lookup(LookupResult.SEMANTIC, cand, sim)
-            # Only the best candidate is verified: falling through to the runners-up measured
-            # replay precision 0.83 instead of 0.955 (docs/cache_quality.md).
-            rejected = True
-            break
-        result = LookupResult.VERIFIER_REJECTED if rejected else LookupResult.MISS
-        return Lookup(result, None, best)
+            if slot.entry.tier_rank >= min_tier_rank:
+                plan.append((self._full(slot), sim, None))
+                break
+            if not plan and (bar := self._lower_tier_bar()) is not None:
+                plan.append((self._full(slot), sim, bar))
+        return plan, best
+
+    def _lower_tier_bar(self) -> float | None:
+        threshold = getattr(self.verifier, "threshold", None)
+        if self.lower_tier_margin is None or threshold is None:
+            return None
+        return float(threshold) + self.lower_tier_margin
+
+    def _serve(self, entry: Entry, sim: float, found: Decision) -> Lookup:
+        self._slots.move_to_end(entry.id)
+        return Lookup(LookupResult.SEMANTIC, entry, sim, found.rule, found.score, entry.id)
+
+    @staticmethod
+    def _rejected(first: tuple[Decision, Entry, float] | None, best: float | None) -> Lookup:
+        if first is None:
+            return Lookup(LookupResult.MISS, None, best)
+        found, entry, _ = first
+        return Lookup(LookupResult(found.result), None, best, found.rule, found.score, entry.id)
 
     # builtins.bytes: inside this class body `bytes` names the byte-count property.
     def put(

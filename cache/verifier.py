@@ -6,13 +6,17 @@ numbers, negation, capitalized entities, question words, word order (ordered big
 order of shared words -- "flights from A to B" vs "from B to A"), token/char overlap, length, and
 how word-like the text is (random gibberish has high cosine to other gibberish, never real
 overlap). Pass the *full* message texts, not the head+tail `cache_text`. Features are symmetric
-in (query, cand). Weights: `cache/data/verifier.npz` written by `python -m cache.train_verifier`.
+in (query, cand) and bounded: a text longer than 64 KiB is read as its first and last 32 KiB,
+word order is compared on at most 512 shared words, character trigrams on the first and last
+8 KiB (the slot guard compares long texts whole). Weights: `cache/data/verifier.npz` written
+by `python -m cache.train_verifier`.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +26,10 @@ import numpy as np
 
 FEATURE_VERSION = 2
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "verifier.npz"
+
+MAX_ORDER_WORDS = 512  # shared words compared for word order (all of them in short prompts)
+CHAR_WINDOW = 8192  # characters of each end read for character trigrams
+TEXT_WINDOW = 32768  # characters of each end of a long text read for the lexical features
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -104,15 +112,31 @@ def _jaccard(a: AbstractSet[Any], b: AbstractSet[Any]) -> float:
 
 
 def _discordance(a: list[str], b: list[str]) -> float:
-    """Share of pairs of shared words whose relative order differs between the two texts."""
+    """Share of pairs of shared words whose relative order differs between the two texts.
+
+    Linear in the text lengths plus O(MAX_ORDER_WORDS^2): beyond `MAX_ORDER_WORDS` shared
+    words an evenly spaced sample of them is compared (short prompts are never sampled)."""
+    counts_a = Counter(a)
     pos_b = {t: i for i, t in enumerate(b)}
-    shared = [pos_b[t] for t in dict.fromkeys(a) if t in pos_b and a.count(t) == 1]
+    shared = [pos_b[t] for t in dict.fromkeys(a) if t in pos_b and counts_a[t] == 1]
+    if len(shared) > MAX_ORDER_WORDS:
+        step = len(shared) / MAX_ORDER_WORDS
+        shared = [shared[int(i * step)] for i in range(MAX_ORDER_WORDS)]
     n = len(shared)
     if n < 2:
         return 0.0
     arr = np.asarray(shared)
     upper = np.triu(np.ones((n, n), dtype=bool), 1)
     return float(((arr[:, None] > arr[None, :]) & upper).sum() / upper.sum())
+
+
+def _char3(text: str) -> set[str]:
+    """Character trigrams of the text's first and last `CHAR_WINDOW` characters (bounded: the
+    slot guard compares long texts whole, this feature only measures surface overlap)."""
+    low = text.lower()
+    if len(low) > 2 * CHAR_WINDOW:
+        low = low[:CHAR_WINDOW] + "\x00" + low[-CHAR_WINDOW:]
+    return {low[i : i + 3] for i in range(max(0, len(low) - 2))}
 
 
 def _wordness(toks: list[str], vocab: frozenset[str]) -> float:
@@ -137,14 +161,22 @@ def _entities(text: str) -> set[str]:
     return out
 
 
+def _bounded(text: str) -> str:
+    """A long text's first and last `TEXT_WINDOW` characters: features stay O(1) beyond that
+    (the slot guard has already compared long texts whole) and no C call holds the GIL long."""
+    if len(text) <= 2 * TEXT_WINDOW:
+        return text
+    return text[:TEXT_WINDOW] + "\n" + text[-TEXT_WINDOW:]
+
+
 def lexical_features(a: str, b: str, cosine: float) -> np.ndarray:
     """Symmetric lexical features of a text pair, in `LEXICAL_NAMES` order."""
+    a, b = _bounded(a), _bounded(b)
     ta, tb = _tokens(a), _tokens(b)
     sa, sb = set(ta), set(tb)
     ca, cb = sa - STOPWORDS, sb - STOPWORDS
     ka, kb = [t for t in ta if t not in STOPWORDS], [t for t in tb if t not in STOPWORDS]
-    ga = {a.lower()[i : i + 3] for i in range(max(0, len(a) - 2))}
-    gb = {b.lower()[i : i + 3] for i in range(max(0, len(b) - 2))}
+    ga, gb = _char3(a), _char3(b)
     ba, bb = set(itertools.pairwise(ta)), set(itertools.pairwise(tb))
     na = set(_NUMBER.findall(a)) | {t for t in sa if t.isdigit()}
     nb = set(_NUMBER.findall(b)) | {t for t in sb if t.isdigit()}

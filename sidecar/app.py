@@ -33,7 +33,8 @@ from sidecar.live import Live
 from sidecar.metrics import Metrics, status_class
 from sidecar.outcome import Outcome
 from sidecar.pipeline import handle
-from sidecar.upstream import Target, UpstreamClient
+from sidecar.target import Target
+from sidecar.upstream import UpstreamClient
 
 DEPS = web.AppKey("deps", Deps)
 DIALECTS_BY_PATH = web.AppKey("dialects", dict[str, Dialect])

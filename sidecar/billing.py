@@ -10,7 +10,7 @@ from cache.entry import Entry
 from sidecar.dialect import Usage
 from sidecar.metrics import Metrics
 from sidecar.scorecard import Scorecard
-from sidecar.upstream import Target
+from sidecar.target import Target
 
 
 def charge(metrics: Metrics, target: Target, usage: Usage | None) -> float:

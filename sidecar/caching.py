@@ -21,7 +21,7 @@ from sidecar.deps import Deps
 from sidecar.dialect import Usage
 from sidecar.exchange import Exchange
 from sidecar.outcome import CacheResult
-from sidecar.upstream import Target
+from sidecar.target import Target
 
 log = logging.getLogger("sidecar.caching")
 # Without the verifier only a very high cosine is safe (QQP precision 0.86 at 0.95).
@@ -75,7 +75,7 @@ async def embed(x: Exchange, deps: Deps) -> np.ndarray | None:
             return None
 
 
-def lookup_semantic(x: Exchange, deps: Deps, vec: np.ndarray) -> Hit | None:
+async def lookup_semantic(x: Exchange, deps: Deps, vec: np.ndarray) -> Hit | None:
     """The best verified neighbour in scope above the threshold, if fresh."""
     if deps.cache is None:
         return None
@@ -83,7 +83,8 @@ def lookup_semantic(x: Exchange, deps: Deps, vec: np.ndarray) -> Hit | None:
     min_rank = x.route.rank if x.route.routed and not serve_lower else 0
     with x.out.stage("cache_semantic"):
         try:
-            found = deps.cache.lookup(
+            # Long pairs are judged in a worker thread: the loop never stalls on a 4 MiB text.
+            found = await deps.cache.lookup_async(
                 x.req.scope, x.req.text, vec, similarity_threshold(x, deps), min_tier_rank=min_rank
             )
         except Exception:
@@ -93,8 +94,8 @@ def lookup_semantic(x: Exchange, deps: Deps, vec: np.ndarray) -> Hit | None:
     if found.similarity is not None:
         deps.metrics.similarity.observe(found.similarity)
         x.out.similarity = found.similarity
-    if found.result is LookupResult.VERIFIER_REJECTED:
-        x.out.cache = CacheResult.VERIFIER_REJECTED
+    if found.result not in (LookupResult.SEMANTIC, LookupResult.MISS):
+        x.out.cache = CacheResult(found.result.value)  # the reason: metric label and log line
     if found.entry is None or found.similarity is None or not _fresh(found.entry, x):
         return None
     return Hit(found.entry, CacheResult.SEMANTIC, found.similarity)

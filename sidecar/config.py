@@ -22,6 +22,12 @@ class ConfigError(ValueError):
     """The configuration is invalid; the message names the field."""
 
 
+# Mean token logprob under which a low-confidence tier escalates (e^-0.68 = 0.51 geometric-mean
+# token probability), from benchmarks/confidence_calibration.py on the mock's synthetic
+# logprobs: a placeholder to recalibrate on your own labelled answers (docs/confidence.md).
+DEFAULT_CONFIDENCE_THRESHOLD = -0.68
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -91,7 +97,7 @@ class Tier(_Section):
     # Cascade on a non-streamed answer whose mean token logprob is below confidence_threshold
     # (the default was chosen as docs/confidence.md describes; calibrate on your traffic).
     escalate_on_low_confidence: bool = False
-    confidence_threshold: float = Field(-0.4, le=0)
+    confidence_threshold: float = Field(DEFAULT_CONFIDENCE_THRESHOLD, le=0)
 
 
 class RoutingSettings(_Section):

@@ -22,7 +22,7 @@ from sidecar.singleflight import Singleflight
 from sidecar.upstream import UpstreamClient
 
 if TYPE_CHECKING:  # types only: faiss and the verifier load in the background
-    from cache.snapshot import SnapshotData
+    from cache.snapshot_data import SnapshotData
     from cache.store import ChangeListener
     from cache.verifier import HitVerifier
 
@@ -60,6 +60,10 @@ class Cache(Protocol):
     def lookup_exact(self, scope: str, text: str) -> Entry | None: ...
 
     def lookup(
+        self, scope: str, text: str, vec: np.ndarray, threshold: float, min_tier_rank: int = 0
+    ) -> Lookup: ...
+
+    async def lookup_async(
         self, scope: str, text: str, vec: np.ndarray, threshold: float, min_tier_rank: int = 0
     ) -> Lookup: ...
 

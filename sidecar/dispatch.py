@@ -17,9 +17,10 @@ from typing import Any
 
 import orjson
 
+from sidecar.confidence import adds_logprobs, request_logprobs
 from sidecar.deps import Deps
 from sidecar.exchange import Exchange
-from sidecar.upstream import Reply, Target
+from sidecar.target import Reply, Target
 
 log = logging.getLogger("sidecar.dispatch")
 
@@ -92,18 +93,27 @@ def _injected(x: Exchange, target: Target) -> bool:
     return sent is not None and sent != x.req.body.get("stream_options")
 
 
+def _client_stream_options(body: dict[str, Any], client: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with the client's own ``stream_options`` (or none), not the injected one."""
+    out = {k: v for k, v in body.items() if k != "stream_options"}
+    if "stream_options" in client:
+        out["stream_options"] = client["stream_options"]
+    return out
+
+
 def _renderer(x: Exchange, keep_model: bool, no_usage: set[str]) -> Callable[[Target], bytes]:
     """The body for each target: the dialect's upstream body with that target's model; the
     client's own ``stream_options`` for deployments that must not be asked for usage."""
     body = x.dialect.upstream_body(x.req)
-    plain = {k: v for k, v in body.items() if k != "stream_options"}
-    if "stream_options" in x.req.body:
-        plain["stream_options"] = x.req.body["stream_options"]
+    # A low-confidence tier also gets asked for logprobs (forward strips them again).
+    probed = request_logprobs(body, x.dialect.endpoint) or body
 
     def render(target: Target) -> bytes:
         model = x.req.model if keep_model else target.deployment.model
-        usable = target.deployment.stream_usage and target.label not in no_usage
-        return orjson.dumps({**(body if usable else plain), "model": model})
+        chosen = probed if adds_logprobs(x, target.tier_rank) else body
+        if not target.deployment.stream_usage or target.label in no_usage:
+            chosen = _client_stream_options(chosen, x.req.body)
+        return orjson.dumps({**chosen, "model": model})
 
     return render
 

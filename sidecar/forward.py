@@ -11,6 +11,7 @@ from aiohttp import web
 from sidecar.billing import account
 from sidecar.caching import Answer
 from sidecar.cascade import cascade
+from sidecar.confidence import adds_logprobs, strip_body
 from sidecar.deps import Deps
 from sidecar.dispatch import parse_answer, plan, send
 from sidecar.exchange import Exchange
@@ -25,6 +26,8 @@ async def forward(x: Exchange, deps: Deps) -> tuple[web.StreamResponse, Answer |
     if reply.stream is not None:
         return await relay(x, deps, reply, reply.stream)
     reply = await cascade(x, deps, reply)
+    if reply.body and reply.status == 200 and adds_logprobs(x, reply.target.tier_rank):
+        reply.body = strip_body(reply.body)  # the client never asked for them
     if x.req.stream and reply.status == 200:
         return await _as_stream(x, deps, reply)  # a JSON answer to a stream request
     body = reply.body or b""

@@ -197,7 +197,7 @@ async def _load_embedder(deps: Deps, owned: _Owned) -> None:
         load_encoder, cfg.embed_backend, cfg.model_dir, batch_invariant=cfg.embed_batch_invariant
     )
     embedder: EncoderPool | BatchingEmbedder
-    if getattr(encoder, "per_row", False):  # one text per run anyway: no batching to gain
+    if encoder.per_row:  # one text per run anyway: no batching to gain
         embedder = EncoderPool(
             encoder, workers=cfg.embed_workers, on_batch=deps.metrics.observe_embed
         )

@@ -56,13 +56,26 @@ TTFB = (
     60.0,
     120.0,
 )
+# Mean token logprob (<= 0): fine near 0, where a threshold is usually set.
+CONFIDENCE = (-5.0, -3.0, -2.0, -1.5, -1.0, -0.75, -0.5, -0.4, -0.3, -0.2, -0.1, -0.05, 0.0)
 # Known label values, created at zero by ``Metrics.prime`` (keep in step with their emitters).
 UPSTREAM_ERROR_KINDS = ("timeout", "connect", "429", "5xx", "bad_answer", "breaker_open", "stream")
 FALLBACK_KINDS = ("deployment", "tier")
 ESCALATION_REASONS = ("empty", "refusal", "length", "invalid_json", "low_confidence")
 REDIS_OPS = ("write", "read", "follow", "queue_full", "decode")
 CACHE_OPS = ("lookup_exact", "lookup", "embed", "put", "snapshot")
-LOOKUP_RESULTS = ("exact", "semantic", "miss", "verifier_rejected", "bypass")
+LOOKUP_RESULTS = (
+    "exact",
+    "semantic",
+    "miss",
+    "bypass",
+    # rejected candidates by reason (cache/guard.py, cache/decision.py)
+    "guard_slot",
+    "guard_polarity",
+    "guard_role",
+    "guard_length",
+    "verifier_rejected",
+)
 STAGES = ("parse", "cache_exact", "embed", "classify", "cache_semantic", "total")
 ROUTE_SOURCES = ("classifier", "header", "default")
 
@@ -177,6 +190,13 @@ class Metrics:
             "sidecar_escalations",
             "Cascade escalations to the next tier",
             ["tier", "reason"],
+            registry=r,
+        )
+        self.confidence = Histogram(
+            "sidecar_answer_confidence",
+            "Mean token logprob of answers checked by the low-confidence cascade",
+            ["tier"],
+            buckets=CONFIDENCE,
             registry=r,
         )
         self.redis_errors = Counter(

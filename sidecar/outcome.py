@@ -20,16 +20,20 @@ class CacheResult(StrEnum):
     SEMANTIC = "semantic"
     MISS = "miss"
     BYPASS = "bypass"  # the policy forbade a lookup
-    VERIFIER_REJECTED = "verifier_rejected"  # a miss whose best candidate the verifier refused
+    # A miss whose best candidate was refused, by reason (cache.entry.LookupResult):
+    GUARD_SLOT = "guard_slot"
+    GUARD_POLARITY = "guard_polarity"
+    GUARD_ROLE = "guard_role"
+    GUARD_LENGTH = "guard_length"
+    VERIFIER_REJECTED = "verifier_rejected"
     SHARED = "shared"  # a miss answered by an identical in-flight miss's upstream call
 
     @property
     def header(self) -> str:
         """The ``X-Sidecar-Cache`` value: a refused candidate or a shared flight is a miss to
         the client (neither answer came from the cache)."""
-        if self in (CacheResult.VERIFIER_REJECTED, CacheResult.SHARED):
-            return "miss"
-        return self.value
+        served = (CacheResult.EXACT, CacheResult.SEMANTIC, CacheResult.BYPASS)
+        return self.value if self in served else "miss"
 
 
 def _ignore(stage: str, seconds: float) -> None:

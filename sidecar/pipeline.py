@@ -45,7 +45,7 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
         x.vec = await caching.embed(x, deps)
     x.route = route(x, deps, forced)
     semantic = policy.lookup and policy.semantic
-    if semantic and x.vec is not None and (hit := caching.lookup_semantic(x, deps, x.vec)):
+    if semantic and x.vec is not None and (hit := await caching.lookup_semantic(x, deps, x.vec)):
         return await serve_hit(x, deps, hit)
     key, leads = x.flight_key, False
     if policy.lookup and policy.store:

@@ -22,7 +22,8 @@ from sidecar.errors import UpstreamStreamError
 from sidecar.exchange import Exchange
 from sidecar.reply import SSE_HEADERS
 from sidecar.sse import EventSplitter
-from sidecar.upstream import ErrorKind, Reply, iter_chunks
+from sidecar.target import ErrorKind, Reply
+from sidecar.upstream import iter_chunks
 
 
 async def relay(

@@ -30,8 +30,6 @@ import itertools
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import aiohttp
@@ -44,6 +42,10 @@ from sidecar.config import Deployment, Settings, UpstreamSettings
 from sidecar.errors import UpstreamStreamError, UpstreamTimeout, UpstreamUnavailable
 from sidecar.metrics import Metrics
 from sidecar.scorecard import Scorecard
+from sidecar.target import ErrorKind, Reply, Target
+
+# Target, Reply and ErrorKind are defined in sidecar.target; importing them from here works too.
+__all__ = ["ErrorKind", "Reply", "Target", "UpstreamClient", "iter_chunks", "new_session"]
 
 # The client's credentials: sent only to a deployment with ``forward_client_key`` and no key of
 # its own; never to another provider's host by default.
@@ -56,61 +58,6 @@ PASSED_BACK_HEADERS = (
     "x-ratelimit-remaining-tokens",
     "retry-after",
 )
-
-
-class ErrorKind(StrEnum):
-    """Why an upstream call failed (a metric label)."""
-
-    TIMEOUT = "timeout"
-    CONNECT = "connect"
-    RATE_LIMITED = "429"
-    SERVER_ERROR = "5xx"
-    BREAKER_OPEN = "breaker_open"
-    BAD_ANSWER = "bad_answer"  # a 200 that is not a JSON object / not decodable
-    STREAM = "stream"  # a relayed stream broke after its first byte
-    NO_DEPLOYMENT = "no_deployment"
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """One deployment of one tier."""
-
-    tier: str
-    tier_rank: int
-    deployment: Deployment
-
-    @property
-    def label(self) -> str:
-        """Bounded metric label: tier and model."""
-        return f"{self.tier}/{self.deployment.model}"
-
-    @property
-    def price(self) -> float:
-        """The deployment's input + output price per 1M tokens (balancing key)."""
-        return self.deployment.price
-
-    @property
-    def weight(self) -> float:
-        """The deployment's share under the ``weighted`` strategy."""
-        return self.deployment.weight
-
-
-@dataclass(slots=True)
-class Reply:
-    """An upstream answer: a whole body, or an open stream to relay."""
-
-    status: int
-    headers: CIMultiDict[str]
-    target: Target
-    ttfb: float
-    body: bytes | None = None
-    stream: aiohttp.ClientResponse | None = None
-    answer: dict[str, Any] | None = None  # a 200 body, parsed once here
-
-    def close(self) -> None:
-        """Close the upstream connection of a stream (also cancels the upstream request)."""
-        if self.stream is not None:
-            self.stream.close()
 
 
 class _Retryable(Exception):

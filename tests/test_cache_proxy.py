@@ -22,7 +22,8 @@ async def test_exact_hit_is_served_without_the_model(sidecar, mock):
     client = await sidecar()
     _, first = await _post(client, chat("What is the capital of France?"))
     embeds = deps_of(client).embedder.calls
-    resp, second = await _post(client, chat("  what is the capital of france? "))
+    # Outer whitespace is normalized away; case is kept (cache/text.py: it can carry meaning).
+    resp, second = await _post(client, chat("  What is the capital of France? \n"))
     assert resp.headers["X-Sidecar-Cache"] == "exact"
     assert second == first
     assert mock.count == 1
@@ -227,6 +228,9 @@ async def test_cache_failure_degrades_to_miss(sidecar, mock):
             raise RuntimeError("boom")
 
         def lookup(self, *a, **k):
+            raise RuntimeError("boom")
+
+        async def lookup_async(self, *a, **k):
             raise RuntimeError("boom")
 
         def put(self, *a, **k):

@@ -117,9 +117,13 @@ async def test_close_fails_pending_callers() -> None:
             await fut
 
 
-def test_normalize() -> None:
-    assert normalize("  What\u00a0is  PYTHON?\n") == "what is python?"
-    assert normalize("\uff21\uff22") == "ab"  # NFKC folds full-width letters
+def test_normalize_keeps_only_meaning_preserving_changes() -> None:
+    assert normalize("  What is PYTHON? \r\n") == "What is PYTHON?"
+    assert normalize("line one  \r\nline two\t\n") == "line one\nline two"
+    assert normalize("cafe\u0301") == normalize("caf\u00e9")  # NFC: the same character
+    assert normalize("x\u00b2") != normalize("x2")  # no NFKC: a square is not a 2
+    assert normalize("If x:\n    y") != normalize("if x:\n  y")  # code case and indentation
+    assert normalize("a  b") != normalize("a b")  # spaces inside string literals can matter
 
 
 def test_cache_text_short_is_unchanged_and_long_keeps_head_and_tail() -> None:

@@ -10,7 +10,8 @@ import faiss
 import numpy as np
 import pytest
 
-from cache.index import ScopeIndex, faiss_threads
+from cache.hnsw import faiss_threads
+from cache.index import ScopeIndex
 
 DIM = 32
 F16_ATOL = 1e-3  # vectors are stored as float16 (flat: float32, exported as float16)

@@ -15,7 +15,7 @@ import numpy as np
 import orjson
 import pytest
 
-from cache import snapshot
+from cache import snapshot, snapshot_data
 from cache.store import Entry, SemanticCache
 
 DIM = 384
@@ -241,7 +241,7 @@ def write_old_version(path: Path, data: snapshot.SnapshotData, version: int) -> 
     """Versions 1 and 2 spelled out: float32 vectors; version 2 adds graphs built over float32
     storage (IndexHNSWFlat), version 1 has no "graphs" in the header and no graph blocks."""
     meta = [
-        [getattr(e, f) for f in snapshot._META_FIELDS] + [int(r), len(e.body)]
+        [getattr(e, f) for f in snapshot_data.META_FIELDS] + [int(r), len(e.body)]
         for e, r in zip(data.entries, data.rows.tolist(), strict=True)
     ]
     vectors = data.vectors.astype("<f4")

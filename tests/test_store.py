@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from cache.store import Entry, SemanticCache
 
 DIM = 384
+WORDS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")  # texts without slot values
 
 
 def unit_vectors(n: int, seed: int = 0) -> np.ndarray:
@@ -226,13 +227,13 @@ def test_hnsw_scope_lookup_and_removal() -> None:
     vecs = unit_vectors(200, seed=5)
     entries = [put(cache, "A", f"t{i}", v) for i, v in enumerate(vecs)]
     assert cache._indexes["A"].kind == "hnsw"
-    hit = cache.lookup("A", "q", vecs[17], 0.9)
+    hit = cache.lookup("A", "t17", vecs[17], 0.9)
     assert hit.entry is not None and hit.entry.text == "t17"
     cache.remove(entries[17].id)
-    assert cache.lookup("A", "q", vecs[17], 0.9).result == "miss"
+    assert cache.lookup("A", "t17", vecs[17], 0.9).result == "miss"
     for e in entries[:100]:
         cache.remove(e.id)
-    hit = cache.lookup("A", "q", vecs[150], 0.9)
+    hit = cache.lookup("A", "t150", vecs[150], 0.9)
     assert hit.entry is not None and hit.entry.text == "t150"
 
 
@@ -293,9 +294,9 @@ def test_property_lookups_never_cross_scopes(
     cache = SemanticCache(max_entries=max_entries, hnsw_min_size=8)
     live: dict[tuple[str, str], bytes] = {}  # the model: LRU order, a put replaces its key
     for i, (put_scope, v) in enumerate(puts):
-        put(cache, put_scope, f"text{v}", V[v], body=str(i).encode())
-        live.pop((put_scope, f"text{v}"), None)
-        live[(put_scope, f"text{v}")] = str(i).encode()
+        put(cache, put_scope, f"text {WORDS[v]}", V[v], body=str(i).encode())
+        live.pop((put_scope, f"text {WORDS[v]}"), None)
+        live[(put_scope, f"text {WORDS[v]}")] = str(i).encode()
         while len(live) > max_entries:
             del live[next(iter(live))]
     in_scope = {key: body for key, body in live.items() if key[0] == scope}
@@ -307,14 +308,15 @@ def test_property_lookups_never_cross_scopes(
         assert in_scope.get((result.entry.scope, result.entry.text)) == result.entry.body
     else:
         assert result.entry is None
-    exact = cache.lookup_exact(scope, f"text{vec_id}")
-    want = in_scope.get((scope, f"text{vec_id}"))
+    exact = cache.lookup_exact(scope, f"text {WORDS[vec_id]}")
+    want = in_scope.get((scope, f"text {WORDS[vec_id]}"))
     assert (exact.body if exact is not None else None) == want
 
 
 def test_exact_layer_normalizes_but_entries_keep_raw_text() -> None:
     cache = SemanticCache()
-    put(cache, "A", "What is  the Capital of France?", V[0])
-    entry = cache.lookup_exact("A", "what is the capital of france?")
-    assert entry is not None and entry.text == "What is  the Capital of France?"
-    assert cache.lookup_exact("B", "what is the capital of france?") is None
+    put(cache, "A", "  What is  the Capital of France?", V[0])
+    entry = cache.lookup_exact("A", "What is  the Capital of France?\n")
+    assert entry is not None and entry.text == "  What is  the Capital of France?"
+    assert cache.lookup_exact("B", "What is  the Capital of France?") is None
+    assert cache.lookup_exact("A", "what is  the capital of france?") is None  # case is kept

@@ -1,0 +1,228 @@
+"""Cache correctness on app-shaped traffic: does a slot-differing prompt ever get another's answer?
+
+`python -m benchmarks.cache_adversarial [--label after] [--seeds 11 22 33]` drives the real cache
+(`SemanticCache` with the int8 MiniLM encoder, the shipped verifier and the slot guard, exactly
+as the proxy builds it) with the families of `benchmarks/adversarial_families.py`. Per family
+and seed, one scope holds `--stored` prompts (template 0, distinct slots). Then:
+- **slot-differing trials**: each stored prompt with one meaning-bearing change (`Family.vary`:
+  a slot value, a polarity, swapped roles, a middle sentence), asked in template 0 and in a
+  rewording. Any hit is a wrong answer (no stored prompt has those slots).
+- **rewording trials**: each stored prompt's slots in the other templates. A hit is correct only
+  when the served entry has the same slots.
+Results are merged under `--label` into `benchmarks/results/cache_adversarial.json` (so a
+before/after pair lives in one file) and drawn in `cache_adversarial.png`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.adversarial_families import FAMILIES, Family, Slots
+from cache.embedder import Encoder, load_encoder
+from cache.store import SemanticCache
+from cache.text import cache_text
+from cache.verifier import PairVerifier
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SEEDS = (11, 22, 33)
+
+
+class Embedder:
+    """The serving encoder, one text per call (batch-invariant), memoized."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+        self.memo: dict[str, np.ndarray] = {}
+
+    def __call__(self, text: str) -> np.ndarray:
+        if text not in self.memo:
+            self.memo[text] = self.encoder.encode([cache_text(text)])[0]
+        return self.memo[text]
+
+
+def _distinct(family: Family, rng: random.Random, n: int) -> list[Slots]:
+    """`n` slot assignments with pairwise distinct prompts."""
+    out: list[Slots] = []
+    seen: set[str] = set()
+    for _ in range(50 * n):
+        slots = family.make(rng)
+        key = family.render(slots, 0)
+        if key not in seen:
+            seen.add(key)
+            out.append(slots)
+        if len(out) == n:
+            break
+    return out
+
+
+def _ask(cache: SemanticCache, scope: str, text: str, embed: Embedder, tc: float) -> Any:
+    return cache.lookup(scope, text, embed(text), tc)
+
+
+def run_family(
+    family: Family, seed: int, cache: SemanticCache, embed: Embedder, tc: float, stored: int
+) -> dict[str, Any]:
+    """One family, one seed: counts of trials, wrong hits, rewording hits and reasons."""
+    rng = random.Random(f"{family.name}/{seed}")
+    scope = f"{family.name}/{seed}"
+    seeds = _distinct(family, rng, stored)
+    owner: dict[str, int] = {}
+    for i, slots in enumerate(seeds):
+        text = family.render(slots, 0)
+        entry = cache.put(scope, text, embed(text), body=b"{}", model="m", tier="t", tier_rank=0)
+        owner[entry.id] = i
+    keys = {family.render(s, 0) for s in seeds}
+    out: dict[str, Any] = Counter()
+    reasons: Counter[str] = Counter()
+    examples: list[dict[str, Any]] = []
+    for i, slots in enumerate(seeds):
+        for t in range(1, len(family.templates)):
+            found = _ask(cache, scope, family.render(slots, t), embed, tc)
+            out["reword_trials"] += 1
+            if found.entry is not None:
+                good = owner[found.entry.id] == i
+                out["reword_hits" if good else "reword_wrong"] += 1
+            else:
+                reasons[f"reword:{found.result}"] += 1
+        for _ in range(3):
+            other = family.vary(slots, rng)
+            if family.render(other, 0) in keys:
+                continue
+            for t in (0, rng.randrange(1, len(family.templates))):
+                query = family.render(other, t)
+                found = _ask(cache, scope, query, embed, tc)
+                out["differ_trials"] += 1
+                reasons[f"differ:{found.result}"] += 1
+                if found.entry is not None:
+                    out["differ_wrong"] += 1
+                    if len(examples) < 3:
+                        examples.append(
+                            {
+                                "query": query[:300],
+                                "served": found.entry.text[:300],
+                                "similarity": round(float(found.similarity), 4),
+                            }
+                        )
+    return {**out, "reasons": dict(reasons), "examples": examples}
+
+
+def run(seeds: tuple[int, ...], stored: int, encoder: Encoder) -> dict[str, Any]:
+    """All families over all seeds with a fresh cache built like the proxy's."""
+    verifier = PairVerifier.load()
+    tc = verifier.cosine_threshold
+    embed = Embedder(encoder)
+    per_family: dict[str, Any] = {}
+    for family in FAMILIES:
+        total: Counter[str] = Counter()
+        reasons: Counter[str] = Counter()
+        examples: list[dict[str, Any]] = []
+        for seed in seeds:
+            cache = SemanticCache(verifier=verifier, model_family=encoder.family)
+            res = run_family(family, seed, cache, embed, tc, stored)
+            reasons.update(res.pop("reasons"))
+            examples += res.pop("examples")
+            total.update(res)
+        per_family[family.name] = {
+            **{k: total[k] for k in ("differ_trials", "differ_wrong", "reword_trials")},
+            "reword_hits": total["reword_hits"],
+            "reword_wrong": total["reword_wrong"],
+            "wrong_hit_rate": total["differ_wrong"] / max(total["differ_trials"], 1),
+            "reword_hit_rate": total["reword_hits"] / max(total["reword_trials"], 1),
+            "reasons": dict(sorted(reasons.items())),
+            "examples": examples[:3],
+        }
+    return {
+        "cosine_threshold": tc,
+        "verifier_threshold": verifier.threshold,
+        **_totals(per_family),
+        "families": per_family,
+    }
+
+
+def _totals(per_family: dict[str, Any]) -> dict[str, Any]:
+    rows = per_family.values()
+    differ = sum(r["differ_trials"] for r in rows)
+    reword = sum(r["reword_trials"] for r in rows)
+    return {
+        "differ_trials": differ,
+        "differ_wrong": sum(r["differ_wrong"] for r in rows),
+        "reword_trials": reword,
+        "reword_hit_rate": sum(r["reword_hits"] for r in rows) / max(reword, 1),
+        "reword_wrong": sum(r["reword_wrong"] for r in rows),
+    }
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    """Per family: wrong-hit rate on slot-differing prompts and hit rate on rewordings."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [k for k in ("before", "after") if k in results] or list(results)[:2]
+    names = [f.name for f in FAMILIES]
+    fig, axes = plt.subplots(1, 2, figsize=(14, 4.8))
+    width = 0.8 / max(len(labels), 1)
+    for j, label in enumerate(labels):
+        fam = results[label]["families"]
+        xs = np.arange(len(names)) + j * width
+        axes[0].bar(
+            xs, [fam.get(n, {}).get("wrong_hit_rate", 0) for n in names], width, label=label
+        )
+        axes[1].bar(
+            xs, [fam.get(n, {}).get("reword_hit_rate", 0) for n in names], width, label=label
+        )
+    for ax, title in zip(
+        axes, ("wrong hits / slot-differing prompt", "hits / same-slot rewording"), strict=True
+    ):
+        ax.set_xticks(
+            np.arange(len(names)) + width * (len(labels) - 1) / 2, names, rotation=45, ha="right"
+        )
+        ax.set_title(title)
+        ax.grid(alpha=0.3, axis="y")
+        ax.legend()
+    axes[1].axhline(0.6, color="gray", lw=0.7, ls="--")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the suite, merge the results under `--label`, redraw the PNG."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--label", default="after")
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    parser.add_argument("--stored", type=int, default=12)
+    parser.add_argument("--model-dir", default=None)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    t0 = time.perf_counter()
+    encoder = load_encoder("onnx", args.model_dir)
+    res = run(tuple(args.seeds), args.stored, encoder)
+    res["seconds"] = round(time.perf_counter() - t0, 1)
+    res["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    res["note"] = "2 shared vCPUs (other jobs running); counts do not depend on load"
+    path = args.out / "cache_adversarial.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results[args.label] = res
+    args.out.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1) + "\n")
+    plot(results, args.out / "cache_adversarial.png")
+    for name, fam in res["families"].items():
+        print(
+            f"{name:18} wrong {fam['differ_wrong']:4}/{fam['differ_trials']:4}  "
+            f"reword hits {fam['reword_hits']:3}/{fam['reword_trials']:3} "
+            f"(wrong {fam['reword_wrong']})"
+        )
+    print({k: v for k, v in res.items() if k != "families"})
+
+
+if __name__ == "__main__":
+    main()

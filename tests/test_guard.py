@@ -1,0 +1,229 @@
+"""Tests for cache/guard.py and cache/decision.py: every guard rule vetoes a slot difference and
+lets the same-slot rewording through; lookups name the reason; a 4 MiB pair never stalls the
+event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import numpy as np
+import pytest
+
+from cache import guard
+from cache.decision import RESULTS, decide
+from cache.store import SemanticCache
+from tests.conftest import chat, metric
+
+# (rule, stored prompt, same-slot rewording that must pass, slot-differing prompt that must not)
+CASES = [
+    (
+        "number",
+        "Who won the World Cup in 1998?",
+        "Which team won the World Cup in the year 1998?",
+        "Who won the World Cup in 1994?",
+    ),
+    ("number", "Is 17 a prime number?", "Is the number 17 prime?", "Is 21 a prime number?"),
+    ("number", "What is 15% of 80?", "Compute 15% of 80.", "What is 15 of 80?"),
+    ("number", "Book a table at 10:30.", "Please book a table at 10:30.", "Book a table at 10:45."),
+    (
+        "id|number",
+        "Summarize ticket TCK-48213 opened by Alice.",
+        "Give me a summary of ticket TCK-48213, opened by Alice.",
+        "Summarize ticket TCK-48214 opened by Alice.",
+    ),
+    (
+        "id|number",
+        "What is the status of order 9f3a2c1b?",
+        "Where is order 9f3a2c1b right now?",
+        "What is the status of order 9f3a2c1e?",
+    ),
+    (
+        "email",
+        "Email maria.garcia@example.com about the invoice.",
+        "Send an email about the invoice to maria.garcia@example.com.",
+        "Email maria.garcia@example.org about the invoice.",
+    ),
+    (
+        "url",
+        "Summarize https://example.com/blog/a",
+        "Give me a summary of https://example.com/blog/a",
+        "Summarize https://example.com/blog/b",
+    ),
+    (
+        "path",
+        "What does /etc/nginx/nginx.conf configure?",
+        "What is /etc/nginx/nginx.conf for?",
+        "What does /etc/nginx/mime.types configure?",
+    ),
+    (
+        "quote",
+        'Translate "good morning" into French.',
+        'How do you say "good morning" in French?',
+        'Translate "good night" into French.',
+    ),
+    (
+        "code",
+        "What does this print?\n```python\nprint(3 + 4)\n```",
+        "Tell me the output:\n```python\nprint(3 + 4)  \n```",
+        "What does this print?\n```python\nprint(3 - 4)\n```",
+    ),
+    ("operator", "Simplify x * y + z", "Please simplify x * y + z", "Simplify x * y - z"),
+    (
+        "unit",
+        "Convert 5 kilometers to miles.",
+        "How many miles are in 5 kilometers?",
+        "How many kilometers are in 5 miles?",
+    ),
+    (
+        "calendar",
+        "Schedule the review for Tuesday.",
+        "Put the review on Tuesday.",
+        "Schedule the review for Thursday.",
+    ),
+    (
+        "name",
+        "Write a birthday note for Hannah Popescu.",
+        "Draft a birthday note to Hannah Popescu.",
+        "Write a birthday note for Hannah Okafor.",
+    ),
+    (
+        "polarity",
+        "How do I turn on dark mode on my phone?",
+        "What are the steps to turn on dark mode on my phone?",
+        "How do I turn off dark mode on my phone?",
+    ),
+    (
+        "polarity",
+        "Is coffee good for you?",
+        "Is coffee good for your health?",
+        "Is coffee not good for you?",
+    ),
+    (
+        "polarity",
+        "How do I enable two-factor login?",
+        "How can I enable two-factor login?",
+        "How do I disable two-factor login?",
+    ),
+    (
+        "role",
+        "Write a letter from Alice to Bob.",
+        "Compose a letter that Alice sends to Bob.",
+        "Write a letter from Bob to Alice.",
+    ),
+    (
+        "role",
+        "Flights from New York to London",
+        "Flights to London from New York",
+        "Flights from London to New York",
+    ),
+]
+
+FILLER = " ".join(
+    f"Sentence {w} of the quarterly report is ordinary." for w in "abcdefghijklmnopqrstuvwxyz" * 3
+)
+
+
+@pytest.mark.parametrize(("rule", "stored", "reworded", "differing"), CASES)
+def test_rule_vetoes_the_slot_change_not_the_rewording(rule, stored, reworded, differing) -> None:
+    assert guard.check(reworded, stored).passed, (reworded, guard.check(reworded, stored))
+    verdict = guard.check(differing, stored)
+    assert not verdict.passed and verdict.reason in guard.REASONS
+    assert {verdict.rule, verdict.reason.removeprefix("guard_")} & set(rule.split("|")), verdict
+    assert guard.check(stored, differing).reason == verdict.reason  # symmetric
+
+
+def test_number_words_and_thousands_match_digits() -> None:
+    assert guard.check("I have two cats and 1,000 fish", "I have 2 cats and 1000 fish").passed
+    assert guard.check("Is it the 1st country?", "Is it the first country?").passed
+
+
+def test_adding_a_name_is_left_to_the_verifier_but_replacing_one_is_vetoed() -> None:
+    assert guard.check("Why is Trump popular?", "Why is Donald Trump popular?").passed
+    assert guard.check("Is Tokyo big?", "Is Osaka big?").rule == "name"
+
+
+def test_whole_text_compares_the_middle_of_long_documents() -> None:
+    doc_a = f"{FILLER} The board decided to close the office. {FILLER}"
+    doc_b = f"{FILLER} The board decided to expand the office. {FILLER}"
+    assert guard.check(f"Summarize:\n{doc_a}", f"Summarize:\n{doc_b}").reason == guard.LENGTH
+    # The instruction reworded at either end is not a difference of the document.
+    assert guard.check(f"Summarize this report:\n{doc_a}", f"{doc_a}\nGive me a summary.").passed
+
+
+def test_decide_runs_guard_before_verifier_and_reports_the_score() -> None:
+    class Scorer:
+        threshold = 0.5
+        calls = 0
+
+        def score(self, *args: object) -> float:
+            Scorer.calls += 1
+            return 0.7
+
+    v = np.ones(4, np.float32)
+    vetoed = decide("Is 17 prime?", v, "Is 21 prime?", v, 0.99, Scorer())
+    assert vetoed.result == "guard_slot" and vetoed.rule == "number" and Scorer.calls == 0
+    ok = decide("Is 17 prime?", v, "Is 17 a prime?", v, 0.99, Scorer())
+    assert ok.accepted and ok.score == pytest.approx(0.7)
+    assert (
+        decide("Is 17 prime?", v, "Is 17 a prime?", v, 0.99, Scorer(), min_score=0.8).result
+        == "verifier_rejected"
+    )
+
+
+def test_lookup_names_the_reason_and_the_candidate() -> None:
+    cache = SemanticCache()
+    vec = np.zeros(384, np.float32)
+    vec[0] = 1.0
+    entry = cache.put(
+        "s", "Is 17 a prime number?", vec, body=b"{}", model="m", tier="t", tier_rank=0
+    )
+    found = cache.lookup("s", "Is 21 a prime number?", vec, 0.9)
+    assert (found.result, found.rule, found.candidate_id, found.entry) == (
+        "guard_slot",
+        "number",
+        entry.id,
+        None,
+    )
+    assert found.similarity == pytest.approx(1.0) and found.result in RESULTS
+    assert cache.lookup("s", "Is the number 17 prime?", vec, 0.9).result == "semantic"
+
+
+async def test_a_4_mib_pair_is_judged_off_the_event_loop() -> None:
+    cache = SemanticCache()
+    vec = np.zeros(384, np.float32)
+    vec[0] = 1.0
+    words = [f"word{i % 5000}x" for i in range(600_000)]
+    big = " ".join(words)[: 4 * 2**20 - 100]
+    other = big[: 2 * 2**20] + " not " + big[2 * 2**20 :]
+    cache.put("s", big, vec, body=b"{}", model="m", tier="t", tier_rank=0)
+    lags: list[float] = []
+
+    async def tick() -> None:
+        while True:
+            t0 = time.perf_counter()
+            await asyncio.sleep(0.005)
+            lags.append(time.perf_counter() - t0 - 0.005)
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0.02)
+    found = await cache.lookup_async("s", other, vec, 0.9)
+    ticker.cancel()
+    assert found.result == "guard_length"
+    # Generous: the pair takes ~1 s of CPU; inline it would stall the loop for all of it.
+    assert len(lags) > 5 and max(lags) < 0.25, max(lags)
+
+
+async def test_rejections_are_counted_and_logged_by_reason(sidecar, mock, caplog) -> None:
+    client = await sidecar()
+    headers = {"X-Sidecar-Threshold": "0.8"}  # the fake embedder's cosine for one changed word
+    url = "/v1/chat/completions"
+    await client.post(url, json=chat("Summarize support ticket 48213 for me"), headers=headers)
+    caplog.clear()
+    resp = await client.post(
+        url, json=chat("Summarize support ticket 48214 for me"), headers=headers
+    )
+    assert resp.headers["X-Sidecar-Cache"] == "miss"
+    assert metric(client, "sidecar_cache_lookups_total", {"result": "guard_slot"}) == 1
+    logged = [getattr(r, "fields", {}) for r in caplog.records if r.name == "sidecar.access"]
+    assert [f.get("cache") for f in logged] == ["guard_slot"]
