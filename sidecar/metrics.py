@@ -75,6 +75,7 @@ LOOKUP_RESULTS = (
     "guard_role",
     "guard_length",
     "verifier_rejected",
+    "shared",  # a singleflight follower served the leader's fresh answer (not a cache hit)
 )
 STAGES = ("parse", "cache_exact", "embed", "classify", "cache_semantic", "total")
 ROUTE_SOURCES = ("classifier", "header", "default")
