@@ -95,6 +95,7 @@ class ReplicaCache(Protocol):
     def get(self, entry_id: str) -> Entry | None: ...
     def apply_remote_put(self, entry: Entry) -> None: ...
     def apply_remote_remove(self, entry_id: str) -> None: ...
+    def remove(self, entry_id: str) -> None: ...
 
 
 def hash_tag(stream_key: str) -> str:
@@ -154,6 +155,30 @@ class RedisReplicator:
     def entry_key(self, scope: str, entry_id: str) -> str:
         """Redis key of one entry."""
         return f"{self._entry_prefix}{scope}:{entry_id}"
+
+    async def fetch_body(self, entry: Entry) -> bytes | None:
+        """The answer body of `entry` from Redis (for caches that keep no bodies), else None.
+
+        None when Redis is unreachable, the entry is gone (TTL, eviction, never written) or
+        malformed: the caller serves a miss. An entry gone from Redis that is not waiting in the
+        write queue is removed locally too (and so from the other replicas).
+        """
+        try:
+            raw = await self._redis.get(self.entry_key(entry.scope, entry.id))
+        except _ERRORS:  # the follower notices outages and reconnects; a hit becomes a miss
+            self.metrics.error("fetch")
+            return None
+        if raw is not None:
+            try:
+                body = decode_entry(raw, self._family, self.cache.dim).body
+            except (ValueError, TypeError, struct.error):
+                self.metrics.error("decode")
+                return None
+            return body or None
+        self.metrics.error("body_missing")
+        if not any(op == "put" and item.id == entry.id for op, item in self._queue):
+            self.cache.remove(entry.id)
+        return None
 
     async def start(self) -> None:
         """Listen to the cache and start the follower and writer tasks; returns at once."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -60,6 +60,22 @@ def lookup_exact(x: Exchange, deps: Deps) -> Hit | None:
             log.exception("exact lookup failed; treated as a miss")
             return None
     return Hit(entry, CacheResult.EXACT) if entry is not None and _fresh(entry, x) else None
+
+
+async def with_body(x: Exchange, deps: Deps, hit: Hit | None) -> Hit | None:
+    """`hit` with its answer body: a cache keeping bodies only in Redis fetches it here.
+
+    An entry without its body is never served: no shared tier, Redis down or the entry gone
+    there all turn the hit into a miss (counted as ``cache_errors{op="body_fetch"}``).
+    """
+    if hit is None or hit.entry.body:
+        return hit
+    with x.out.stage("cache_body"):
+        body = await deps.bodies.fetch_body(hit.entry) if deps.bodies is not None else None
+    if not body:
+        deps.metrics.cache_errors.labels("body_fetch").inc()
+        return None
+    return replace(hit, entry=replace(hit.entry, body=body))
 
 
 async def embed(x: Exchange, deps: Deps) -> np.ndarray | None:

@@ -146,6 +146,9 @@ class RedisSettings(_Section):
     timeout_s: float = Field(0.25, gt=0)
     stream_key: str = "llm-sidecar:events"
     warm_max_entries: int = Field(100_000, ge=0)
+    # Answer bodies only in Redis, fetched on a hit: a replica's memory is then bounded by
+    # vectors, texts and ids. A hit whose body cannot be fetched is served as a miss.
+    bodies_in_redis: bool = False
 
 
 def _default_tiers() -> tuple[Tier, ...]:

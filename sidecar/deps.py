@@ -31,6 +31,12 @@ class Embedder(Protocol):
     async def embed(self, text: str) -> np.ndarray: ...
 
 
+class BodySource(Protocol):
+    """Where answer bodies live when the cache keeps none (``redis.bodies_in_redis``)."""
+
+    async def fetch_body(self, entry: Entry) -> bytes | None: ...
+
+
 class Router(Protocol):
     @property
     def thresholds(self) -> tuple[float, ...]:
@@ -89,6 +95,7 @@ class Cache(Protocol):
     def get(self, entry_id: str) -> Entry | None: ...
     def apply_remote_put(self, entry: Entry) -> None: ...
     def apply_remote_remove(self, entry_id: str) -> None: ...
+    def remove(self, entry_id: str) -> None: ...
 
 
 @dataclass
@@ -118,6 +125,7 @@ class Deps:
     cache: Cache | None = None
     embedder: Embedder | None = None
     router: Router | None = None
+    bodies: BodySource | None = None  # set while the shared tier holds the answer bodies
     singleflight: Singleflight = field(default_factory=Singleflight)
     readiness: Readiness = field(default_factory=Readiness)
 

@@ -62,8 +62,8 @@ CONFIDENCE = (-5.0, -3.0, -2.0, -1.5, -1.0, -0.75, -0.5, -0.4, -0.3, -0.2, -0.1,
 UPSTREAM_ERROR_KINDS = ("timeout", "connect", "429", "5xx", "bad_answer", "breaker_open", "stream")
 FALLBACK_KINDS = ("deployment", "tier")
 ESCALATION_REASONS = ("empty", "refusal", "length", "invalid_json", "low_confidence")
-REDIS_OPS = ("write", "read", "follow", "queue_full", "decode")
-CACHE_OPS = ("lookup_exact", "lookup", "embed", "put", "snapshot")
+REDIS_OPS = ("write", "read", "follow", "queue_full", "decode", "fetch", "body_missing")
+CACHE_OPS = ("lookup_exact", "lookup", "embed", "put", "snapshot", "body_fetch")
 LOOKUP_RESULTS = (
     "exact",
     "semantic",

@@ -38,15 +38,16 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
     """Answer one proxied request from the cache or upstream."""
     policy = x.req.policy
     forced = forced_tier(x.http.headers, x.settings)
-    if policy.lookup and (hit := caching.lookup_exact(x, deps)):
+    if policy.lookup and (hit := await caching.with_body(x, deps, caching.lookup_exact(x, deps))):
         return await serve_hit(x, deps, hit)
     # One embedding serves both the semantic lookup and the router.
     if x.req.text and (policy.semantic or x.routed):
         x.vec = await caching.embed(x, deps)
     x.route = route(x, deps, forced)
     semantic = policy.lookup and policy.semantic
-    if semantic and x.vec is not None and (hit := await caching.lookup_semantic(x, deps, x.vec)):
-        return await serve_hit(x, deps, hit)
+    if semantic and x.vec is not None:
+        if hit := await caching.with_body(x, deps, await caching.lookup_semantic(x, deps, x.vec)):
+            return await serve_hit(x, deps, hit)
     key, leads = x.flight_key, False
     if policy.lookup and policy.store:
         timeout = x.settings.tiers[-1].deployments[0].timeout_s
