@@ -33,6 +33,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from sidecar import mock_dialects
 from sidecar.mock_shapes import SHAPES
 
 BEHAVIORS = (
@@ -109,6 +110,7 @@ class MockUpstream:
         app.router.add_get("/v1/models", self._models)
         app.router.add_post("/mock/behave", self._behave)
         app.router.add_get("/mock/stats", self._stats)
+        mock_dialects.register(self, app)  # /v1/responses and /v1/messages
         return app
 
     async def _behave(self, request: web.Request) -> web.Response:
