@@ -54,6 +54,7 @@ class Encoder(Protocol):
     name: str
     family: str
     dim: int
+    per_row: bool  # encodes one text per model call: a text's vector never depends on its batch
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -103,6 +104,7 @@ class TorchEncoder:
     family = FAMILY
     dim = DIM
     name = f"{FAMILY}/torch-fp32"
+    per_row = False  # encodes padded batches (per-row encoding is an int8 ONNX option)
 
     def __init__(self) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights are local; never reach a hub

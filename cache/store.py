@@ -97,6 +97,7 @@ class SemanticCache:
         rebuild_executor: Executor | None = None,
         load_threads: int = 2,
         lower_tier_margin: float | None = 0.05,
+        keep_bodies: bool = True,
     ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
@@ -116,6 +117,9 @@ class SemanticCache:
         # 0.05 keeps routed recall on unseen QQP within 0.6 points of a fixed model (0.404 vs
         # 0.410; refusing lower tiers: 0.388) at equal precision (benchmarks/cache_quality.py).
         self.lower_tier_margin = lower_tier_margin
+        # False: answer bodies live in the shared tier (Redis) only; slots keep b"" and the
+        # caller fetches the body on a hit, so memory is bounded by vectors, texts and ids.
+        self.keep_bodies = keep_bodies
         self._clock = clock
         self._listeners: list[ChangeListener] = []
         self.evictions = 0
@@ -410,6 +414,9 @@ class SemanticCache:
         if has_vector:
             self._ids_by_label[label] = entry.id
         stored = replace(entry, vector=None) if entry.vector is not None else entry
+        if not self.keep_bodies and stored.body:
+            nbytes -= len(stored.body)
+            stored = replace(stored, body=b"")
         self._slots[entry.id] = _Slot(stored, label, nbytes)
         self._exact[_exact_key(entry.scope, entry.text)] = entry.id
         self._bytes += nbytes

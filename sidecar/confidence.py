@@ -11,11 +11,16 @@ answer (``strip_logprobs``). Pure functions on parsed JSON.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-# Shipped default threshold (mean token logprob; e^-0.4 = 0.67 mean token probability). How it
-# was chosen, and how to calibrate your own: docs/confidence.md.
-DEFAULT_THRESHOLD = -0.4
+import orjson
+
+from sidecar.config import DEFAULT_CONFIDENCE_THRESHOLD
+
+if TYPE_CHECKING:
+    from sidecar.exchange import Exchange
+
+DEFAULT_THRESHOLD = DEFAULT_CONFIDENCE_THRESHOLD  # how it was chosen: docs/confidence.md
 
 
 def request_logprobs(body: dict[str, Any], endpoint: str) -> dict[str, Any] | None:
@@ -66,3 +71,32 @@ def strip_logprobs(answer: dict[str, Any]) -> dict[str, Any]:
         return answer
     stripped = [{**c, "logprobs": None} if isinstance(c, dict) else c for c in choices]
     return {**answer, "choices": stripped}
+
+
+def checks_confidence(x: Exchange, tier_rank: int) -> bool:
+    """Is an answer from this tier to this request checked for low confidence?"""
+    tiers = x.settings.tiers
+    return (
+        0 <= tier_rank < len(tiers) - 1
+        and tiers[tier_rank].escalate_on_low_confidence
+        and x.route.routed
+        and not x.req.stream
+        and x.dialect.endpoint in ("chat", "completions")
+    )
+
+
+def adds_logprobs(x: Exchange, tier_rank: int) -> bool:
+    """Does the sidecar ask this tier for logprobs on this request (the client did not)?"""
+    return (
+        checks_confidence(x, tier_rank)
+        and request_logprobs(x.req.body, x.dialect.endpoint) is not None
+    )
+
+
+def strip_body(body: bytes) -> bytes:
+    """``strip_logprobs`` on a JSON body (an unparsable body is returned unchanged)."""
+    try:
+        answer = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body
+    return orjson.dumps(strip_logprobs(answer)) if isinstance(answer, dict) else body
