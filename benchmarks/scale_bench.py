@@ -17,7 +17,8 @@ Vectors are synthetic but dimension-realistic: 384-d, L2-normalized, in clusters
 random centres (within-cluster cosine ~0.9), because HNSW builds on structureless random
 vectors are 5-10x slower than on real MiniLM vectors (cache/index.py) and a 1M single-scope
 build would not fit the time budget. Texts are real QQP questions made unique, bodies
-mock-shaped chat completions (~560 bytes). A case that cannot finish filling within
+mock-shaped chat completions (~560 bytes), scopes 64-hex hashes (a new string per request,
+as parsed from a request). A case that cannot finish filling within
 `--max-fill-s` reports how far it got.
 """
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import hashlib
 import json
 import os
 import shutil
@@ -80,6 +82,7 @@ def fill(n: int, scopes: int, keep_bodies: bool, max_s: float) -> dict[str, Any]
     from sidecar.config import CacheSettings
 
     questions = [q for c in workloads.load_clusters() for q in c]
+    scope_names = [hashlib.sha256(b"scope %d" % k).hexdigest() for k in range(scopes)]
     rng = np.random.default_rng(0)
     kept = np.zeros((min(n, 4096), DIM), np.float32)  # query seeds, spread over the fill
     kept_scope = np.zeros(len(kept), np.int64)
@@ -99,7 +102,7 @@ def fill(n: int, scopes: int, keep_bodies: bool, max_s: float) -> dict[str, Any]
             i = start + j
             text = f"{questions[i % len(questions)]} (variant {i})"
             cache.put(
-                f"scope-{i % scopes}",
+                (scope_names[i % scopes] + " ")[:-1],  # a new str per request, as parsed
                 text,
                 vec,
                 body=_body(i, text),
@@ -142,7 +145,7 @@ def lookups(
         k = int(rng.integers(min(len(seeds), n)))
         vec = seeds[k] + 0.02 * rng.standard_normal(DIM).astype(np.float32)
         vec /= np.linalg.norm(vec)
-        scope = f"scope-{seed_scopes[k]}"
+        scope = hashlib.sha256(b"scope %d" % seed_scopes[k]).hexdigest()
         t0 = time.perf_counter()
         found = cache.lookup(scope, seed_texts[k], vec, 0.9)  # same words: the guard agrees
         times.append((time.perf_counter() - t0) * 1e6)
