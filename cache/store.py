@@ -418,7 +418,7 @@ class SemanticCache:
             nbytes -= len(stored.body)
             stored = replace(stored, body=b"")
         self._slots[entry.id] = _Slot(stored, label, nbytes)
-        self._exact[_exact_key(entry.scope, entry.text)] = entry.id
+        self._exact[_exact_key(stored.scope, entry.text)] = entry.id
         self._bytes += nbytes
         heapq.heappush(self._expiry, (entry.expires, self._seq, entry.id))
         if len(self._expiry) > 2 * len(self._slots) + 1024:
