@@ -21,10 +21,11 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from sidecar import response_routes
 from sidecar.config import Settings
 from sidecar.deps import Cache, Deps, Embedder, Router
 from sidecar.dialect import Dialect
-from sidecar.dialects import DIALECTS, parse
+from sidecar.dialects import default_dialects, parse
 from sidecar.errors import HTTPError, MethodNotAllowed, NotFound, PayloadTooLarge, SidecarError
 from sidecar.exchange import Exchange
 from sidecar.leaderboard import ScorecardCollector, scorecard_response
@@ -52,9 +53,10 @@ def create_app(
     router: Router | None = None,
     registry: CollectorRegistry | None = None,
     environ: Mapping[str, str] | None = None,
-    dialects: Sequence[Dialect] = DIALECTS,
+    dialects: Sequence[Dialect] | None = None,
 ) -> web.Application:
     """Build the sidecar app; pass fakes for ``embedder``/``cache``/``router`` in tests."""
+    dialects = default_dialects() if dialects is None else dialects
     metrics = Metrics(registry or CollectorRegistry())
     metrics.prime(
         [Target(t.name, i, d).label for i, t in enumerate(settings.tiers) for d in t.deployments],
@@ -82,6 +84,7 @@ def create_app(
     app[DIALECTS_BY_PATH] = {d.path: d for d in dialects}
     for dialect in dialects:
         app.router.add_post(dialect.path, _proxy_for(dialect))
+    response_routes.add_routes(app, dialects, deps)
     app.router.add_get("/v1/models", _models)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
@@ -148,6 +151,9 @@ def _finish(request: web.Request, deps: Deps, out: Outcome, status: int) -> None
     """Request metrics and the access log line."""
     proxied = request.path in request.app[DIALECTS_BY_PATH]
     label = request.path if proxied or request.path == "/v1/models" else "other"
+    resource = request.match_info.route.resource
+    if resource is not None and resource.canonical.endswith("/{rid}"):
+        label = resource.canonical  # GET/DELETE by id: the route, never the id itself
     deps.metrics.requests.labels(label, status_class(status)).inc()
     if not proxied:
         return

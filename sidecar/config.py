@@ -63,6 +63,8 @@ class UpstreamSettings(_Section):
 class Deployment(_Section):
     base_url: str
     model: str
+    # The API this deployment speaks; a request is only sent to deployments of its own API.
+    api: Literal["openai", "anthropic"] = "openai"
     api_key_env: str | None = None
     price_in_per_1m: float = Field(0.0, ge=0)
     price_out_per_1m: float = Field(0.0, ge=0)
@@ -149,11 +151,12 @@ class RedisSettings(_Section):
 
 
 def _default_tiers() -> tuple[Tier, ...]:
-    openai = "https://api.openai.com/v1"
+    """Each tier: an OpenAI deployment and an Anthropic one (list prices per 1M tokens)."""
+    openai, anthropic = "https://api.openai.com/v1", "https://api.anthropic.com/v1"
     spec = [
-        ("small", "gpt-4o-mini", 0.15, 0.60),
-        ("medium", "gpt-4.1-mini", 0.40, 1.60),
-        ("large", "gpt-4o", 2.50, 10.00),
+        ("small", "gpt-4o-mini", 0.15, 0.60, "claude-haiku-4-5", 1.00, 5.00),
+        ("medium", "gpt-4.1-mini", 0.40, 1.60, "claude-sonnet-4-5", 3.00, 15.00),
+        ("large", "gpt-4o", 2.50, 10.00, "claude-opus-4-5", 5.00, 25.00),
     ]
     return tuple(
         Tier(
@@ -167,9 +170,17 @@ def _default_tiers() -> tuple[Tier, ...]:
                     price_in_per_1m=p_in,
                     price_out_per_1m=p_out,
                 ),
+                Deployment(
+                    base_url=anthropic,
+                    model=claude,
+                    api="anthropic",
+                    api_key_env="ANTHROPIC_API_KEY",
+                    price_in_per_1m=c_in,
+                    price_out_per_1m=c_out,
+                ),
             ),
         )
-        for name, model, p_in, p_out in spec
+        for name, model, p_in, p_out, claude, c_in, c_out in spec
     )
 
 
@@ -316,4 +327,4 @@ def needs_mock(path: str | Path | None, environ: Mapping[str, str], upstream: st
     """True when nothing names an upstream: no --upstream, no config file, no provider key."""
     if upstream or environ.get("SIDECAR_UPSTREAM") or path is not None:
         return False
-    return not environ.get("OPENAI_API_KEY")
+    return not environ.get("OPENAI_API_KEY") and not environ.get("ANTHROPIC_API_KEY")

@@ -32,14 +32,17 @@ class Plan:
 
 def plan(x: Exchange, deps: Deps) -> Plan:
     """Where this request's miss may go."""
-    up = deps.upstream
+    up, api = deps.upstream, x.dialect.api  # only deployments that speak the request's API
     if x.route.routed:
-        return Plan(up.targets(x.route.rank))
-    if up.serves(x.req.model):
-        return Plan(up.targets(0, model=x.req.model))
+        # A tier with no deployment of this API is skipped upward, else the nearest below.
+        return Plan(up.targets(x.route.rank, api=api) or up.targets(0, api=api)[::-1])
+    if up.serves(x.req.model, api):
+        return Plan(up.targets(0, model=x.req.model, api=api))
     # A model the config does not know goes to the default tier's deployments unchanged.
     default = x.settings.tier_rank(x.settings.routing.default_tier)
-    return Plan([t for t in up.targets(default) if t.tier_rank == default], keep_model=True)
+    return Plan(
+        [t for t in up.targets(default, api=api) if t.tier_rank == default], keep_model=True
+    )
 
 
 async def send(x: Exchange, deps: Deps, plan: Plan) -> Reply:

@@ -31,6 +31,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from sidecar import mock_dialects
+
 BEHAVIORS = (
     "ok", "slow", "500", "429", "400", "drop", "hang", "length", "refuse", "empty", "unsure"
 )  # fmt: skip
@@ -104,6 +106,7 @@ class MockUpstream:
         app.router.add_get("/v1/models", self._models)
         app.router.add_post("/mock/behave", self._behave)
         app.router.add_get("/mock/stats", self._stats)
+        mock_dialects.register(self, app)  # /v1/responses and /v1/messages
         return app
 
     async def _behave(self, request: web.Request) -> web.Response:

@@ -61,6 +61,8 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
     try:
         caching.count_miss(x, deps)
         response, answer = await forward(x, deps)
+        if answer is not None:
+            x.dialect.answered(answer.parsed, x.req, answer.target)
         stored = caching.store(x, deps, answer)
         return response
     finally:

@@ -32,14 +32,15 @@ __all__ = ["ErrorKind", "Reply", "Target", "UpstreamClient", "iter_chunks", "new
 
 # The client's credentials: sent only to a deployment with ``forward_client_key`` and no key of
 # its own; never to another provider's host by default.
-CLIENT_KEY_HEADERS = ("authorization", "openai-organization", "openai-project")
-FORWARDED_HEADERS = ("openai-beta",)
+CLIENT_KEY_HEADERS = ("authorization", "x-api-key", "openai-organization", "openai-project")
+FORWARDED_HEADERS = ("openai-beta", "anthropic-version", "anthropic-beta")
 PASSED_BACK_HEADERS = (
     "content-type",
     "openai-processing-ms",
     "x-ratelimit-remaining-requests",
     "x-ratelimit-remaining-tokens",
     "retry-after",
+    "request-id",
 )
 
 
@@ -112,11 +113,15 @@ class UpstreamClient:
             raise RuntimeError("UpstreamClient.open() was not called")
         return self._session
 
-    def targets(self, tier_rank: int, model: str | None = None) -> list[Target]:
-        """Deployments to try: this tier's, then higher tiers' (or those serving ``model``)."""
+    def targets(
+        self, tier_rank: int, model: str | None = None, api: str = "openai"
+    ) -> list[Target]:
+        """Deployments of ``api`` to try: this tier's, then higher tiers' (or ``model``'s)."""
         out = []
         for rank, tier in enumerate(self.settings.tiers):
             for dep in tier.deployments:
+                if dep.api != api:
+                    continue
                 if (model is None and rank >= tier_rank) or dep.model == model:
                     out.append(Target(tier.name, rank, dep))
         if model is not None:
@@ -138,9 +143,10 @@ class UpstreamClient:
         breaker = self.breakers.get(label)
         return breaker is not None and breaker.state is BreakerState.OPEN
 
-    def serves(self, model: str) -> bool:
-        """Is ``model`` served by some configured deployment?"""
-        return any(d.model == model for t in self.settings.tiers for d in t.deployments)
+    def serves(self, model: str, api: str = "openai") -> bool:
+        """Is ``model`` served by some configured deployment of ``api``?"""
+        deployments = (d for t in self.settings.tiers for d in t.deployments)
+        return any(d.model == model and d.api == api for d in deployments)
 
     async def send(
         self,
@@ -219,11 +225,16 @@ class UpstreamClient:
         cap = min(self.cfg.backoff_max_s, self.cfg.backoff_base_s * 2**attempt)
         return random.uniform(0, cap)  # full jitter
 
-    def _headers(self, headers: Mapping[str, str], dep: Deployment) -> dict[str, str]:
+    def headers_for(self, headers: Mapping[str, str], dep: Deployment) -> dict[str, str]:
+        """The client's headers an upstream may see, with the deployment's own key if it has one
+        (``x-api-key`` for Anthropic, a bearer token for OpenAI)."""
         out = {k: v for k, v in headers.items() if k.lower() in FORWARDED_HEADERS}
         key = self.keys.get(dep.api_key_env or "")
         if key:
-            out["Authorization"] = f"Bearer {key}"
+            if dep.api == "anthropic":
+                out["x-api-key"] = key
+            else:
+                out["Authorization"] = f"Bearer {key}"
         elif dep.forward_client_key:
             out.update((k, v) for k, v in headers.items() if k.lower() in CLIENT_KEY_HEADERS)
         out["Content-Type"] = "application/json"
@@ -243,7 +254,7 @@ class UpstreamClient:
         resp: aiohttp.ClientResponse | None = None
         try:
             resp = await self.session.post(
-                url, data=body, headers=self._headers(headers, dep), timeout=timeout
+                url, data=body, headers=self.headers_for(headers, dep), timeout=timeout
             )
             ttfb = time.perf_counter() - started
             self.metrics.upstream_ttfb.observe(ttfb)
@@ -269,6 +280,27 @@ class UpstreamClient:
         if reply.status >= 500:
             raise _Retryable(ErrorKind.SERVER_ERROR, None, reply)
         return reply
+
+    async def fetch(
+        self, method: str, path: str, headers: Mapping[str, str], target: Target
+    ) -> Reply:
+        """One ``GET``/``DELETE`` of an id-based resource at ``target`` (no retries)."""
+        dep = target.deployment
+        url = dep.base_url.rstrip("/") + path
+        timeout = aiohttp.ClientTimeout(total=dep.timeout_s, connect=self.cfg.connect_timeout_s)
+        started = time.perf_counter()
+        try:
+            async with self.session.request(
+                method, url, headers=self.headers_for(headers, dep), timeout=timeout
+            ) as resp:
+                data = await resp.read()
+                kept = ((k, v) for k, v in resp.headers.items() if k.lower() in PASSED_BACK_HEADERS)
+                elapsed = time.perf_counter() - started
+                return Reply(resp.status, CIMultiDict(kept), target, elapsed, body=data)
+        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            raise UpstreamTimeout(f"{target.label} timed out") from exc
+        except aiohttp.ClientError as exc:
+            raise UpstreamUnavailable(f"{target.label} unreachable: {type(exc).__name__}") from exc
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -292,7 +292,14 @@ def _check(results: dict[tuple[str, str], Any], want: dict[str, int], deps: Any)
         "{{deployment}}",
         "deployment",
     )
-    assert breaker == {"small/gpt-4o-mini": 2, "medium/gpt-4.1-mini": 0, "large/gpt-4o": 0}
+    assert breaker == {
+        "small/gpt-4o-mini": 2,
+        "medium/gpt-4.1-mini": 0,
+        "large/gpt-4o": 0,
+        "small/claude-haiku-4-5": 0,
+        "medium/claude-sonnet-4-5": 0,
+        "large/claude-opus-4-5": 0,
+    }
 
     batch = _panel(results, "Embedding batch size", "mean")[""]
     assert batch == pytest.approx(1.0)  # sequential traffic: every encoder call had one prompt

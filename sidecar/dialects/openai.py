@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -17,6 +17,9 @@ from sidecar.dialect import StreamReader, Usage
 from sidecar.errors import SidecarError
 from sidecar.request import UNSCOPED, Endpoint, Fields, ParsedRequest, field
 from sidecar.sse import Assembler, event_data, replay
+
+if TYPE_CHECKING:
+    from sidecar.upstream import Target
 
 CACHEABLE_FINISH = frozenset({"stop", "length", "tool_calls", "function_call"})
 
@@ -55,6 +58,7 @@ class OpenAIDialect:
     endpoint: Endpoint
     path: str
     upstream_path: str
+    api = "openai"
 
     def upstream_body(self, req: ParsedRequest) -> dict[str, Any]:
         """The client's body as sent (unknown fields survive)."""
@@ -72,6 +76,9 @@ class OpenAIDialect:
         """Chunk reader; chat strips the usage chunk the client did not ask for."""
         chat = self.endpoint == Endpoint.CHAT
         return ChunkReader(chat=chat, strip_usage=chat and not req.include_usage)
+
+    def answered(self, answer: dict[str, Any], req: ParsedRequest, target: Target) -> None:
+        """Nothing to remember: these APIs keep no server-side state."""
 
     def usage(self, answer: dict[str, Any]) -> Usage | None:
         """``usage.prompt_tokens`` / ``usage.completion_tokens``; None when not reported."""
