@@ -63,7 +63,7 @@ UPSTREAM_ERROR_KINDS = ("timeout", "connect", "429", "5xx", "breaker_open", "str
 FALLBACK_KINDS = ("deployment", "tier")
 ESCALATION_REASONS = ("empty", "refusal", "length", "invalid_json", "low_confidence")
 REDIS_OPS = ("write", "read", "follow", "queue_full", "decode", "fetch", "body_missing")
-CACHE_OPS = ("lookup_exact", "lookup", "embed", "put", "snapshot", "body_fetch")
+CACHE_OPS = ("lookup_exact", "lookup", "embed", "put", "snapshot", "body_fetch", "audit_state")
 LOOKUP_RESULTS = (
     "exact",
     "semantic",
@@ -75,6 +75,7 @@ LOOKUP_RESULTS = (
     "guard_role",
     "guard_length",
     "verifier_rejected",
+    "budget_rejected",  # verified, but its cosine band is over the false-hit budget
 )
 STAGES = ("parse", "cache_exact", "embed", "classify", "cache_semantic", "total")
 ROUTE_SOURCES = ("classifier", "header", "default")

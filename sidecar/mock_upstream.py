@@ -32,6 +32,7 @@ import orjson
 from aiohttp import web
 
 from sidecar import mock_dialects
+from sidecar.mock_oracle import Oracle
 
 BEHAVIORS = (
     "ok", "slow", "500", "429", "400", "drop", "hang", "length", "refuse", "empty", "unsure"
@@ -66,6 +67,8 @@ class MockUpstream:
     _script: deque[str] = field(default_factory=deque)
     _by_model: dict[str, deque[str]] = field(default_factory=dict)
     _rng: random.Random = field(default_factory=random.Random)
+    # Oracle mode: answers depend on meaning, not wording (sidecar/mock_oracle.py).
+    oracle: Oracle | None = None
 
     def __post_init__(self) -> None:
         self._rng.seed(self.config.seed)
@@ -171,7 +174,7 @@ class MockUpstream:
             await asyncio.sleep(delay)
         model = str(body.get("model", "mock-model"))
         wrong = behavior == "ok" and _is_wrong(model, body, chat, self.config.wrong_rate)
-        words = _reply_words(body, chat, behavior, self.config.reply_tokens)
+        words = _reply_words(body, chat, behavior, self.config.reply_tokens, self.oracle)
         if wrong:
             words = ["wrong:", *reversed(words[1:])]
         finish = "length" if behavior == "length" else "stop"
@@ -303,12 +306,15 @@ def _last_user_text(body: dict[str, Any], chat: bool) -> str:
     return ""
 
 
-def _reply_words(body: dict[str, Any], chat: bool, behavior: str, pad_to: int) -> list[str]:
+def _reply_words(
+    body: dict[str, Any], chat: bool, behavior: str, pad_to: int, oracle: Oracle | None = None
+) -> list[str]:
     if behavior == "empty":
         return []
     if behavior == "refuse":
         return "I'm sorry, but I can't help with that.".split()
-    words = ["echo:", *_last_user_text(body, chat).split()]
+    text = _last_user_text(body, chat)
+    words = oracle.answer(text).split() if oracle is not None else ["echo:", *text.split()]
     words += ["lorem"] * max(0, pad_to - len(words))
     max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
     if isinstance(max_tokens, int) and max_tokens > 0:

@@ -26,6 +26,7 @@ class CacheResult(StrEnum):
     GUARD_ROLE = "guard_role"
     GUARD_LENGTH = "guard_length"
     VERIFIER_REJECTED = "verifier_rejected"
+    BUDGET_REJECTED = "budget_rejected"  # verified, but its cosine band is over the budget
 
     @property
     def header(self) -> str:

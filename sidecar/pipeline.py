@@ -14,6 +14,7 @@ import logging
 
 from aiohttp import web
 
+from sidecar import audit_service as audit
 from sidecar import caching
 from sidecar.caching import Hit
 from sidecar.deps import Deps
@@ -47,7 +48,9 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
     semantic = policy.lookup and policy.semantic
     if semantic and x.vec is not None:
         if hit := await caching.with_body(x, deps, await caching.lookup_semantic(x, deps, x.vec)):
-            return await serve_hit(x, deps, hit)
+            response = await serve_hit(x, deps, hit)
+            audit.after_hit(x, deps, hit.entry, hit.similarity or 0.0)  # background, after serving
+            return response
     key, shared = x.flight_key, policy.lookup and policy.store
     if shared and (flight := deps.singleflight.peek(key)) is not None:
         timeout = x.settings.tiers[-1].deployments[0].timeout_s
@@ -64,6 +67,7 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
         if answer is not None:
             x.dialect.answered(answer.parsed, x.req, answer.target)
         stored = caching.store(x, deps, answer)
+        audit.after_miss(deps, x.req, x.audit_candidate, stored)
         return response
     finally:
         if leads:
