@@ -73,6 +73,9 @@ class Deployment(_Section):
     # when it has no key of its own. Off by default: a client key never leaves for another host
     # unless the operator says that host is where the client's key belongs.
     forward_client_key: bool = False
+    # Ask streams for their usage chunk (stream_options.include_usage) to count tokens and
+    # spend. false for servers that reject the field (they are also detected on their first 400).
+    stream_usage: bool = True
     weight: float = Field(1.0, ge=0)  # share of the tier's traffic under strategy "weighted"
 
     @property

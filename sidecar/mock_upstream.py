@@ -6,7 +6,9 @@ against a direct one. Behaviour per request comes from a queue (``push("500", "4
 
 ok · slow · 500 · 429 (with Retry-After) · 400 · drop (close mid-stream) · hang · length · refuse
 · empty · unsure (a right answer given with low token logprobs). ``GET /mock/stats`` reports
-request counts; ``requests`` keeps every received body.
+request counts; ``requests`` keeps every received body. ``sidecar.mock_shapes`` adds behaviours
+shaped like real providers (full OpenAI fields, tool-call deltas, SSE variants, compressed and
+broken answers), named the same way.
 
 For benchmarks: ``error_rate`` answers that share of "ok" requests with a 500 (seeded), and
 ``wrong_rate`` makes the mock answer that share of prompts wrongly ("wrong:" and the words
@@ -33,9 +35,11 @@ from aiohttp import web
 
 from sidecar import mock_dialects
 from sidecar.mock_oracle import Oracle
+from sidecar.mock_shapes import SHAPES
 
 BEHAVIORS = (
-    "ok", "slow", "500", "429", "400", "drop", "hang", "length", "refuse", "empty", "unsure"
+    "ok", "slow", "500", "429", "400", "drop", "hang", "length", "refuse", "empty", "unsure",
+    *SHAPES,  # real providers' shapes, SSE variants, compression, broken answers (mock_shapes)
 )  # fmt: skip
 
 
@@ -167,6 +171,9 @@ class MockUpstream:
     ) -> web.StreamResponse:
         if error := _error_for(behavior, self.config):
             return error
+        if shape := SHAPES.get(behavior):
+            words = _reply_words(body, chat, "ok", self.config.reply_tokens)
+            return await shape(request, body, words, chat)
         delay = self.config.ttft_s + (self.config.slow_s if behavior == "slow" else 0.0)
         if behavior == "hang":
             delay = 3600.0
