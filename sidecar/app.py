@@ -22,6 +22,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from sidecar import response_routes
+from sidecar.audit_lifecycle import audit_ctx
+from sidecar.audit_service import status_body
 from sidecar.config import Settings
 from sidecar.deps import Cache, Deps, Embedder, Router
 from sidecar.dialect import Dialect
@@ -32,6 +34,7 @@ from sidecar.leaderboard import ScorecardCollector, scorecard_response
 from sidecar.lifecycle import Injected, models_ctx, upstream_ctx
 from sidecar.live import Live
 from sidecar.metrics import Metrics, status_class
+from sidecar.metrics_audit import AuditMetrics
 from sidecar.outcome import Outcome
 from sidecar.pipeline import handle
 from sidecar.target import Target
@@ -89,10 +92,15 @@ def create_app(
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
+    app.router.add_get("/sidecar/cache/audit", _audit_status)
     app.router.add_get("/sidecar/scorecard", _scorecard)
     metrics.registry.register(ScorecardCollector(deps.upstream.scorecard))
     app.cleanup_ctx.append(upstream_ctx(deps))
     app.cleanup_ctx.append(models_ctx(deps, Injected(embedder, cache, router)))
+    # After models_ctx: torn down first, so audits stop before the cache snapshot is written.
+    audit_metrics = AuditMetrics(metrics.registry)
+    audit_metrics.watch(lambda: deps.auditor.controller if deps.auditor is not None else None)
+    app.cleanup_ctx.append(audit_ctx(deps, audit_metrics))
     return app
 
 
@@ -214,6 +222,10 @@ async def _readyz(request: web.Request) -> web.Response:
     body: dict[str, Any] = {"ready": ready.ready, "parts": ready.parts, "draining": ready.draining}
     request.app[DEPS].metrics.ready.set(1 if ready.ready else 0)
     return web.json_response(body, status=200 if ready.ready else 503)
+
+
+async def _audit_status(request: web.Request) -> web.Response:
+    return web.json_response(status_body(request.app[DEPS]))
 
 
 async def _scorecard(request: web.Request) -> web.Response:

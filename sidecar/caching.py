@@ -17,6 +17,7 @@ import numpy as np
 
 from cache.entry import Entry, LookupResult
 from cache.text import cache_text
+from sidecar.audit_service import admit, near_miss, serve_threshold
 from sidecar.deps import Deps
 from sidecar.dialect import Usage
 from sidecar.exchange import Exchange
@@ -99,9 +100,11 @@ async def lookup_semantic(x: Exchange, deps: Deps, vec: np.ndarray) -> Hit | Non
     min_rank = x.route.rank if x.route.routed and not serve_lower else 0
     with x.out.stage("cache_semantic"):
         try:
+            # With a false-hit budget the audit's controller may search less deep.
+            threshold = serve_threshold(deps, similarity_threshold(x, deps))
             # Long pairs are judged in a worker thread: the loop never stalls on a 4 MiB text.
             found = await deps.cache.lookup_async(
-                x.req.scope, x.req.text, vec, similarity_threshold(x, deps), min_tier_rank=min_rank
+                x.req.scope, x.req.text, vec, threshold, min_tier_rank=min_rank
             )
         except Exception:
             deps.metrics.cache_errors.labels("lookup").inc()
@@ -112,7 +115,14 @@ async def lookup_semantic(x: Exchange, deps: Deps, vec: np.ndarray) -> Hit | Non
         x.out.similarity = found.similarity
     if found.result not in (LookupResult.SEMANTIC, LookupResult.MISS):
         x.out.cache = CacheResult(found.result.value)  # the reason: metric label and log line
-    if found.entry is None or found.similarity is None or not _fresh(found.entry, x):
+    if found.entry is None:
+        x.audit_candidate = await near_miss(deps, x.req, vec, threshold, found)
+        return None
+    if found.similarity is None or not _fresh(found.entry, x):
+        return None
+    if not admit(deps, found):  # its cosine band is not within the false-hit budget
+        x.out.cache = CacheResult.BUDGET_REJECTED
+        x.audit_candidate = await near_miss(deps, x.req, vec, threshold, found)
         return None
     return Hit(found.entry, CacheResult.SEMANTIC, found.similarity)
 

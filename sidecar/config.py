@@ -73,6 +73,9 @@ class Deployment(_Section):
     # when it has no key of its own. Off by default: a client key never leaves for another host
     # unless the operator says that host is where the client's key belongs.
     forward_client_key: bool = False
+    # Ask streams for their usage chunk (stream_options.include_usage) to count tokens and
+    # spend. false for servers that reject the field (they are also detected on their first 400).
+    stream_usage: bool = True
     weight: float = Field(1.0, ge=0)  # share of the tier's traffic under strategy "weighted"
 
     @property
@@ -107,6 +110,30 @@ class RoutingSettings(_Section):
     enabled: bool = True
 
 
+class AuditSettings(_Section):
+    """Live hit audit (docs/cache_audit.md): re-ask a sample of semantic hits upstream."""
+
+    # Share of semantic hits re-asked upstream in the background; 0 = off. Off by default:
+    # it sends prompts upstream again (cost, data handling) and the judge must suit the task.
+    rate: float = Field(0.0, ge=0, le=1)
+    # Also compare a sample (same rate) of candidates rejected only for being below the
+    # threshold, so the operating point can move down when they would have been right.
+    near_miss: bool = False
+    judge: str = Field("exact", pattern="^(exact|embedding|llm)$")
+    judge_tier: str | None = None  # tier the llm judge asks; None = the cheapest tier
+    embedding_threshold: float | None = Field(None, ge=0, le=1)  # None = calibrated default
+    max_concurrency: int = Field(4, gt=0)  # audits in flight; more are skipped, never queued
+    max_per_minute: int = Field(60, ge=0)  # upstream re-asks per minute (audit + near miss)
+    timeout_s: float = Field(30.0, gt=0)
+    min_samples: int = Field(30, gt=0)  # verdicts before a threshold move may rely on them
+    floor: float = Field(0.70, ge=0, le=1)  # never serve a semantic hit below this cosine
+    confidence: float = Field(0.95, gt=0.5, lt=1)  # two-sided level of the Wilson interval
+    sync_interval_s: float = Field(5.0, gt=0)  # Redis sync of the budget counts
+    # Until a set of bands is proven within the budget: "shadow" serves no semantic hit and
+    # compares candidates with the miss's fresh answer; "serve" serves the shipped point.
+    burn_in: str = Field("shadow", pattern="^(shadow|serve)$")
+
+
 class CacheSettings(_Section):
     enabled: bool = True
     dir: str | None = None  # snapshot directory; None = no persistence
@@ -135,6 +162,10 @@ class CacheSettings(_Section):
     # Threads encoding one text each (batch-invariant mode); None = one per core, at most 2.
     embed_workers: int | None = Field(None, ge=1, le=16)
     max_cached_body_bytes: int = Field(1024 * 1024, gt=0)
+    audit: AuditSettings = AuditSettings()
+    # Budget of wrong semantic hits (share of semantic hits); None = no budget (measure only).
+    # Needs audit.rate > 0: the audit verdicts move the threshold (docs/cache_audit.md).
+    max_false_hit_rate: float | None = Field(None, gt=0, lt=1)
     # X-Tenant-Id: false = it only subdivides the caller's key space (safe default); true = it
     # replaces the key (only behind an app that authenticates users and sets the header itself).
     trust_tenant_header: bool = False
@@ -204,6 +235,11 @@ class Settings(_Section):
         th = self.routing.thresholds
         if th is not None and (len(th) != len(names) - 1 or list(th) != sorted(th)):
             raise ValueError(f"routing.thresholds: need {len(names) - 1} ascending values")
+        if self.cache.max_false_hit_rate is not None and self.cache.audit.rate <= 0:
+            raise ValueError("cache.max_false_hit_rate: needs cache.audit.rate > 0")
+        judge_tier = self.cache.audit.judge_tier
+        if judge_tier is not None and judge_tier not in names:
+            raise ValueError(f"cache.audit.judge_tier: {judge_tier!r} not in {names}")
         if self.cache.threshold_min > self.cache.threshold_max:
             raise ValueError("cache.threshold_min: must be <= cache.threshold_max")
         return self

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # types only: faiss and the verifier load in the background
     from cache.snapshot_data import SnapshotData
     from cache.store import ChangeListener
     from cache.verifier import HitVerifier
+    from sidecar.audit import Auditor
 
 
 class Embedder(Protocol):
@@ -128,6 +129,8 @@ class Deps:
     bodies: BodySource | None = None  # set while the shared tier holds the answer bodies
     singleflight: Singleflight = field(default_factory=Singleflight)
     readiness: Readiness = field(default_factory=Readiness)
+    # The hit audit and its false-hit budget (sidecar/audit_lifecycle.py); None = off.
+    auditor: Auditor | None = None
 
     @property
     def settings(self) -> Settings:

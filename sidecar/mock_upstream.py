@@ -6,7 +6,9 @@ against a direct one. Behaviour per request comes from a queue (``push("500", "4
 
 ok · slow · 500 · 429 (with Retry-After) · 400 · drop (close mid-stream) · hang · length · refuse
 · empty · unsure (a right answer given with low token logprobs). ``GET /mock/stats`` reports
-request counts; ``requests`` keeps every received body.
+request counts; ``requests`` keeps every received body. ``sidecar.mock_shapes`` adds behaviours
+shaped like real providers (full OpenAI fields, tool-call deltas, SSE variants, compressed and
+broken answers), named the same way.
 
 For benchmarks: ``error_rate`` answers that share of "ok" requests with a 500 (seeded), and
 ``wrong_rate`` makes the mock answer that share of prompts wrongly ("wrong:" and the words
@@ -32,9 +34,12 @@ import orjson
 from aiohttp import web
 
 from sidecar import mock_dialects
+from sidecar.mock_oracle import Oracle
+from sidecar.mock_shapes import SHAPES
 
 BEHAVIORS = (
-    "ok", "slow", "500", "429", "400", "drop", "hang", "length", "refuse", "empty", "unsure"
+    "ok", "slow", "500", "429", "400", "drop", "hang", "length", "refuse", "empty", "unsure",
+    *SHAPES,  # real providers' shapes, SSE variants, compression, broken answers (mock_shapes)
 )  # fmt: skip
 
 
@@ -66,6 +71,8 @@ class MockUpstream:
     _script: deque[str] = field(default_factory=deque)
     _by_model: dict[str, deque[str]] = field(default_factory=dict)
     _rng: random.Random = field(default_factory=random.Random)
+    # Oracle mode: answers depend on meaning, not wording (sidecar/mock_oracle.py).
+    oracle: Oracle | None = None
 
     def __post_init__(self) -> None:
         self._rng.seed(self.config.seed)
@@ -164,6 +171,9 @@ class MockUpstream:
     ) -> web.StreamResponse:
         if error := _error_for(behavior, self.config):
             return error
+        if shape := SHAPES.get(behavior):
+            words = _reply_words(body, chat, "ok", self.config.reply_tokens)
+            return await shape(request, body, words, chat)
         delay = self.config.ttft_s + (self.config.slow_s if behavior == "slow" else 0.0)
         if behavior == "hang":
             delay = 3600.0
@@ -171,7 +181,7 @@ class MockUpstream:
             await asyncio.sleep(delay)
         model = str(body.get("model", "mock-model"))
         wrong = behavior == "ok" and _is_wrong(model, body, chat, self.config.wrong_rate)
-        words = _reply_words(body, chat, behavior, self.config.reply_tokens)
+        words = _reply_words(body, chat, behavior, self.config.reply_tokens, self.oracle)
         if wrong:
             words = ["wrong:", *reversed(words[1:])]
         finish = "length" if behavior == "length" else "stop"
@@ -303,12 +313,15 @@ def _last_user_text(body: dict[str, Any], chat: bool) -> str:
     return ""
 
 
-def _reply_words(body: dict[str, Any], chat: bool, behavior: str, pad_to: int) -> list[str]:
+def _reply_words(
+    body: dict[str, Any], chat: bool, behavior: str, pad_to: int, oracle: Oracle | None = None
+) -> list[str]:
     if behavior == "empty":
         return []
     if behavior == "refuse":
         return "I'm sorry, but I can't help with that.".split()
-    words = ["echo:", *_last_user_text(body, chat).split()]
+    text = _last_user_text(body, chat)
+    words = oracle.answer(text).split() if oracle is not None else ["echo:", *text.split()]
     words += ["lorem"] * max(0, pad_to - len(words))
     max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
     if isinstance(max_tokens, int) and max_tokens > 0:

@@ -14,6 +14,7 @@ import logging
 
 from aiohttp import web
 
+from sidecar import audit_service as audit
 from sidecar import caching
 from sidecar.caching import Hit
 from sidecar.deps import Deps
@@ -29,7 +30,7 @@ from sidecar.routing import (
     header_route,
     scored_route,
 )
-from sidecar.singleflight import wait_for_leader
+from sidecar.singleflight import join
 
 log = logging.getLogger("sidecar.pipeline")
 
@@ -47,16 +48,16 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
     semantic = policy.lookup and policy.semantic
     if semantic and x.vec is not None:
         if hit := await caching.with_body(x, deps, await caching.lookup_semantic(x, deps, x.vec)):
-            return await serve_hit(x, deps, hit)
-    key, shared = x.flight_key, policy.lookup and policy.store
-    if shared and (flight := deps.singleflight.peek(key)) is not None:
+            response = await serve_hit(x, deps, hit)
+            audit.after_hit(x, deps, hit.entry, hit.similarity or 0.0)  # background, after serving
+            return response
+    key, leads = x.flight_key, False
+    if policy.lookup and policy.store:
         timeout = x.settings.tiers[-1].deployments[0].timeout_s
-        if (entry := await wait_for_leader(flight, timeout)) is not None:
+        entry, leads = await join(deps.singleflight, key, timeout)
+        if entry is not None:
             deps.metrics.singleflight.inc()
-            return await serve_hit(x, deps, Hit(entry, CacheResult.EXACT))
-    leads = shared and deps.singleflight.peek(key) is None
-    if leads:
-        deps.singleflight.lead(key)
+            return await serve_hit(x, deps, Hit(entry, CacheResult.SHARED))
     stored = None
     try:
         caching.count_miss(x, deps)
@@ -64,6 +65,7 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
         if answer is not None:
             x.dialect.answered(answer.parsed, x.req, answer.target)
         stored = caching.store(x, deps, answer)
+        audit.after_miss(deps, x.req, x.audit_candidate, stored)
         return response
     finally:
         if leads:
