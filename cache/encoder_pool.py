@@ -98,7 +98,12 @@ class EncoderPool:
         for _ in self._threads:
             self._jobs.put(_STOP)
         threads, self._threads = self._threads, []
-        await asyncio.to_thread(lambda: [t.join(timeout=5) for t in threads])
+
+        def join() -> None:
+            for t in threads:
+                t.join(timeout=5)
+
+        await asyncio.to_thread(join)
 
     async def embed(self, text: str) -> np.ndarray:
         """The normalized vector of `text`, encoded alone on a worker thread."""

@@ -40,8 +40,19 @@ from cache.entry import Entry
 from cache.store import ChangeListener
 
 log = logging.getLogger("cache.shared")
-_FIELDS = ("id", "scope", "text", "model", "tier", "tier_rank", "created", "expires",
-           "prompt_tokens", "completion_tokens", "cost_usd")
+_FIELDS = (
+    "id",
+    "scope",
+    "text",
+    "model",
+    "tier",
+    "tier_rank",
+    "created",
+    "expires",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+)
 _MAGIC = b"LSE1"
 _ERRORS = (RedisError, OSError)  # OSError covers TimeoutError and refused connections
 
@@ -80,8 +91,12 @@ class SharedMetrics:
     @classmethod
     def from_prometheus(cls, errors: Any, local_only: Any, lag: Any, backlog: Any) -> SharedMetrics:
         """Adapt a labelled Counter (op), a Gauge, a Histogram and a Gauge."""
-        return cls(lambda op: errors.labels(op).inc(), lambda on: local_only.set(int(on)),
-                   lag.observe, backlog.set)
+        return cls(
+            lambda op: errors.labels(op).inc(),
+            lambda on: local_only.set(int(on)),
+            lag.observe,
+            backlog.set,
+        )
 
 
 class ReplicaCache(Protocol):
@@ -95,6 +110,7 @@ class ReplicaCache(Protocol):
     def get(self, entry_id: str) -> Entry | None: ...
     def apply_remote_put(self, entry: Entry) -> None: ...
     def apply_remote_remove(self, entry_id: str) -> None: ...
+    def remove(self, entry_id: str) -> None: ...
 
 
 def hash_tag(stream_key: str) -> str:
@@ -115,12 +131,23 @@ def _sid(raw: bytes | str) -> tuple[int, int]:
 class RedisReplicator:
     """Mirror local changes into Redis and apply other replicas' changes locally."""
 
-    def __init__(self, cache: ReplicaCache, url: str, *, timeout_s: float = 0.25,
-                 stream_key: str = "llm-sidecar:events", warm_max_entries: int = 100_000,
-                 metrics: SharedMetrics | None = None, replica_id: str | None = None,
-                 queue_max: int = 10_000, stream_maxlen: int = 10_000, inline_max: int = 16384,
-                 page: int = 500, block_ms: int = 1000, backoff: tuple[float, float] = (0.1, 2.0)
-                 ) -> None:
+    def __init__(
+        self,
+        cache: ReplicaCache,
+        url: str,
+        *,
+        timeout_s: float = 0.25,
+        stream_key: str = "llm-sidecar:events",
+        warm_max_entries: int = 100_000,
+        metrics: SharedMetrics | None = None,
+        replica_id: str | None = None,
+        queue_max: int = 10_000,
+        stream_maxlen: int = 10_000,
+        inline_max: int = 16384,
+        page: int = 500,
+        block_ms: int = 1000,
+        backoff: tuple[float, float] = (0.1, 2.0),
+    ) -> None:
         self.cache, self.metrics = cache, metrics or SharedMetrics()
         self.replica_id = replica_id or uuid.uuid4().hex[:12]
         self.stream = stream_key
@@ -132,10 +159,12 @@ class RedisReplicator:
         opts: dict[str, Any] = {"socket_connect_timeout": timeout_s, "retry": Retry(NoBackoff(), 0)}
         # One pool for commands; XREAD BLOCK gets its own connection with a longer read timeout.
         # Typed Any: redis-py's stubs return unions of the sync and async results.
-        self._redis: Any = aioredis.Redis.from_url(url, socket_timeout=timeout_s, max_connections=8,
-                                              **opts)
-        self._tail: Any = aioredis.Redis.from_url(url, socket_timeout=block_ms / 1000 + timeout_s,
-                                             max_connections=1, **opts)
+        self._redis: Any = aioredis.Redis.from_url(
+            url, socket_timeout=timeout_s, max_connections=8, **opts
+        )
+        self._tail: Any = aioredis.Redis.from_url(
+            url, socket_timeout=block_ms / 1000 + timeout_s, max_connections=1, **opts
+        )
         self._queue: deque[tuple[str, Any]] = deque()
         self._queued, self._online, self.warmed = asyncio.Event(), asyncio.Event(), asyncio.Event()
         self._scopes: dict[str, str] = {}  # entry id -> scope: on_remove gets only the id
@@ -155,11 +184,37 @@ class RedisReplicator:
         """Redis key of one entry."""
         return f"{self._entry_prefix}{scope}:{entry_id}"
 
+    async def fetch_body(self, entry: Entry) -> bytes | None:
+        """The answer body of `entry` from Redis (for caches that keep no bodies), else None.
+
+        None when Redis is unreachable, the entry is gone (TTL, eviction, never written) or
+        malformed: the caller serves a miss. An entry gone from Redis that is not waiting in the
+        write queue is removed locally too (and so from the other replicas).
+        """
+        try:
+            raw = await self._redis.get(self.entry_key(entry.scope, entry.id))
+        except _ERRORS:  # the follower notices outages and reconnects; a hit becomes a miss
+            self.metrics.error("fetch")
+            return None
+        if raw is not None:
+            try:
+                body = decode_entry(raw, self._family, self.cache.dim).body
+            except (ValueError, TypeError, struct.error):
+                self.metrics.error("decode")
+                return None
+            return body or None
+        self.metrics.error("body_missing")
+        if not any(op == "put" and item.id == entry.id for op, item in self._queue):
+            self.cache.remove(entry.id)
+        return None
+
     async def start(self) -> None:
         """Listen to the cache and start the follower and writer tasks; returns at once."""
         self.cache.add_listener(self)
-        self._tasks = [asyncio.create_task(self._follow_forever(), name="redis-follow"),
-                       asyncio.create_task(self._write_forever(), name="redis-write")]
+        self._tasks = [
+            asyncio.create_task(self._follow_forever(), name="redis-follow"),
+            asyncio.create_task(self._write_forever(), name="redis-write"),
+        ]
 
     async def stop(self, flush_timeout: float = 2.0) -> None:
         """Flush queued writes (bounded wait), stop the tasks, close the connections."""
@@ -291,8 +346,10 @@ class RedisReplicator:
             await self._warm(info)
         elif info is None:  # Redis restarted empty: new IDs will still sort after ours
             self._base = self._read = 0
-        elif info is not None and (info["entries-added"] < self._base + self._read
-                                   or _sid(info["last-generated-id"]) <= _sid(self._last_id)):
+        elif info is not None and (
+            info["entries-added"] < self._base + self._read
+            or _sid(info["last-generated-id"]) <= _sid(self._last_id)
+        ):
             # Restarted (counter went back) or nothing new since our ID: re-base the backlog.
             self._base, self._read = info["entries-added"], 0
         self.warmed.set()
@@ -396,8 +453,9 @@ class RedisReplicator:
     # -- state ----------------------------------------------------------------------------
     def _set_online(self) -> None:
         if not self._online.is_set():
-            log.info("redis reachable; shared cache on",
-                     extra={"fields": {"replica": self.replica_id}})
+            log.info(
+                "redis reachable; shared cache on", extra={"fields": {"replica": self.replica_id}}
+            )
         self.metrics.local_only(False)
         self._online.set()
         self._queued.set()  # wake the writer to flush what queued up while offline

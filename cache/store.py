@@ -97,6 +97,7 @@ class SemanticCache:
         rebuild_executor: Executor | None = None,
         load_threads: int = 2,
         lower_tier_margin: float | None = 0.0,
+        keep_bodies: bool = True,
     ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
@@ -114,6 +115,9 @@ class SemanticCache:
         # A candidate stored by a lower tier than the route asks for is served only when the
         # verifier scores it >= its threshold + this margin (None: never; see cache/decision.py).
         self.lower_tier_margin = lower_tier_margin
+        # False: answer bodies live in the shared tier (Redis) only; slots keep b"" and the
+        # caller fetches the body on a hit, so memory is bounded by vectors, texts and ids.
+        self.keep_bodies = keep_bodies
         self._clock = clock
         self._listeners: list[ChangeListener] = []
         self.evictions = 0
@@ -408,6 +412,9 @@ class SemanticCache:
         if has_vector:
             self._ids_by_label[label] = entry.id
         stored = replace(entry, vector=None) if entry.vector is not None else entry
+        if not self.keep_bodies and stored.body:
+            nbytes -= len(stored.body)
+            stored = replace(stored, body=b"")
         self._slots[entry.id] = _Slot(stored, label, nbytes)
         self._exact[_exact_key(entry.scope, entry.text)] = entry.id
         self._bytes += nbytes

@@ -21,16 +21,20 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from sidecar import response_routes, shadowing
+from sidecar.audit_lifecycle import audit_ctx
+from sidecar.audit_service import status_body
 from sidecar.config import Settings
 from sidecar.deps import Cache, Deps, Embedder, Router
 from sidecar.dialect import Dialect
-from sidecar.dialects import DIALECTS, parse
+from sidecar.dialects import default_dialects, parse
 from sidecar.errors import HTTPError, MethodNotAllowed, NotFound, PayloadTooLarge, SidecarError
 from sidecar.exchange import Exchange
 from sidecar.leaderboard import ScorecardCollector, scorecard_response
 from sidecar.lifecycle import Injected, models_ctx, upstream_ctx
 from sidecar.live import Live
 from sidecar.metrics import Metrics, status_class
+from sidecar.metrics_audit import AuditMetrics
 from sidecar.outcome import Outcome
 from sidecar.pipeline import handle
 from sidecar.target import Target
@@ -52,9 +56,10 @@ def create_app(
     router: Router | None = None,
     registry: CollectorRegistry | None = None,
     environ: Mapping[str, str] | None = None,
-    dialects: Sequence[Dialect] = DIALECTS,
+    dialects: Sequence[Dialect] | None = None,
 ) -> web.Application:
     """Build the sidecar app; pass fakes for ``embedder``/``cache``/``router`` in tests."""
+    dialects = default_dialects() if dialects is None else dialects
     metrics = Metrics(registry or CollectorRegistry())
     metrics.prime(
         [Target(t.name, i, d).label for i, t in enumerate(settings.tiers) for d in t.deployments],
@@ -82,14 +87,22 @@ def create_app(
     app[DIALECTS_BY_PATH] = {d.path: d for d in dialects}
     for dialect in dialects:
         app.router.add_post(dialect.path, _proxy_for(dialect))
+    response_routes.add_routes(app, dialects, deps)
     app.router.add_get("/v1/models", _models)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
+    app.router.add_get("/sidecar/cache/audit", _audit_status)
     app.router.add_get("/sidecar/scorecard", _scorecard)
-    metrics.registry.register(ScorecardCollector(deps.upstream.scorecard))
+    deps.evaluation = shadowing.build(settings, deps.upstream)
+    metrics.registry.register(ScorecardCollector(deps.upstream.scorecard, deps.evaluation))
     app.cleanup_ctx.append(upstream_ctx(deps))
     app.cleanup_ctx.append(models_ctx(deps, Injected(embedder, cache, router)))
+    app.cleanup_ctx.append(shadowing.evaluation_ctx(deps, deps.evaluation))
+    # After models_ctx: torn down first, so audits stop before the cache snapshot is written.
+    audit_metrics = AuditMetrics(metrics.registry)
+    audit_metrics.watch(lambda: deps.auditor.controller if deps.auditor is not None else None)
+    app.cleanup_ctx.append(audit_ctx(deps, audit_metrics))
     return app
 
 
@@ -148,6 +161,9 @@ def _finish(request: web.Request, deps: Deps, out: Outcome, status: int) -> None
     """Request metrics and the access log line."""
     proxied = request.path in request.app[DIALECTS_BY_PATH]
     label = request.path if proxied or request.path == "/v1/models" else "other"
+    resource = request.match_info.route.resource
+    if resource is not None and resource.canonical.endswith("/{rid}"):
+        label = resource.canonical  # GET/DELETE by id: the route, never the id itself
     deps.metrics.requests.labels(label, status_class(status)).inc()
     if not proxied:
         return
@@ -210,8 +226,13 @@ async def _readyz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if ready.ready else 503)
 
 
+async def _audit_status(request: web.Request) -> web.Response:
+    return web.json_response(status_body(request.app[DEPS]))
+
+
 async def _scorecard(request: web.Request) -> web.Response:
-    return scorecard_response(request.query, request.app[DEPS].upstream.scorecard)
+    deps = request.app[DEPS]
+    return scorecard_response(request.query, deps.upstream.scorecard, deps.evaluation)
 
 
 async def _metrics(request: web.Request) -> web.Response:

@@ -21,11 +21,13 @@ def build_cache(
     verifier: HitVerifier | None,
     max_entries: int | None = None,
     rebuild_executor: Executor | None = None,
+    keep_bodies: bool = True,
 ) -> SemanticCache:
     """An empty cache with the configured bounds, TTL and index policy.
 
     ``max_entries`` overrides the configured bound (benchmarks that load more entries);
-    ``rebuild_executor`` is where HNSW migrations and tombstone rebuilds run (None: inline).
+    ``rebuild_executor`` is where HNSW migrations and tombstone rebuilds run (None: inline);
+    ``keep_bodies=False`` leaves answer bodies to the shared tier (``redis.bodies_in_redis``).
     """
     return SemanticCache(
         max_entries=cfg.max_entries if max_entries is None else max_entries,
@@ -35,4 +37,5 @@ def build_cache(
         verifier=verifier,
         model_family=FAMILY,  # a snapshot made with another model is refused
         rebuild_executor=rebuild_executor,
+        keep_bodies=keep_bodies,
     )

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from cache.entry import Entry, LookupResult
 from cache.text import cache_text
+from sidecar.audit_service import admit, near_miss, serve_threshold
 from sidecar.deps import Deps
 from sidecar.dialect import Usage
 from sidecar.exchange import Exchange
@@ -62,6 +63,22 @@ def lookup_exact(x: Exchange, deps: Deps) -> Hit | None:
     return Hit(entry, CacheResult.EXACT) if entry is not None and _fresh(entry, x) else None
 
 
+async def with_body(x: Exchange, deps: Deps, hit: Hit | None) -> Hit | None:
+    """`hit` with its answer body: a cache keeping bodies only in Redis fetches it here.
+
+    An entry without its body is never served: no shared tier, Redis down or the entry gone
+    there all turn the hit into a miss (counted as ``cache_errors{op="body_fetch"}``).
+    """
+    if hit is None or hit.entry.body:
+        return hit
+    with x.out.stage("cache_body"):
+        body = await deps.bodies.fetch_body(hit.entry) if deps.bodies is not None else None
+    if not body:
+        deps.metrics.cache_errors.labels("body_fetch").inc()
+        return None
+    return replace(hit, entry=replace(hit.entry, body=body))
+
+
 async def embed(x: Exchange, deps: Deps) -> np.ndarray | None:
     """The vector of the request's cache text (None without an embedder or on failure)."""
     if deps.embedder is None:
@@ -83,9 +100,11 @@ async def lookup_semantic(x: Exchange, deps: Deps, vec: np.ndarray) -> Hit | Non
     min_rank = x.route.rank if x.route.routed and not serve_lower else 0
     with x.out.stage("cache_semantic"):
         try:
+            # With a false-hit budget the audit's controller may search less deep.
+            threshold = serve_threshold(deps, similarity_threshold(x, deps))
             # Long pairs are judged in a worker thread: the loop never stalls on a 4 MiB text.
             found = await deps.cache.lookup_async(
-                x.req.scope, x.req.text, vec, similarity_threshold(x, deps), min_tier_rank=min_rank
+                x.req.scope, x.req.text, vec, threshold, min_tier_rank=min_rank
             )
         except Exception:
             deps.metrics.cache_errors.labels("lookup").inc()
@@ -96,7 +115,14 @@ async def lookup_semantic(x: Exchange, deps: Deps, vec: np.ndarray) -> Hit | Non
         x.out.similarity = found.similarity
     if found.result not in (LookupResult.SEMANTIC, LookupResult.MISS):
         x.out.cache = CacheResult(found.result.value)  # the reason: metric label and log line
-    if found.entry is None or found.similarity is None or not _fresh(found.entry, x):
+    if found.entry is None:
+        x.audit_candidate = await near_miss(deps, x.req, vec, threshold, found)
+        return None
+    if found.similarity is None or not _fresh(found.entry, x):
+        return None
+    if not admit(deps, found):  # its cosine band is not within the false-hit budget
+        x.out.cache = CacheResult.BUDGET_REJECTED
+        x.audit_candidate = await near_miss(deps, x.req, vec, threshold, found)
         return None
     return Hit(found.entry, CacheResult.SEMANTIC, found.similarity)
 

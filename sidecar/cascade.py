@@ -42,7 +42,7 @@ async def cascade(x: Exchange, deps: Deps, reply: Reply) -> Reply:
     card.escalated(reply.target.label, reason)
     deps.metrics.escalations.labels(reply.target.tier, reason).inc()
     try:
-        better = await send(x, deps, Plan(deps.upstream.targets(rank + 1)))
+        better = await send(x, deps, Plan(deps.upstream.targets(rank + 1, api=x.dialect.api)))
     except Exception as exc:
         log.warning("escalation from %s failed (%s); first answer kept", reply.target.tier, exc)
         better = None

@@ -63,6 +63,8 @@ class UpstreamSettings(_Section):
 class Deployment(_Section):
     base_url: str
     model: str
+    # The API this deployment speaks; a request is only sent to deployments of its own API.
+    api: Literal["openai", "anthropic"] = "openai"
     api_key_env: str | None = None
     price_in_per_1m: float = Field(0.0, ge=0)
     price_out_per_1m: float = Field(0.0, ge=0)
@@ -71,6 +73,9 @@ class Deployment(_Section):
     # when it has no key of its own. Off by default: a client key never leaves for another host
     # unless the operator says that host is where the client's key belongs.
     forward_client_key: bool = False
+    # Ask streams for their usage chunk (stream_options.include_usage) to count tokens and
+    # spend. false for servers that reject the field (they are also detected on their first 400).
+    stream_usage: bool = True
     weight: float = Field(1.0, ge=0)  # share of the tier's traffic under strategy "weighted"
 
     @property
@@ -105,6 +110,30 @@ class RoutingSettings(_Section):
     enabled: bool = True
 
 
+class AuditSettings(_Section):
+    """Live hit audit (docs/cache_audit.md): re-ask a sample of semantic hits upstream."""
+
+    # Share of semantic hits re-asked upstream in the background; 0 = off. Off by default:
+    # it sends prompts upstream again (cost, data handling) and the judge must suit the task.
+    rate: float = Field(0.0, ge=0, le=1)
+    # Also compare a sample (same rate) of candidates rejected only for being below the
+    # threshold, so the operating point can move down when they would have been right.
+    near_miss: bool = False
+    judge: str = Field("exact", pattern="^(exact|embedding|llm)$")
+    judge_tier: str | None = None  # tier the llm judge asks; None = the cheapest tier
+    embedding_threshold: float | None = Field(None, ge=0, le=1)  # None = calibrated default
+    max_concurrency: int = Field(4, gt=0)  # audits in flight; more are skipped, never queued
+    max_per_minute: int = Field(60, ge=0)  # upstream re-asks per minute (audit + near miss)
+    timeout_s: float = Field(30.0, gt=0)
+    min_samples: int = Field(30, gt=0)  # verdicts before a threshold move may rely on them
+    floor: float = Field(0.70, ge=0, le=1)  # never serve a semantic hit below this cosine
+    confidence: float = Field(0.95, gt=0.5, lt=1)  # two-sided level of the Wilson interval
+    sync_interval_s: float = Field(5.0, gt=0)  # Redis sync of the budget counts
+    # Until a set of bands is proven within the budget: "shadow" serves no semantic hit and
+    # compares candidates with the miss's fresh answer; "serve" serves the shipped point.
+    burn_in: str = Field("shadow", pattern="^(shadow|serve)$")
+
+
 class CacheSettings(_Section):
     enabled: bool = True
     dir: str | None = None  # snapshot directory; None = no persistence
@@ -133,6 +162,10 @@ class CacheSettings(_Section):
     # Threads encoding one text each (batch-invariant mode); None = one per core, at most 2.
     embed_workers: int | None = Field(None, ge=1, le=16)
     max_cached_body_bytes: int = Field(1024 * 1024, gt=0)
+    audit: AuditSettings = AuditSettings()
+    # Budget of wrong semantic hits (share of semantic hits); None = no budget (measure only).
+    # Needs audit.rate > 0: the audit verdicts move the threshold (docs/cache_audit.md).
+    max_false_hit_rate: float | None = Field(None, gt=0, lt=1)
     # X-Tenant-Id: false = it only subdivides the caller's key space (safe default); true = it
     # replaces the key (only behind an app that authenticates users and sets the header itself).
     trust_tenant_header: bool = False
@@ -143,14 +176,18 @@ class RedisSettings(_Section):
     timeout_s: float = Field(0.25, gt=0)
     stream_key: str = "llm-sidecar:events"
     warm_max_entries: int = Field(100_000, ge=0)
+    # Answer bodies only in Redis, fetched on a hit: a replica's memory is then bounded by
+    # vectors, texts and ids. A hit whose body cannot be fetched is served as a miss.
+    bodies_in_redis: bool = False
 
 
 def _default_tiers() -> tuple[Tier, ...]:
-    openai = "https://api.openai.com/v1"
+    """Each tier: an OpenAI deployment and an Anthropic one (list prices per 1M tokens)."""
+    openai, anthropic = "https://api.openai.com/v1", "https://api.anthropic.com/v1"
     spec = [
-        ("small", "gpt-4o-mini", 0.15, 0.60),
-        ("medium", "gpt-4.1-mini", 0.40, 1.60),
-        ("large", "gpt-4o", 2.50, 10.00),
+        ("small", "gpt-4o-mini", 0.15, 0.60, "claude-haiku-4-5", 1.00, 5.00),
+        ("medium", "gpt-4.1-mini", 0.40, 1.60, "claude-sonnet-4-5", 3.00, 15.00),
+        ("large", "gpt-4o", 2.50, 10.00, "claude-opus-4-5", 5.00, 25.00),
     ]
     return tuple(
         Tier(
@@ -164,10 +201,37 @@ def _default_tiers() -> tuple[Tier, ...]:
                     price_in_per_1m=p_in,
                     price_out_per_1m=p_out,
                 ),
+                Deployment(
+                    base_url=anthropic,
+                    model=claude,
+                    api="anthropic",
+                    api_key_env="ANTHROPIC_API_KEY",
+                    price_in_per_1m=c_in,
+                    price_out_per_1m=c_out,
+                ),
             ),
         )
-        for name, model, p_in, p_out in spec
+        for name, model, p_in, p_out, claude, c_in, c_out in spec
     )
+
+
+class ShadowCandidate(_Section):
+    """A deployment evaluated in the background on a sample of one tier's live requests."""
+
+    tier: str
+    candidate: Deployment
+    rate: float = Field(0.05, ge=0, le=1)
+
+
+class EvaluationSettings(_Section):
+    """Shadow evaluation and the policy file (docs/shadow.md)."""
+
+    judge: Literal["exact", "llm"] = "exact"
+    judge_model: str | None = None  # llm judge: a configured deployment's model
+    max_concurrency: int = Field(4, gt=0)  # shadow calls in flight; more are skipped
+    max_usd_per_hour: float = Field(1.0, ge=0)  # candidate spend; over it samples are skipped
+    policy_file: str | None = None
+    policy_interval_s: float = Field(10.0, gt=0)
 
 
 class Settings(_Section):
@@ -177,6 +241,8 @@ class Settings(_Section):
     tiers: tuple[Tier, ...] = Field(default_factory=_default_tiers, min_length=1)
     cache: CacheSettings = CacheSettings()
     redis: RedisSettings = RedisSettings()
+    shadow: tuple[ShadowCandidate, ...] = ()
+    evaluation: EvaluationSettings = EvaluationSettings()
     # True when no upstream was configured anywhere: `make run` then starts the bundled mock.
     mock_upstream: bool = False
 
@@ -190,8 +256,21 @@ class Settings(_Section):
         th = self.routing.thresholds
         if th is not None and (len(th) != len(names) - 1 or list(th) != sorted(th)):
             raise ValueError(f"routing.thresholds: need {len(names) - 1} ascending values")
+        if self.cache.max_false_hit_rate is not None and self.cache.audit.rate <= 0:
+            raise ValueError("cache.max_false_hit_rate: needs cache.audit.rate > 0")
+        judge_tier = self.cache.audit.judge_tier
+        if judge_tier is not None and judge_tier not in names:
+            raise ValueError(f"cache.audit.judge_tier: {judge_tier!r} not in {names}")
         if self.cache.threshold_min > self.cache.threshold_max:
             raise ValueError("cache.threshold_min: must be <= cache.threshold_max")
+        for i, case in enumerate(self.shadow):
+            if case.tier not in names:
+                raise ValueError(f"shadow.{i}.tier: {case.tier!r} not in {names}")
+        judge = self.evaluation.judge_model
+        if self.evaluation.judge == "llm" and not any(
+            d.model == judge for t in self.tiers for d in t.deployments
+        ):
+            raise ValueError("evaluation.judge_model: the llm judge needs a configured model")
         return self
 
     def tier_rank(self, name: str) -> int:
@@ -199,7 +278,7 @@ class Settings(_Section):
         return [t.name for t in self.tiers].index(name)
 
 
-_SECTIONS = ("server", "upstream", "routing", "cache", "redis")
+_SECTIONS = ("server", "upstream", "routing", "cache", "redis", "evaluation")
 
 
 # Read by load_settings/needs_mock themselves, not section fields.
@@ -248,6 +327,9 @@ def _point_at(data: dict[str, Any], upstream: str) -> None:
             dep["api_key_env"] = None
             dep["forward_client_key"] = True
     data["tiers"] = tiers
+    for case in data.get("shadow") or []:
+        if isinstance(case, dict) and isinstance(case.get("candidate"), dict):
+            case["candidate"].update(base_url=upstream, api_key_env=None, forward_client_key=True)
 
 
 def load_settings(
@@ -313,4 +395,4 @@ def needs_mock(path: str | Path | None, environ: Mapping[str, str], upstream: st
     """True when nothing names an upstream: no --upstream, no config file, no provider key."""
     if upstream or environ.get("SIDECAR_UPSTREAM") or path is not None:
         return False
-    return not environ.get("OPENAI_API_KEY")
+    return not environ.get("OPENAI_API_KEY") and not environ.get("ANTHROPIC_API_KEY")

@@ -18,6 +18,7 @@ from cache.entry import Entry, Lookup
 from sidecar.config import Settings
 from sidecar.live import Live
 from sidecar.metrics import Metrics
+from sidecar.shadow import Evaluation
 from sidecar.singleflight import Singleflight
 from sidecar.upstream import UpstreamClient
 
@@ -25,10 +26,17 @@ if TYPE_CHECKING:  # types only: faiss and the verifier load in the background
     from cache.snapshot_data import SnapshotData
     from cache.store import ChangeListener
     from cache.verifier import HitVerifier
+    from sidecar.audit import Auditor
 
 
 class Embedder(Protocol):
     async def embed(self, text: str) -> np.ndarray: ...
+
+
+class BodySource(Protocol):
+    """Where answer bodies live when the cache keeps none (``redis.bodies_in_redis``)."""
+
+    async def fetch_body(self, entry: Entry) -> bytes | None: ...
 
 
 class Router(Protocol):
@@ -89,6 +97,7 @@ class Cache(Protocol):
     def get(self, entry_id: str) -> Entry | None: ...
     def apply_remote_put(self, entry: Entry) -> None: ...
     def apply_remote_remove(self, entry_id: str) -> None: ...
+    def remove(self, entry_id: str) -> None: ...
 
 
 @dataclass
@@ -118,8 +127,12 @@ class Deps:
     cache: Cache | None = None
     embedder: Embedder | None = None
     router: Router | None = None
+    bodies: BodySource | None = None  # set while the shared tier holds the answer bodies
     singleflight: Singleflight = field(default_factory=Singleflight)
     readiness: Readiness = field(default_factory=Readiness)
+    evaluation: Evaluation = field(default_factory=Evaluation)  # shadows and the policy file
+    # The hit audit and its false-hit budget (sidecar/audit_lifecycle.py); None = off.
+    auditor: Auditor | None = None
 
     @property
     def settings(self) -> Settings:

@@ -10,12 +10,15 @@ the API. A stored answer is the API's own complete JSON answer (a stream is stor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sidecar.errors import SidecarError
 from sidecar.request import Endpoint, Fields, ParsedRequest
+
+if TYPE_CHECKING:
+    from sidecar.upstream import Target
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +56,13 @@ class Dialect(Protocol):
     endpoint: Endpoint  # bounded label; part of every cache scope
     path: str  # served here, e.g. "/v1/chat/completions"
     upstream_path: str  # appended to a deployment's base URL, e.g. "/chat/completions"
+    api: str  # the deployments that may serve it: those with this ``api`` ("openai", ...)
 
-    def read(self, body: dict[str, Any]) -> Fields:
-        """Validate the API-specific fields; raise BadRequest naming the bad one."""
+    def read(self, body: dict[str, Any], headers: Mapping[str, str]) -> Fields:
+        """Validate the API-specific fields; raise BadRequest naming the bad one.
+
+        ``headers`` only for what scopes the answer (e.g. an API version) or owns state.
+        """
         ...
 
     def upstream_body(self, req: ParsedRequest) -> dict[str, Any]:
@@ -72,6 +79,10 @@ class Dialect(Protocol):
 
     def reader(self, req: ParsedRequest) -> StreamReader:
         """A reader for one relayed upstream stream."""
+        ...
+
+    def answered(self, answer: dict[str, Any], req: ParsedRequest, target: Target) -> None:
+        """An upstream answer reached the client (e.g. remember where its id lives)."""
         ...
 
     def usage(self, answer: dict[str, Any]) -> Usage | None:

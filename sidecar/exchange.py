@@ -9,6 +9,7 @@ instead of long parameter lists.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from aiohttp import web
@@ -34,6 +35,8 @@ class Exchange:
     out: Outcome
     route: Route = NOT_ROUTED
     vec: np.ndarray | None = None  # the embedded cache text, once embedded
+    # A near-miss candidate to compare with this miss's fresh answer (sidecar/audit_service).
+    audit_candidate: tuple[Any, float] | None = None
 
     @property
     def settings(self) -> Settings:

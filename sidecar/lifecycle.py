@@ -67,7 +67,8 @@ def models_ctx(deps: Deps, injected: Injected) -> Ctx:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         cfg = deps.settings
         needs = {
-            "model": injected.embedder is None and cfg.cache.enabled,
+            # The embedding serves the router too: routing works with the cache off.
+            "model": injected.embedder is None and (cfg.cache.enabled or cfg.routing.enabled),
             "classifier": injected.router is None and cfg.routing.enabled,
             "index": injected.cache is None and cfg.cache.enabled,
         }
@@ -223,6 +224,7 @@ def _build_cache(deps: Deps) -> SemanticCache:
         verifier=PairVerifier.load() if cfg.verifier else None,
         # HNSW migrations and tombstone rebuilds run here, never on the event loop.
         rebuild_executor=ThreadPoolExecutor(1, thread_name_prefix="index-rebuild"),
+        keep_bodies=not (deps.settings.redis.url and deps.settings.redis.bodies_in_redis),
     )
     path = snapshot_path(deps)
     if path is not None:
@@ -264,9 +266,12 @@ async def _share(deps: Deps, loading: asyncio.Task[None], url: str) -> None:
         ),
     )
     await replicator.start()
+    if cfg.bodies_in_redis:
+        deps.bodies = replicator
     try:
         await asyncio.Event().wait()
     finally:
+        deps.bodies = None
         await replicator.stop()
 
 

@@ -14,6 +14,7 @@ import logging
 
 from aiohttp import web
 
+from sidecar import audit_service as audit
 from sidecar import caching
 from sidecar.caching import Hit
 from sidecar.deps import Deps
@@ -29,7 +30,8 @@ from sidecar.routing import (
     header_route,
     scored_route,
 )
-from sidecar.singleflight import wait_for_leader
+from sidecar.shadowing import after_answer
+from sidecar.singleflight import join
 
 log = logging.getLogger("sidecar.pipeline")
 
@@ -38,29 +40,34 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
     """Answer one proxied request from the cache or upstream."""
     policy = x.req.policy
     forced = forced_tier(x.http.headers, x.settings)
-    if policy.lookup and (hit := caching.lookup_exact(x, deps)):
+    if policy.lookup and (hit := await caching.with_body(x, deps, caching.lookup_exact(x, deps))):
         return await serve_hit(x, deps, hit)
     # One embedding serves both the semantic lookup and the router.
     if x.req.text and (policy.semantic or x.routed):
         x.vec = await caching.embed(x, deps)
     x.route = route(x, deps, forced)
     semantic = policy.lookup and policy.semantic
-    if semantic and x.vec is not None and (hit := await caching.lookup_semantic(x, deps, x.vec)):
-        return await serve_hit(x, deps, hit)
-    key, shared = x.flight_key, policy.lookup and policy.store
-    if shared and (flight := deps.singleflight.peek(key)) is not None:
+    if semantic and x.vec is not None:
+        if hit := await caching.with_body(x, deps, await caching.lookup_semantic(x, deps, x.vec)):
+            response = await serve_hit(x, deps, hit)
+            audit.after_hit(x, deps, hit.entry, hit.similarity or 0.0)  # background, after serving
+            return response
+    key, leads = x.flight_key, False
+    if policy.lookup and policy.store:
         timeout = x.settings.tiers[-1].deployments[0].timeout_s
-        if (entry := await wait_for_leader(flight, timeout)) is not None:
+        entry, leads = await join(deps.singleflight, key, timeout)
+        if entry is not None:
             deps.metrics.singleflight.inc()
-            return await serve_hit(x, deps, Hit(entry, CacheResult.EXACT))
-    leads = shared and deps.singleflight.peek(key) is None
-    if leads:
-        deps.singleflight.lead(key)
+            return await serve_hit(x, deps, Hit(entry, CacheResult.SHARED))
     stored = None
     try:
         caching.count_miss(x, deps)
         response, answer = await forward(x, deps)
+        if answer is not None:
+            x.dialect.answered(answer.parsed, x.req, answer.target)
         stored = caching.store(x, deps, answer)
+        audit.after_miss(deps, x.req, x.audit_candidate, stored)
+        after_answer(x, deps, answer, deps.evaluation)  # shadow sample: background only
         return response
     finally:
         if leads:

@@ -33,6 +33,8 @@ class Endpoint(StrEnum):
     CHAT = "chat"
     COMPLETIONS = "completions"
     EMBEDDINGS = "embeddings"
+    RESPONSES = "responses"
+    MESSAGES = "messages"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,8 @@ class Fields:
     wants_json: bool = False  # a JSON response format was requested
     n: int | None = None
     temperature: float | None = None
+    # The body to forward when the dialect rewrote it (e.g. expanded server-side state).
+    body: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,7 @@ class ParsedRequest:
     scope: str
     policy: Policy
     wants_json: bool
+    credential: str = ""  # hash of the client's own key (who owns server-side state)
 
 
 def decode(raw: bytes) -> dict[str, Any]:
@@ -97,7 +102,7 @@ def build(
     """The request with its scope and policy, from what its dialect read."""
     return ParsedRequest(
         endpoint=endpoint,
-        body=body,
+        body=body if fields.body is None else fields.body,
         model=fields.model,
         stream=fields.stream,
         include_usage=fields.include_usage,
@@ -111,6 +116,7 @@ def build(
         ),
         policy=policy_for(fields, headers, cfg),
         wants_json=fields.wants_json,
+        credential=credential_of(headers),
     )
 
 
@@ -143,9 +149,25 @@ def tenant_of(headers: Mapping[str, str], *, trust_header: bool = False) -> str:
     tenant = headers.get("X-Tenant-Id")
     if tenant and trust_header:
         return "t:" + _digest(tenant)
-    auth = headers.get("Authorization")
+    auth = _bearer(headers)
     key = "k:" + _digest(auth) if auth else "anon"
     return f"{key}/t:{_digest(tenant)}" if tenant else key
+
+
+def _bearer(headers: Mapping[str, str]) -> str:
+    """The client's key as an ``Authorization`` value (``x-api-key: K`` = ``Bearer K``)."""
+    if auth := headers.get("Authorization"):
+        return auth
+    return f"Bearer {key}" if (key := headers.get("x-api-key")) else ""
+
+
+def credential_of(headers: Mapping[str, str]) -> str:
+    """A hash of the client's own key (``Authorization`` or ``x-api-key``); "" without one.
+
+    ``X-Tenant-Id`` never changes it, trusted or not: it names who owns server-side state.
+    """
+    key = _bearer(headers)
+    return _digest(key)[:32] if key else ""
 
 
 def _digest(value: str) -> str:

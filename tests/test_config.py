@@ -43,9 +43,13 @@ def test_upstream_points_every_deployment():
     assert {d.base_url for t in s.tiers for d in t.deployments} == {"http://127.0.0.1:9000/v1"}
     assert [d.model for t in s.tiers for d in t.deployments] == [
         "gpt-4o-mini",
+        "claude-haiku-4-5",
         "gpt-4.1-mini",
+        "claude-sonnet-4-5",
         "gpt-4o",
+        "claude-opus-4-5",
     ]
+    assert [d.api for t in s.tiers for d in t.deployments] == ["openai", "anthropic"] * 3
 
 
 @pytest.mark.parametrize(
@@ -99,6 +103,7 @@ def test_bad_yaml_file(tmp_path):
 def test_mock_only_when_nothing_names_an_upstream():
     assert needs_mock(None, {}, None)
     assert not needs_mock(None, {"OPENAI_API_KEY": "k"}, None)
+    assert not needs_mock(None, {"ANTHROPIC_API_KEY": "k"}, None)
     assert not needs_mock(None, {}, "http://x/v1")
     assert not needs_mock("c.yaml", {}, None)
 

@@ -70,7 +70,15 @@ async def test_completions_embeddings_models(sidecar, mock):
     assert len((await resp.json())["data"]) == 2
     resp = await client.get("/v1/models")
     ids = [m["id"] for m in (await resp.json())["data"]]
-    assert ids == ["auto", "gpt-4o-mini", "gpt-4.1-mini", "gpt-4o"]
+    assert ids == [
+        "auto",
+        "gpt-4o-mini",
+        "claude-haiku-4-5",
+        "gpt-4.1-mini",
+        "claude-sonnet-4-5",
+        "gpt-4o",
+        "claude-opus-4-5",
+    ]
 
 
 @pytest.mark.parametrize(

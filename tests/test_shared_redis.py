@@ -298,3 +298,66 @@ async def test_stop_returns_while_the_follower_blocks_in_xread(redis_server: Red
         await asyncio.sleep(0.2)  # the follower is now inside XREAD BLOCK 30000
         await asyncio.wait_for(rep.stop(), 5)
         assert all(task.done() for task in rep._tasks)
+
+
+async def test_bodies_in_redis_only_fetched_on_a_hit(redis_server: RedisServer) -> None:
+    reps = []
+    for _ in range(2):
+        cache = SemanticCache(verifier=AcceptAll(), keep_bodies=False)
+        rep = RedisReplicator(cache, redis_server.url, block_ms=200, backoff=(0.05, 0.3),
+                              timeout_s=0.5, metrics=Recorder().metrics())
+        await rep.start()
+        await asyncio.wait_for(rep.warmed.wait(), 3)
+        reps.append((cache, rep))
+    (a, rep_a), (b, rep_b) = reps
+    try:
+        text = "what is the capital of france"
+        stored = put(a, "t", text)
+        assert stored.body  # the caller and the listeners get the whole answer
+        local = a.lookup_exact("t", text)
+        assert local is not None and local.body == b""  # the replica keeps no body
+        assert a.bytes == len(text) + EMB.vector(text).nbytes
+        assert await rep_a.flush(3)
+        assert await rep_a.fetch_body(local) == stored.body
+        remote = await eventually(lambda: b.lookup_exact("t", text))
+        assert remote.body == b"" and await rep_b.fetch_body(remote) == stored.body
+        client = aioredis.Redis.from_url(redis_server.url)
+        try:
+            await client.delete(rep_b.entry_key("t", stored.id))
+        finally:
+            await client.aclose()
+        assert await rep_b.fetch_body(remote) is None  # gone from Redis: a miss, dropped here
+        assert b.get(stored.id) is None
+        other = put(a, "t", "a second question")
+        assert await rep_a.flush(3)
+        redis_server.stop()
+        assert await rep_a.fetch_body(other) is None  # Redis down: a miss, no exception
+    finally:
+        for _, rep in reps:
+            await rep.stop(flush_timeout=0.5)
+
+
+async def test_end_to_end_bodies_in_redis(sidecar: Any, mock: Any,
+                                          redis_server: RedisServer) -> None:
+    env = {"SIDECAR_REDIS_URL": redis_server.url, "SIDECAR_REDIS_BODIES_IN_REDIS": "true"}
+    a, b = [await sidecar(env=env, cache=SemanticCache(verifier=AcceptAll(), keep_bodies=False))
+            for _ in range(2)]
+    body = chat("name three primary colors", temperature=0)
+    headers = {"X-Tenant-Id": "acme"}
+    first = await a.post("/v1/chat/completions", json=body, headers=headers)
+    assert first.status == 200 and first.headers["X-Sidecar-Cache"] == "miss"
+    answer = await first.json()
+    await eventually(lambda: deps_of(b).cache.entries >= 1 and deps_of(b).bodies is not None)
+    text_and_vector = len("name three primary colors") + 4 * 384
+    assert deps_of(a).cache.bytes == deps_of(b).cache.bytes == text_and_vector  # no body
+    for client in (a, b):
+        again = await client.post("/v1/chat/completions", json=body, headers=headers)
+        assert again.status == 200 and again.headers["X-Sidecar-Cache"] == "exact"
+        assert await again.json() == answer
+    calls = len(mock.requests)
+    redis_server.stop()
+    down = await b.post("/v1/chat/completions", json=body, headers=headers)
+    assert down.status == 200 and down.headers["X-Sidecar-Cache"] == "miss"  # never b""
+    assert (await down.json())["choices"] == answer["choices"]
+    assert len(mock.requests) == calls + 1
+    assert metric(b, "sidecar_cache_errors_total", {"op": "body_fetch"}) >= 1

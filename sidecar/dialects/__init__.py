@@ -1,7 +1,8 @@
 """The dialects the sidecar serves, and parsing a request through its dialect.
 
-``create_app`` registers one POST route per dialect in ``DIALECTS``; adding an API is one
-module here plus one entry.
+``create_app`` registers one POST route per dialect of ``default_dialects()``; adding an API is
+one module here plus one entry. Each app gets its own instances: the Responses dialect keeps
+the ids it has seen (``sidecar.dialects.response_state``).
 """
 
 from __future__ import annotations
@@ -10,14 +11,22 @@ from collections.abc import Mapping
 
 from sidecar.config import CacheSettings
 from sidecar.dialect import Dialect
+from sidecar.dialects.anthropic import Messages
 from sidecar.dialects.chat import CHAT
 from sidecar.dialects.completions import COMPLETIONS
 from sidecar.dialects.embeddings import EMBEDDINGS
+from sidecar.dialects.responses import Responses
 from sidecar.request import ParsedRequest, build, decode
 
-__all__ = ["CHAT", "COMPLETIONS", "DIALECTS", "EMBEDDINGS", "parse"]
+__all__ = ["CHAT", "COMPLETIONS", "DIALECTS", "EMBEDDINGS", "default_dialects", "parse"]
 
-DIALECTS: tuple[Dialect, ...] = (CHAT, COMPLETIONS, EMBEDDINGS)
+
+def default_dialects() -> tuple[Dialect, ...]:
+    """Every API the sidecar serves, with fresh per-app state."""
+    return (CHAT, COMPLETIONS, EMBEDDINGS, Responses(), Messages())
+
+
+DIALECTS: tuple[Dialect, ...] = default_dialects()  # for listing paths; apps build their own
 
 
 def parse(
@@ -25,4 +34,4 @@ def parse(
 ) -> ParsedRequest:
     """Validate ``raw`` for ``dialect``; raise BadRequest naming the bad field."""
     body = decode(raw)
-    return build(dialect.endpoint, body, dialect.read(body), headers, cfg)
+    return build(dialect.endpoint, body, dialect.read(body, headers), headers, cfg)

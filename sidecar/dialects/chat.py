@@ -8,6 +8,7 @@ usage so spend is accounted; the usage chunk reaches the client only if it asked
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sidecar.dialects.openai import OpenAIDialect, read_head, scoped
@@ -22,7 +23,7 @@ class Chat(OpenAIDialect):
     path = "/v1/chat/completions"
     upstream_path = "/chat/completions"
 
-    def read(self, body: dict[str, Any]) -> Fields:
+    def read(self, body: dict[str, Any], headers: Mapping[str, str]) -> Fields:
         """Validate the shared fields and messages; the last user text is matched."""
         head = read_head(body)
         messages = field(body, "messages", list, required=True)

@@ -6,6 +6,7 @@ exactly only. Everything else in the body scopes it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sidecar.dialects.openai import OpenAIDialect, read_head, scoped
@@ -20,7 +21,7 @@ class Completions(OpenAIDialect):
     path = "/v1/completions"
     upstream_path = "/completions"
 
-    def read(self, body: dict[str, Any]) -> Fields:
+    def read(self, body: dict[str, Any], headers: Mapping[str, str]) -> Fields:
         """Validate the shared fields and prompt; a non-empty string prompt is matched."""
         head = read_head(body)
         prompt = body.get("prompt")

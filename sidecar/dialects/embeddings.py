@@ -6,6 +6,7 @@ nothing is matched fuzzily), never streamed, never escalated.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sidecar.dialects.openai import OpenAIDialect, read_head, scoped
@@ -20,7 +21,7 @@ class Embeddings(OpenAIDialect):
     path = "/v1/embeddings"
     upstream_path = "/embeddings"
 
-    def read(self, body: dict[str, Any]) -> Fields:
+    def read(self, body: dict[str, Any], headers: Mapping[str, str]) -> Fields:
         """Validate the shared fields and input; streaming is refused."""
         head = read_head(body)
         if head.stream:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -17,6 +17,9 @@ from sidecar.dialect import StreamReader, Usage
 from sidecar.errors import SidecarError
 from sidecar.request import UNSCOPED, Endpoint, Fields, ParsedRequest, field
 from sidecar.sse import Assembler, event_data, replay
+
+if TYPE_CHECKING:
+    from sidecar.upstream import Target
 
 CACHEABLE_FINISH = frozenset({"stop", "length", "tool_calls", "function_call"})
 
@@ -55,6 +58,7 @@ class OpenAIDialect:
     endpoint: Endpoint
     path: str
     upstream_path: str
+    api = "openai"
 
     def upstream_body(self, req: ParsedRequest) -> dict[str, Any]:
         """The client's body as sent (unknown fields survive)."""
@@ -73,6 +77,9 @@ class OpenAIDialect:
         chat = self.endpoint == Endpoint.CHAT
         return ChunkReader(chat=chat, strip_usage=chat and not req.include_usage)
 
+    def answered(self, answer: dict[str, Any], req: ParsedRequest, target: Target) -> None:
+        """Nothing to remember: these APIs keep no server-side state."""
+
     def usage(self, answer: dict[str, Any]) -> Usage | None:
         """``usage.prompt_tokens`` / ``usage.completion_tokens``; None when not reported."""
         usage = answer.get("usage")
@@ -81,17 +88,24 @@ class OpenAIDialect:
         return Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
 
     def cacheable(self, answer: dict[str, Any]) -> bool:
-        """Every choice finished normally."""
+        """Every choice finished normally and said something (an empty answer is never kept)."""
         choices = answer.get("choices")
         if not isinstance(choices, list) or not choices:
             return False
         return all(
-            isinstance(c, dict) and c.get("finish_reason") in CACHEABLE_FINISH for c in choices
+            isinstance(c, dict) and c.get("finish_reason") in CACHEABLE_FINISH and not _empty(c)
+            for c in choices
         )
 
     def escalation(self, answer: dict[str, Any], req: ParsedRequest) -> str | None:
-        """Empty, refusal, truncated, or invalid JSON when JSON was asked for."""
-        return escalation_reason(answer, wants_json=req.wants_json)
+        """Empty, refusal, truncated, or invalid JSON when JSON was asked for. A truncation the
+        client asked for (its own ``max_tokens``) is not a failure: it is not paid for twice."""
+        reason = escalation_reason(answer, wants_json=req.wants_json)
+        if reason == "length" and any(
+            isinstance(req.body.get(k), int) for k in ("max_tokens", "max_completion_tokens")
+        ):
+            return None
+        return reason
 
     def error_body(self, err: SidecarError) -> bytes:
         """``{"error": {"message", "type", "param", "code"}}``."""
@@ -100,6 +114,20 @@ class OpenAIDialect:
     def stream_error(self, err: SidecarError) -> bytes:
         """A ``data:`` event with the error object (what OpenAI sends mid-stream)."""
         return b"data: " + err.body() + b"\n\n"
+
+
+def _empty(choice: dict[str, Any]) -> bool:
+    """No text, no tool or function call and no refusal in this choice."""
+    message = choice.get("message")
+    if not isinstance(message, dict):
+        text = choice.get("text")
+        return not (isinstance(text, str) and text.strip())
+    if message.get("tool_calls") or message.get("function_call") or message.get("refusal"):
+        return False
+    content = message.get("content")
+    if isinstance(content, list):
+        content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return not (isinstance(content, str) and content.strip())
 
 
 def scoped(body: dict[str, Any], matched: str | None = None) -> dict[str, Any]:

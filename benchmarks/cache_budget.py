@@ -1,0 +1,308 @@
+"""A simulated day against the oracle upstream: the false-hit budget against a fixed threshold.
+
+`python -m benchmarks.cache_budget [--n 20000]` writes `benchmarks/results/cache_budget.json`
+and `cache_budget.png`. In-process and bounded in time (no HTTP, no sleeping): the real
+`SemanticCache` with the shipped `PairVerifier`, real int8 MiniLM vectors (cached on disk), the
+real `BudgetController` and `Auditor` with the `exact` judge, and the oracle
+(`sidecar.mock_oracle`) as the upstream, so every semantic hit is known right or wrong. Each
+request goes the pipeline's way: exact lookup, then semantic lookup at
+`serve_threshold(shipped point)`; a hit is served (and audited with `cache.audit.rate`, the
+re-ask answered by the oracle); a miss is answered by the oracle and stored, and a sampled near
+miss is compared with that fresh answer (`audit_service.near_miss` / `after_miss`).
+Runs: the fixed shipped operating point, budgets 0.5%, 1%, 5%, and a sweep of fixed thresholds
+(what a hand-tuned fixed point achieves at each realized precision). The live check (answers and
+hit latency with audits on vs off through the real app) is `benchmarks/cache_budget_live.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+from prometheus_client import CollectorRegistry
+
+from benchmarks.budget_workload import Request, build_day
+from cache.budget import BudgetController, wilson
+from cache.store import SemanticCache
+from cache.train_verifier import embed_texts, offline_encoder
+from cache.verifier import PairVerifier
+from sidecar.audit import Auditor, Fresh
+from sidecar.audit_service import admit, after_miss, near_miss, serve_threshold
+from sidecar.config import AuditSettings
+from sidecar.judges import ExactJudge
+from sidecar.metrics_audit import AuditMetrics
+from sidecar.mock_oracle import Oracle
+
+RESULTS = Path(__file__).resolve().parent / "results"
+WINDOW = 1000
+DAY_S = 86400.0
+
+
+def body(text: str) -> bytes:
+    """An OpenAI chat completion body carrying ``text``."""
+    msg = {"role": "assistant", "content": text}
+    return json.dumps({"choices": [{"index": 0, "message": msg, "finish_reason": "stop"}]}).encode()
+
+
+@dataclass
+class Tally:
+    """Counts of one window (or the whole run)."""
+
+    requests: int = 0
+    exact: int = 0
+    semantic: int = 0
+    wrong: int = 0
+    refetches: int = 0
+    explored: int = 0
+    threshold: float = 0.0
+
+    def row(self) -> dict[str, Any]:
+        """Rates of this tally."""
+        lo, hi = wilson(self.wrong, self.semantic)
+        return {
+            "requests": self.requests,
+            "hit_rate": (self.exact + self.semantic) / max(1, self.requests),
+            "semantic_hit_rate": self.semantic / max(1, self.requests),
+            "false_hit_rate": self.wrong / self.semantic if self.semantic else None,
+            "false_hit_rate_ci95": [lo, hi] if self.semantic else None,
+            "wrong_hits": self.wrong,
+            "semantic_hits": self.semantic,
+            "audit_calls_per_1k": 1000 * self.refetches / max(1, self.requests),
+            "near_misses_compared": self.explored,
+            "threshold": self.threshold,
+        }
+
+
+@dataclass
+class Sim:
+    """One run: a fresh cache, maybe a controller and an auditor, and the day's tallies."""
+
+    oracle: Oracle
+    vecs: dict[str, np.ndarray]
+    verifier: PairVerifier
+    budget: float | None
+    fixed: float
+    audit: AuditSettings | None
+    now: float = 0.0
+    total: Tally = field(default_factory=Tally)
+    windows: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.cache = SemanticCache(verifier=self.verifier, clock=lambda: self.now)
+        self.auditor: Auditor | None = None
+        if self.audit is not None:
+            ctl = BudgetController(
+                self.budget,
+                self.fixed,
+                floor=self.audit.floor,
+                min_samples=self.audit.min_samples,
+                burn_in=self.audit.burn_in,
+            )
+            metrics = AuditMetrics(CollectorRegistry())
+            self.auditor = Auditor(
+                self.audit, ExactJudge(), ctl, metrics, rng=random.Random(3), clock=lambda: self.now
+            )
+        self.deps = SimpleNamespace(auditor=self.auditor, cache=self.cache)
+
+    async def step(self, req: Request, tally: Tally) -> None:
+        """One request through exact lookup, semantic lookup (+ audit), or a miss (+ store)."""
+        tally.requests += 1
+        if self.cache.lookup_exact(req.scope, req.text) is not None:
+            tally.exact += 1
+            return
+        vec = self.vecs[req.text]
+        threshold = serve_threshold(self.deps, self.fixed)  # type: ignore[arg-type]
+        found = self.cache.lookup(req.scope, req.text, vec, threshold)
+        if admit(self.deps, found):  # type: ignore[arg-type]
+            assert found.entry is not None
+            tally.semantic += 1
+            tally.wrong += self.oracle.meaning(found.entry.text) != req.meaning
+            self._audit_hit(req, found.entry.body, float(found.similarity or 0.0), tally)
+            return
+        fake = SimpleNamespace(scope=req.scope, text=req.text)
+        candidate = await near_miss(self.deps, fake, vec, threshold, found)  # type: ignore[arg-type]
+        stored = self.cache.put(
+            req.scope,
+            req.text,
+            vec,
+            body=body(self.oracle.answer(req.text)),
+            model="m",
+            tier="small",
+            tier_rank=0,
+        )
+        if candidate is not None:
+            tally.explored += 1
+            after_miss(self.deps, fake, candidate, stored)  # type: ignore[arg-type]
+
+    def _audit_hit(self, req: Request, served: bytes, sim: float, tally: Tally) -> None:
+        if self.auditor is None or not self.auditor.sample("hit"):
+            return
+        answer = body(self.oracle.answer(req.text))
+
+        async def refetch() -> Fresh:
+            return Fresh(200, answer)
+
+        if self.auditor.submit("hit", req.text, sim, served, refetch):
+            tally.refetches += 1
+
+    async def run(self, requests: list[Request]) -> dict[str, Any]:
+        """The whole day; returns totals and per-window rows."""
+        window = Tally()
+        for i, req in enumerate(requests):
+            self.now = DAY_S * i / len(requests)
+            await self.step(req, window)
+            if self.auditor is not None:
+                await self.auditor.drain()  # the oracle answers at once: no audit outlives a step
+            if window.requests == WINDOW or i == len(requests) - 1:
+                window.threshold = self._threshold()
+                self.windows.append(window.row())
+                self._add(window)
+                window = Tally()
+        out = self.total.row()
+        out["threshold"] = self._threshold()
+        if self.auditor is not None:
+            out["audited"] = self.auditor.controller.overall().as_dict()
+            out["bands"] = [v.as_dict() for v in self.auditor.controller.views()]
+        return {"total": out, "windows": self.windows}
+
+    def _threshold(self) -> float:
+        return serve_threshold(self.deps, self.fixed)  # type: ignore[arg-type]
+
+    def _add(self, w: Tally) -> None:
+        t = self.total
+        t.requests += w.requests
+        t.exact += w.exact
+        t.semantic += w.semantic
+        t.wrong += w.wrong
+        t.refetches += w.refetches
+        t.explored += w.explored
+
+
+def audit_settings(rate: float) -> AuditSettings:
+    """The audit used by every budgeted run (near misses on)."""
+    return AuditSettings(rate=rate, near_miss=True, max_per_minute=60, min_samples=30)
+
+
+async def run_all(n: int, rate: float, seed: int) -> dict[str, Any]:
+    """Every configuration on the same day of traffic."""
+    requests, oracle = build_day(n, seed)
+    t0 = time.perf_counter()
+    vecs = embed_texts(offline_encoder(), sorted({r.text for r in requests}))
+    embed_s = time.perf_counter() - t0
+    verifier = PairVerifier.load()
+    start = verifier.cosine_threshold
+    runs: dict[str, Any] = {}
+    for name, budget in (
+        ("fixed", None),
+        ("budget_0.5%", 0.005),
+        ("budget_1%", 0.01),
+        ("budget_5%", 0.05),
+    ):
+        audit = None if budget is None else audit_settings(rate)
+        t0 = time.perf_counter()
+        runs[name] = await Sim(oracle, vecs, verifier, budget, start, audit).run(requests)
+        runs[name]["budget"] = budget
+        runs[name]["seconds"] = round(time.perf_counter() - t0, 1)
+    sweep = []
+    for threshold in (0.74, 0.78, 0.82, 0.86, 0.90, 0.93, 0.96, 0.98, 1.01):
+        total = (await Sim(oracle, vecs, verifier, None, threshold, None).run(requests))["total"]
+        sweep.append({"threshold": threshold, **total})
+    return {
+        "requests": n,
+        "unique_prompts": len(vecs),
+        "scopes": {s: sum(r.scope == s for r in requests) for s in ("qqp", "app")},
+        "audit_rate": rate,
+        "shipped_threshold": start,
+        "embed_seconds": round(embed_s, 1),
+        "runs": runs,
+        "fixed_sweep": sweep,
+        "comparison": compare(runs, sweep),
+    }
+
+
+def compare(runs: dict[str, Any], sweep: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each budget run against the best fixed threshold with no more realized false hits."""
+    out = {}
+    for name, run in runs.items():
+        if run["budget"] is None:
+            continue
+        t = run["total"]
+        fhr = t["false_hit_rate"] or 0.0
+        ok = [s for s in sweep if (s["false_hit_rate"] or 0.0) <= fhr + 1e-12]
+        best = max(ok, key=lambda s: s["hit_rate"]) if ok else None
+        upper = (t.get("audited") or {}).get("precision_lower")
+        out[name] = {
+            "realized_false_hit_rate": fhr,
+            "within_budget": fhr <= run["budget"],
+            "audited_false_hit_upper_bound": None if upper is None else 1 - upper,
+            "hit_rate": t["hit_rate"],
+            "best_fixed_at_equal_or_better_precision": best
+            and {
+                "threshold": best["threshold"],
+                "hit_rate": best["hit_rate"],
+                "false_hit_rate": best["false_hit_rate"],
+            },
+            "audit_calls_per_1k": t["audit_calls_per_1k"],
+        }
+    return out
+
+
+def plot(result: dict[str, Any], path: Path) -> None:
+    """False-hit rate and hit rate per 1,000 requests, per run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(16, 4.5))
+    for name, run in result["runs"].items():
+        xs = [(i + 1) * WINDOW for i in range(len(run["windows"]))]
+        fhr = [w["false_hit_rate"] or 0.0 for w in run["windows"]]
+        (line,) = ax1.plot(xs, fhr, label=name)
+        if run["budget"] is not None:
+            ax1.axhline(run["budget"], color=line.get_color(), linestyle=":", linewidth=1)
+        ax2.plot(xs, [w["hit_rate"] for w in run["windows"]], label=name)
+        ax3.plot(xs, [min(w["threshold"], 1.01) for w in run["windows"]], label=name)
+    ax1.set(
+        title="Realized false-hit rate per 1,000 requests (dotted: budget)",
+        xlabel="requests",
+        ylabel="wrong / semantic hits",
+    )
+    ax2.set(title="Hit rate (exact + semantic) per 1,000 requests", xlabel="requests")
+    ax3.set(title="Cosine threshold in force (1.01 = semantic off)", xlabel="requests")
+    for ax in (ax1, ax2, ax3):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the simulated day and write the results."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=20000)
+    parser.add_argument("--rate", type=float, default=0.05, help="cache.audit.rate")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", default=str(RESULTS / "cache_budget.json"))
+    args = parser.parse_args(argv)
+    t0 = time.perf_counter()
+    result = asyncio.run(run_all(args.n, args.rate, args.seed))
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    result["note"] = "2 vCPU machine shared with other agents; in-process, simulated clock"
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    plot(result, out.with_suffix(".png"))
+    print(json.dumps(result["comparison"], indent=1))
+
+
+if __name__ == "__main__":
+    main()

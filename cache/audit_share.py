@@ -1,0 +1,105 @@
+"""Share the false-hit budget's evidence between replicas through one Redis hash of counters.
+
+Contract: the hash ``<prefix>:<edges digest>`` holds ``<band>:s`` / ``<band>:d`` counters (same,
+different) summed over every replica; the digest keeps controllers with other band edges apart.
+``sync()`` adds what this replica observed since its last sync (HINCRBY in one MULTI), reads
+the totals back (HGETALL, same transaction) and hands both to the controller, which adopts the
+totals and keeps verdicts recorded meanwhile for the next push. When the hash does not exist
+yet (first replica, or Redis was emptied) the replica seeds it with all its counts, so evidence
+restored from a snapshot is not lost. Redis errors return False: the controller keeps working on
+local counts (the caller counts the failure) and the next sync pushes everything not yet pushed.
+No aiohttp or sidecar imports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from cache.budget import BudgetController
+
+log = logging.getLogger("cache.audit_share")
+DEFAULT_PREFIX = "llm-sidecar:budget"
+
+
+def budget_key(controller: BudgetController, prefix: str = DEFAULT_PREFIX) -> str:
+    """The hash key for this controller's band edges."""
+    edges = ",".join(f"{e:.4f}" for e in controller.edges)
+    return f"{prefix}:{hashlib.sha256(edges.encode()).hexdigest()[:12]}"
+
+
+class SharedBudget:
+    """Periodic two-way sync of one controller's counts with Redis."""
+
+    def __init__(
+        self,
+        controller: BudgetController,
+        url: str,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        timeout_s: float = 0.25,
+        on_error: Callable[[], None] | None = None,
+    ) -> None:
+        self.controller, self.key = controller, budget_key(controller, prefix)
+        self._on_error = on_error or (lambda: None)
+        # Typed Any: redis-py's stubs return unions of the sync and async results.
+        self._redis: Any = aioredis.Redis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+        )
+        self.syncs = 0
+
+    async def sync(self) -> bool:
+        """Push local evidence, adopt the shared totals; False on a Redis error."""
+        ctl = self.controller
+        try:
+            seeded = await self._redis.exists(self.key)
+            delta = ctl.take_delta()
+            # An absent hash is seeded with everything known here (restored from a snapshot).
+            pushed = delta if seeded else [(c.same, c.different) for c in ctl.counts()]
+            pipe = self._redis.pipeline(transaction=True)
+            for i, (same, diff) in enumerate(pushed):
+                if same:
+                    pipe.hincrby(self.key, f"{i}:s", same)
+                if diff:
+                    pipe.hincrby(self.key, f"{i}:d", diff)
+            pipe.hgetall(self.key)
+            raw = (await pipe.execute())[-1]
+        except (RedisError, OSError) as exc:
+            log.warning("budget sync with redis failed (%s); local counts kept", exc)
+            self._on_error()
+            return False
+        totals = [(_int(raw, f"{i}:s"), _int(raw, f"{i}:d")) for i in range(len(pushed))]
+        ctl.merge_shared(totals, delta)
+        self.syncs += 1
+        return True
+
+    async def run(self, interval_s: float) -> None:
+        """Sync every ``interval_s`` until cancelled; a last sync on the way out."""
+        try:
+            while True:
+                await self.sync()
+                await asyncio.sleep(interval_s)
+        finally:
+            await asyncio.shield(self._final())
+
+    async def _final(self) -> None:
+        try:
+            await asyncio.wait_for(self.sync(), timeout=1.0)
+        except (TimeoutError, asyncio.CancelledError):
+            pass
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self._redis.aclose()
+
+
+def _int(raw: dict[bytes, bytes], field: str) -> int:
+    value = raw.get(field.encode())
+    return int(value) if value is not None else 0

@@ -1,0 +1,153 @@
+"""The background auditor: sampling, bounded concurrency and rate, errors, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import orjson
+from prometheus_client import CollectorRegistry
+
+from cache.budget import BudgetController
+from sidecar.audit import Auditor, Fresh
+from sidecar.config import AuditSettings
+from sidecar.judge import Judgement, Verdict
+from sidecar.judges import ExactJudge
+from sidecar.metrics_audit import AuditMetrics
+
+
+def body(text: str) -> bytes:
+    return orjson.dumps({"choices": [{"message": {"role": "assistant", "content": text}}]})
+
+
+def make(**cfg: object) -> tuple[Auditor, CollectorRegistry]:
+    registry = CollectorRegistry()
+    settings = AuditSettings(**{"rate": 1.0, **cfg})  # type: ignore[arg-type]
+    ctl = BudgetController(0.05, 0.74, min_samples=5, burn_in="serve")
+    auditor = Auditor(settings, ExactJudge(), ctl, AuditMetrics(registry), rng=random.Random(1))
+    return auditor, registry
+
+
+def value(registry: CollectorRegistry, name: str, **labels: str) -> float:
+    return registry.get_sample_value(name, labels) or 0.0
+
+
+def fresh(text: str, status: int = 200) -> object:
+    async def run() -> Fresh:
+        return Fresh(status, body(text), cost_usd=0.001)
+
+    return run
+
+
+async def test_verdicts_counted_and_fed_to_the_controller() -> None:
+    auditor, reg = make()
+    assert auditor.submit("hit", "q", 0.9, body("A"), fresh("A"))  # type: ignore[arg-type]
+    assert auditor.submit("hit", "q", 0.9, body("A"), fresh("B"))  # type: ignore[arg-type]
+    await auditor.drain()
+    assert value(reg, "sidecar_cache_audits_total", verdict="same") == 1
+    assert value(reg, "sidecar_cache_audits_total", verdict="different") == 1
+    assert value(reg, "sidecar_cache_audit_upstream_calls_total", purpose="refetch") == 2
+    assert value(reg, "sidecar_cache_audit_spend_usd_total") == 0.002
+    band = auditor.controller.band_of(0.9)
+    assert band is not None and auditor.controller.counts()[band].n == 2
+    assert value(reg, "sidecar_cache_hit_precision", band="0.90-0.93") == 0.0  # not watched yet
+    auditor.metrics.watch(lambda: auditor.controller)
+    assert value(reg, "sidecar_cache_hit_precision", band="0.90-0.93") == 0.5
+    assert 0.0 < value(reg, "sidecar_cache_hit_precision_lower", band="0.90-0.93") < 0.5
+    # One wrong in two is proven over a 5% budget: that band stops; the others burn in.
+    assert value(reg, "sidecar_cache_band_served", band="0.90-0.93") == 0.0
+    assert value(reg, "sidecar_cache_band_served", band="0.93-0.96") == 1.0
+    assert value(reg, "sidecar_cache_budget_threshold") == 0.74
+
+
+async def test_upstream_errors_are_error_verdicts_never_evidence() -> None:
+    auditor, reg = make(timeout_s=0.05)
+
+    async def boom() -> Fresh:
+        raise ConnectionResetError("upstream went away")
+
+    async def hang() -> Fresh:
+        await asyncio.sleep(10)
+        raise AssertionError("not reached")
+
+    auditor.submit("hit", "q", 0.9, body("A"), boom)
+    auditor.submit("hit", "q", 0.9, body("A"), hang)
+    auditor.submit("hit", "q", 0.9, body("A"), fresh("A", status=500))  # type: ignore[arg-type]
+    await auditor.drain()
+    assert value(reg, "sidecar_cache_audits_total", verdict="error") == 3
+    assert all(c.n == 0 for c in auditor.controller.counts())
+
+
+async def test_judge_failure_is_counted_not_guessed() -> None:
+    auditor, reg = make()
+
+    class Broken:
+        name = "llm"
+
+        async def judge(self, prompt: str, reference: str, candidate: str) -> Judgement:
+            raise RuntimeError("judge bug")
+
+    auditor.judge = Broken()
+    auditor.submit("near_miss", "q", 0.72, body("A"), fresh("A"))  # type: ignore[arg-type]
+    await auditor.drain()
+    assert value(reg, "sidecar_cache_explorations_total", verdict="error") == 1
+    assert all(c.n == 0 for c in auditor.controller.counts())
+
+
+async def test_concurrency_and_per_minute_budget_skip_never_queue() -> None:
+    now = [0.0]
+    auditor, reg = make(max_concurrency=2, max_per_minute=3)
+    auditor._clock = lambda: now[0]
+    gate = asyncio.Event()
+
+    async def slow() -> Fresh:
+        await gate.wait()
+        return Fresh(200, body("A"))
+
+    started = [auditor.submit("hit", "q", 0.9, body("A"), slow) for _ in range(4)]
+    assert started == [True, True, False, False]
+    assert value(reg, "sidecar_cache_audit_skipped_total", reason="concurrency") == 2
+    assert auditor.inflight == 2
+    gate.set()
+    await auditor.drain()
+    assert auditor.submit("hit", "q", 0.9, body("A"), slow)  # third of the minute
+    assert not auditor.submit("hit", "q", 0.9, body("A"), slow)
+    assert value(reg, "sidecar_cache_audit_skipped_total", reason="rate_limit") == 1
+    now[0] = 61.0  # a minute later the window has room again
+    assert auditor.submit("hit", "q", 0.9, body("A"), slow)
+    await auditor.drain()
+
+
+async def test_sampling_rate_and_near_miss_switch() -> None:
+    auditor, _ = make(rate=0.1)
+    hits = sum(auditor.sample("hit") for _ in range(5000))
+    assert 350 < hits < 650
+    assert not any(auditor.sample("near_miss") for _ in range(100))  # near_miss off
+    off, _ = make(rate=0.0, near_miss=True)
+    assert not off.sample("hit") and not off.sample("near_miss")
+
+
+async def test_close_cancels_audits_in_flight() -> None:
+    auditor, reg = make()
+
+    async def forever() -> Fresh:
+        await asyncio.sleep(3600)
+        raise AssertionError("not reached")
+
+    auditor.submit("hit", "q", 0.9, body("A"), forever)
+    await asyncio.sleep(0)
+    await auditor.close()
+    assert auditor.inflight == 0
+    assert value(reg, "sidecar_cache_audit_skipped_total", reason="cancelled") == 1
+    assert not auditor.sample("hit")
+    assert not auditor.submit("hit", "q", 0.9, body("A"), forever)
+
+
+async def test_unreadable_served_body_is_skipped() -> None:
+    auditor, reg = make()
+    assert not auditor.submit("hit", "q", 0.9, b"{}", fresh("A"))  # type: ignore[arg-type]
+    assert value(reg, "sidecar_cache_audit_skipped_total", reason="unreadable") == 1
+
+
+def test_verdict_values_are_bounded_labels() -> None:
+    assert {v.value for v in Verdict} == {"same", "different", "error"}
