@@ -94,7 +94,7 @@ def create_app(
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/sidecar/cache/audit", _audit_status)
     app.router.add_get("/sidecar/scorecard", _scorecard)
-    deps.evaluation = shadowing.build(settings, deps.upstream)
+    deps.evaluation = shadowing.build(settings, deps)
     metrics.registry.register(ScorecardCollector(deps.upstream.scorecard, deps.evaluation))
     app.cleanup_ctx.append(upstream_ctx(deps))
     app.cleanup_ctx.append(models_ctx(deps, Injected(embedder, cache, router)))

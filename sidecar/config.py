@@ -226,7 +226,7 @@ class ShadowCandidate(_Section):
 class EvaluationSettings(_Section):
     """Shadow evaluation and the policy file (docs/shadow.md)."""
 
-    judge: Literal["exact", "llm"] = "exact"
+    judge: Literal["exact", "embedding", "llm"] = "exact"
     judge_model: str | None = None  # llm judge: a configured deployment's model
     max_concurrency: int = Field(4, gt=0)  # shadow calls in flight; more are skipped
     max_usd_per_hour: float = Field(1.0, ge=0)  # candidate spend; over it samples are skipped
