@@ -201,6 +201,12 @@ class Metrics:
             buckets=CONFIDENCE,
             registry=r,
         )
+        self.policy_violations = Gauge(
+            "sidecar_policy_violations",
+            "Deployments or shadow candidates breaking a rule of the policy file",
+            ["rule"],
+            registry=r,
+        )
         self.redis_errors = Counter(
             "sidecar_redis_errors", "Redis operation failures", ["op"], registry=r
         )

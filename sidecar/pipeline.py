@@ -30,6 +30,7 @@ from sidecar.routing import (
     header_route,
     scored_route,
 )
+from sidecar.shadowing import after_answer
 from sidecar.singleflight import join
 
 log = logging.getLogger("sidecar.pipeline")
@@ -66,6 +67,7 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
             x.dialect.answered(answer.parsed, x.req, answer.target)
         stored = caching.store(x, deps, answer)
         audit.after_miss(deps, x.req, x.audit_candidate, stored)
+        after_answer(x, deps, answer, deps.evaluation)  # shadow sample: background only
         return response
     finally:
         if leads and key is not None:

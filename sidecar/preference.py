@@ -3,7 +3,8 @@
 ``sidecar.judge.Judge`` says whether two answers are the *same*; a shadow comparison also needs
 *which is better* when they differ. This module adds that without changing the Judge Protocol:
 
-- ``VerdictPreference`` wraps any same/different ``Judge``: SAME is a tie; DIFFERENT is decided
+- ``VerdictPreference`` wraps any same/different ``Judge`` (the cache audit's ``exact`` and
+  ``embedding`` judges in ``sidecar.judges``): SAME is a tie; DIFFERENT is decided
   by the cheap failure checks (refusal, empty, truncated, invalid JSON): the answer that fails
   loses; when neither or both fail the outcome is ``differ`` (different, no preference known).
 - ``LLMPreference`` asks a judge deployment the fixed prompt ``PREFERENCE_PROMPT`` (answers
