@@ -171,6 +171,8 @@ def _finish(request: web.Request, deps: Deps, out: Outcome, status: int) -> None
     deps.metrics.total.labels(out.cache).observe(total)
     deps.metrics.overhead.labels(out.cache).observe(max(0.0, total - out.upstream_seconds))
     deps.metrics.stage.labels("total").observe(total)
+    if not log.isEnabledFor(logging.INFO):  # don't build the record nobody will write
+        return
     prompt = None
     if deps.settings.server.log_prompts:
         prompt = request.get(PROMPT)
