@@ -132,6 +132,9 @@ async def test_reissued_ids_continue_get_and_delete(sidecar, mock):
         await a.responses.retrieve(hit.id)
     with pytest.raises(openai.NotFoundError):
         await a.responses.retrieve("resp_never_seen")
+    assert mock.count == 2  # unknown and foreign ids never reach the upstream
+    by_id = {"endpoint": "/v1/responses/{rid}", "status_class": "4xx"}  # the route, not the id
+    assert metric(client, "sidecar_requests_total", by_id) == 3
     await a.close()
     await b.close()
 
