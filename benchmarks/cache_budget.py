@@ -186,9 +186,11 @@ class Sim:
         t.explored += w.explored
 
 
-def audit_settings(rate: float) -> AuditSettings:
+def audit_settings(rate: float, burn_in: str) -> AuditSettings:
     """The audit used by every budgeted run (near misses on)."""
-    return AuditSettings(rate=rate, near_miss=True, max_per_minute=60, min_samples=30)
+    return AuditSettings(
+        rate=rate, near_miss=True, max_per_minute=60, min_samples=30, burn_in=burn_in
+    )
 
 
 async def run_all(n: int, rate: float, seed: int) -> dict[str, Any]:
@@ -200,16 +202,20 @@ async def run_all(n: int, rate: float, seed: int) -> dict[str, Any]:
     verifier = PairVerifier.load()
     start = verifier.cosine_threshold
     runs: dict[str, Any] = {}
-    for name, budget in (
-        ("fixed", None),
-        ("budget_0.5%", 0.005),
-        ("budget_1%", 0.01),
-        ("budget_5%", 0.05),
-    ):
-        audit = None if budget is None else audit_settings(rate)
+    configs = [
+        ("fixed", None, ""),
+        ("budget_0.5%", 0.005, "shadow"),
+        ("budget_1%", 0.01, "shadow"),
+        ("budget_5%", 0.05, "shadow"),
+        ("budget_1%_serve_burn_in", 0.01, "serve"),
+        ("budget_5%_serve_burn_in", 0.05, "serve"),
+    ]
+    for name, budget, burn_in in configs:
+        audit = None if budget is None else audit_settings(rate, burn_in)
         t0 = time.perf_counter()
         runs[name] = await Sim(oracle, vecs, verifier, budget, start, audit).run(requests)
         runs[name]["budget"] = budget
+        runs[name]["burn_in"] = burn_in or None
         runs[name]["seconds"] = round(time.perf_counter() - t0, 1)
     sweep = []
     for threshold in (0.74, 0.78, 0.82, 0.86, 0.90, 0.93, 0.96, 0.98, 1.01):
