@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the simulated day and write the results."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=20000)
-    parser.add_argument("--rate", type=float, default=0.05, help="cache.audit.rate")
+    parser.add_argument("--rate", type=float, default=0.1, help="cache.audit.rate")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", default=str(RESULTS / "cache_budget.json"))
     args = parser.parse_args(argv)

@@ -151,3 +151,25 @@ async def test_unreadable_served_body_is_skipped() -> None:
 
 def test_verdict_values_are_bounded_labels() -> None:
     assert {v.value for v in Verdict} == {"same", "different", "error"}
+
+
+def test_audit_config_fields_and_their_errors() -> None:
+    import pytest
+
+    from sidecar.config import ConfigError, load_settings
+
+    s = load_settings(
+        None,
+        {
+            "SIDECAR_CACHE_AUDIT": "{rate: 0.05, judge: llm, judge_tier: small}",
+            "SIDECAR_CACHE_MAX_FALSE_HIT_RATE": "0.01",
+        },
+    )
+    assert s.cache.audit.rate == 0.05 and s.cache.max_false_hit_rate == 0.01
+    assert s.cache.audit.burn_in == "shadow"
+    with pytest.raises(ConfigError, match="cache.max_false_hit_rate"):
+        load_settings(None, {"SIDECAR_CACHE_MAX_FALSE_HIT_RATE": "0.01"})  # audit off
+    with pytest.raises(ConfigError, match="judge_tier"):
+        load_settings(None, {"SIDECAR_CACHE_AUDIT": "{rate: 0.1, judge_tier: huge}"})
+    with pytest.raises(ConfigError, match="cache.audit.judge"):
+        load_settings(None, {"SIDECAR_CACHE_AUDIT": "{judge: coin}"})
