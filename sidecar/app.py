@@ -21,7 +21,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from sidecar import response_routes
+from sidecar import response_routes, shadowing
 from sidecar.audit_lifecycle import audit_ctx
 from sidecar.audit_service import status_body
 from sidecar.config import Settings
@@ -94,9 +94,11 @@ def create_app(
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/sidecar/cache/audit", _audit_status)
     app.router.add_get("/sidecar/scorecard", _scorecard)
-    metrics.registry.register(ScorecardCollector(deps.upstream.scorecard))
+    deps.evaluation = shadowing.build(settings, deps.upstream)
+    metrics.registry.register(ScorecardCollector(deps.upstream.scorecard, deps.evaluation))
     app.cleanup_ctx.append(upstream_ctx(deps))
     app.cleanup_ctx.append(models_ctx(deps, Injected(embedder, cache, router)))
+    app.cleanup_ctx.append(shadowing.evaluation_ctx(deps, deps.evaluation))
     # After models_ctx: torn down first, so audits stop before the cache snapshot is written.
     audit_metrics = AuditMetrics(metrics.registry)
     audit_metrics.watch(lambda: deps.auditor.controller if deps.auditor is not None else None)
@@ -229,7 +231,8 @@ async def _audit_status(request: web.Request) -> web.Response:
 
 
 async def _scorecard(request: web.Request) -> web.Response:
-    return scorecard_response(request.query, request.app[DEPS].upstream.scorecard)
+    deps = request.app[DEPS]
+    return scorecard_response(request.query, deps.upstream.scorecard, deps.evaluation)
 
 
 async def _metrics(request: web.Request) -> web.Response:

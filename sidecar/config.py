@@ -73,6 +73,9 @@ class Deployment(_Section):
     # when it has no key of its own. Off by default: a client key never leaves for another host
     # unless the operator says that host is where the client's key belongs.
     forward_client_key: bool = False
+    # Ask streams for their usage chunk (stream_options.include_usage) to count tokens and
+    # spend. false for servers that reject the field (they are also detected on their first 400).
+    stream_usage: bool = True
     weight: float = Field(1.0, ge=0)  # share of the tier's traffic under strategy "weighted"
 
     @property
@@ -212,6 +215,25 @@ def _default_tiers() -> tuple[Tier, ...]:
     )
 
 
+class ShadowCandidate(_Section):
+    """A deployment evaluated in the background on a sample of one tier's live requests."""
+
+    tier: str
+    candidate: Deployment
+    rate: float = Field(0.05, ge=0, le=1)
+
+
+class EvaluationSettings(_Section):
+    """Shadow evaluation and the policy file (docs/shadow.md)."""
+
+    judge: Literal["exact", "llm"] = "exact"
+    judge_model: str | None = None  # llm judge: a configured deployment's model
+    max_concurrency: int = Field(4, gt=0)  # shadow calls in flight; more are skipped
+    max_usd_per_hour: float = Field(1.0, ge=0)  # candidate spend; over it samples are skipped
+    policy_file: str | None = None
+    policy_interval_s: float = Field(10.0, gt=0)
+
+
 class Settings(_Section):
     server: ServerSettings = ServerSettings()
     upstream: UpstreamSettings = UpstreamSettings()
@@ -219,6 +241,8 @@ class Settings(_Section):
     tiers: tuple[Tier, ...] = Field(default_factory=_default_tiers, min_length=1)
     cache: CacheSettings = CacheSettings()
     redis: RedisSettings = RedisSettings()
+    shadow: tuple[ShadowCandidate, ...] = ()
+    evaluation: EvaluationSettings = EvaluationSettings()
     # True when no upstream was configured anywhere: `make run` then starts the bundled mock.
     mock_upstream: bool = False
 
@@ -239,6 +263,14 @@ class Settings(_Section):
             raise ValueError(f"cache.audit.judge_tier: {judge_tier!r} not in {names}")
         if self.cache.threshold_min > self.cache.threshold_max:
             raise ValueError("cache.threshold_min: must be <= cache.threshold_max")
+        for i, case in enumerate(self.shadow):
+            if case.tier not in names:
+                raise ValueError(f"shadow.{i}.tier: {case.tier!r} not in {names}")
+        judge = self.evaluation.judge_model
+        if self.evaluation.judge == "llm" and not any(
+            d.model == judge for t in self.tiers for d in t.deployments
+        ):
+            raise ValueError("evaluation.judge_model: the llm judge needs a configured model")
         return self
 
     def tier_rank(self, name: str) -> int:
@@ -246,7 +278,7 @@ class Settings(_Section):
         return [t.name for t in self.tiers].index(name)
 
 
-_SECTIONS = ("server", "upstream", "routing", "cache", "redis")
+_SECTIONS = ("server", "upstream", "routing", "cache", "redis", "evaluation")
 
 
 # Read by load_settings/needs_mock themselves, not section fields.
@@ -295,6 +327,9 @@ def _point_at(data: dict[str, Any], upstream: str) -> None:
             dep["api_key_env"] = None
             dep["forward_client_key"] = True
     data["tiers"] = tiers
+    for case in data.get("shadow") or []:
+        if isinstance(case, dict) and isinstance(case.get("candidate"), dict):
+            case["candidate"].update(base_url=upstream, api_key_env=None, forward_client_key=True)
 
 
 def load_settings(

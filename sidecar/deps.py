@@ -18,6 +18,7 @@ from cache.entry import Entry, Lookup
 from sidecar.config import Settings
 from sidecar.live import Live
 from sidecar.metrics import Metrics
+from sidecar.shadow import Evaluation
 from sidecar.singleflight import Singleflight
 from sidecar.upstream import UpstreamClient
 
@@ -129,6 +130,7 @@ class Deps:
     bodies: BodySource | None = None  # set while the shared tier holds the answer bodies
     singleflight: Singleflight = field(default_factory=Singleflight)
     readiness: Readiness = field(default_factory=Readiness)
+    evaluation: Evaluation = field(default_factory=Evaluation)  # shadows and the policy file
     # The hit audit and its false-hit budget (sidecar/audit_lifecycle.py); None = off.
     auditor: Auditor | None = None
 

@@ -1,6 +1,7 @@
 """A miss goes upstream: send to the planned targets, cascade once if the answer fails its
-check, and answer the client (JSON here, streams in ``sidecar.relay``). Returns the response
-and the complete answer (if any) for the pipeline's store step.
+check, and answer the client (JSON here, streams in ``sidecar.relay``; a JSON answer to a stream
+request is replayed as events). Returns the response and the complete answer (if any) for the
+pipeline's store step.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from sidecar.deps import Deps
 from sidecar.dispatch import parse_answer, plan, send
 from sidecar.exchange import Exchange
 from sidecar.relay import relay
-from sidecar.reply import json_response
+from sidecar.reply import SSE_HEADERS, json_response
+from sidecar.upstream import Reply
 
 
 async def forward(x: Exchange, deps: Deps) -> tuple[web.StreamResponse, Answer | None]:
@@ -26,16 +28,35 @@ async def forward(x: Exchange, deps: Deps) -> tuple[web.StreamResponse, Answer |
     reply = await cascade(x, deps, reply)
     if reply.body and reply.status == 200 and adds_logprobs(x, reply.target.tier_rank):
         reply.body = strip_body(reply.body)  # the client never asked for them
+    if x.req.stream and reply.status == 200:
+        return await _as_stream(x, deps, reply)  # a JSON answer to a stream request
     body = reply.body or b""
     headers = {
         **{k: v for k, v in reply.headers.items() if k.lower() != "content-type"},
         **x.out.headers(),
     }
-    response = json_response(body, reply.status, headers)
+    return json_response(body, reply.status, headers), _answer(x, deps, reply)
+
+
+def _answer(x: Exchange, deps: Deps, reply: Reply) -> Answer | None:
+    """Account a 200 answer; the answer for the store step (None for errors)."""
     parsed = parse_answer(reply)
     if parsed is None:
-        return response, None
+        return None
     usage = x.dialect.usage(parsed)
     failure = x.dialect.escalation(parsed, x.req)
     cost = account(deps.metrics, deps.upstream.scorecard, reply.target, usage, failure)
-    return response, Answer(body, parsed, reply.target, usage, cost)
+    return Answer(reply.body or b"", parsed, reply.target, usage, cost)
+
+
+async def _as_stream(
+    x: Exchange, deps: Deps, reply: Reply
+) -> tuple[web.StreamResponse, Answer | None]:
+    """Some servers answer ``stream: true`` with plain JSON: replay it as the dialect's events."""
+    answer = _answer(x, deps, reply)
+    resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **x.out.headers()})
+    await resp.prepare(x.http)
+    for event in x.dialect.replay(reply.body or b"{}", x.req):
+        await resp.write(event)
+    await resp.write_eof()
+    return resp, answer

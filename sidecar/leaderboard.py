@@ -8,8 +8,10 @@ column come last. A bad parameter is a 400 in OpenAI's error shape naming the al
 Series (labels bounded: configured deployments x the two windows x three quantiles), computed
 at scrape time: ``sidecar_scorecard_{calls,error_rate,failure_rate,usd_per_success,
 cache_hits}{deployment,window}`` and ``sidecar_scorecard_{latency,ttft}_seconds{deployment,
-window,quantile}``. A figure with no data in its window (no answers yet) is left out rather
-than exported as NaN or 0.
+window,quantile}``; with shadows, ``sidecar_shadow_comparisons_total{candidate,result}`` and
+``sidecar_shadow_skipped_total{reason}``. A figure with no data in its window (no answers yet)
+is left out rather than exported as NaN or 0. The JSON also carries the shadow candidates' rows
+and the policy's last violations.
 """
 
 from __future__ import annotations
@@ -18,18 +20,23 @@ from collections.abc import Iterable, Mapping
 
 import orjson
 from aiohttp import web
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from sidecar.errors import BadRequest
+from sidecar.preference import Preference
 from sidecar.scorecard import QUANTILES, SORTABLE, WINDOWS, Scorecard, leaderboard, row
+from sidecar.shadow import SKIP_REASONS, Evaluation
 
 DEFAULT_SORT = "usd_per_success"
 EXPORTED_WINDOWS = ("5m", "1h")
+RESULTS = tuple(p.value for p in Preference)
 
 
-def scorecard_response(query: Mapping[str, str], card: Scorecard) -> web.Response:
-    """The JSON leaderboard for one window, sorted as asked."""
+def scorecard_response(
+    query: Mapping[str, str], card: Scorecard, evaluation: Evaluation | None = None
+) -> web.Response:
+    """The JSON leaderboard for one window, sorted as asked, with shadows and the policy."""
     window = query.get("window", "5m")
     if window not in WINDOWS:
         raise BadRequest(f"window must be one of {list(WINDOWS)}", param="window")
@@ -47,14 +54,24 @@ def scorecard_response(query: Mapping[str, str], card: Scorecard) -> web.Respons
         "columns": sorted(SORTABLE),
         "deployments": rows,
     }
+    if evaluation is not None:
+        body["shadow"] = evaluation.shadow.rows() if evaluation.shadow else []
+        body["shadow_skipped"] = dict(evaluation.shadow.skipped) if evaluation.shadow else {}
+        body["policy"] = {
+            "file": evaluation.policy is not None,
+            "violations": [
+                {"rule": v.rule, "subject": v.subject, "detail": v.detail}
+                for v in evaluation.violations
+            ],
+        }
     return web.Response(body=orjson.dumps(body), content_type="application/json")
 
 
 class ScorecardCollector(Collector):
     """Exports the 5-minute and 1-hour figures of every deployment at scrape time."""
 
-    def __init__(self, card: Scorecard) -> None:
-        self.card = card
+    def __init__(self, card: Scorecard, evaluation: Evaluation | None = None) -> None:
+        self.card, self.evaluation = card, evaluation
 
     def collect(self) -> Iterable[Metric]:
         labels = ["deployment", "window"]
@@ -103,3 +120,24 @@ class ScorecardCollector(Collector):
                             family.add_metric([label, window, str(q)], ms / 1000)
         yield from plain.values()
         yield from timed.values()
+        yield from self._shadow()
+
+    def _shadow(self) -> Iterable[Metric]:
+        shadow = self.evaluation.shadow if self.evaluation is not None else None
+        if shadow is None:
+            return
+        results = CounterMetricFamily(
+            "sidecar_shadow_comparisons",
+            "Shadow comparisons by candidate and result (win, tie, loss, differ, error)",
+            labels=["candidate", "result"],
+        )
+        for cand in shadow.rows():
+            for result in RESULTS:
+                results.add_metric([cand["candidate"], result], cand["results"].get(result, 0))
+        skipped = CounterMetricFamily(
+            "sidecar_shadow_skipped", "Shadow samples skipped, by reason", labels=["reason"]
+        )
+        for reason in SKIP_REASONS:
+            skipped.add_metric([reason], shadow.skipped.get(reason, 0))
+        yield results
+        yield skipped

@@ -67,7 +67,8 @@ def models_ctx(deps: Deps, injected: Injected) -> Ctx:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         cfg = deps.settings
         needs = {
-            "model": injected.embedder is None and cfg.cache.enabled,
+            # The embedding serves the router too: routing works with the cache off.
+            "model": injected.embedder is None and (cfg.cache.enabled or cfg.routing.enabled),
             "classifier": injected.router is None and cfg.routing.enabled,
             "index": injected.cache is None and cfg.cache.enabled,
         }

@@ -59,7 +59,7 @@ TTFB = (
 # Mean token logprob (<= 0): fine near 0, where a threshold is usually set.
 CONFIDENCE = (-5.0, -3.0, -2.0, -1.5, -1.0, -0.75, -0.5, -0.4, -0.3, -0.2, -0.1, -0.05, 0.0)
 # Known label values, created at zero by ``Metrics.prime`` (keep in step with their emitters).
-UPSTREAM_ERROR_KINDS = ("timeout", "connect", "429", "5xx", "breaker_open", "stream")
+UPSTREAM_ERROR_KINDS = ("timeout", "connect", "429", "5xx", "bad_answer", "breaker_open", "stream")
 FALLBACK_KINDS = ("deployment", "tier")
 ESCALATION_REASONS = ("empty", "refusal", "length", "invalid_json", "low_confidence")
 REDIS_OPS = ("write", "read", "follow", "queue_full", "decode", "fetch", "body_missing")
@@ -76,6 +76,7 @@ LOOKUP_RESULTS = (
     "guard_length",
     "verifier_rejected",
     "budget_rejected",  # verified, but its cosine band is over the false-hit budget
+    "shared",  # a singleflight follower served the leader's fresh answer (not a cache hit)
 )
 STAGES = ("parse", "cache_exact", "embed", "classify", "cache_semantic", "total")
 ROUTE_SOURCES = ("classifier", "header", "default")
@@ -198,6 +199,12 @@ class Metrics:
             "Mean token logprob of answers checked by the low-confidence cascade",
             ["tier"],
             buckets=CONFIDENCE,
+            registry=r,
+        )
+        self.policy_violations = Gauge(
+            "sidecar_policy_violations",
+            "Deployments or shadow candidates breaking a rule of the policy file",
+            ["rule"],
             registry=r,
         )
         self.redis_errors = Counter(

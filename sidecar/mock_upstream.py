@@ -6,13 +6,17 @@ against a direct one. Behaviour per request comes from a queue (``push("500", "4
 
 ok · slow · 500 · 429 (with Retry-After) · 400 · drop (close mid-stream) · hang · length · refuse
 · empty · unsure (a right answer given with low token logprobs). ``GET /mock/stats`` reports
-request counts; ``requests`` keeps every received body.
+request counts; ``requests`` keeps every received body. ``sidecar.mock_shapes`` adds behaviours
+shaped like real providers (full OpenAI fields, tool-call deltas, SSE variants, compressed and
+broken answers), named the same way.
 
 For benchmarks: ``error_rate`` answers that share of "ok" requests with a 500 (seeded), and
 ``wrong_rate`` makes the mock answer that share of prompts wrongly ("wrong:" and the words
 reversed), chosen by a hash of model and prompt so a prompt is always right or always wrong
 for one model. Asked for ``logprobs``, it returns per-token logprobs: around ``logprob`` for a
-right answer, around ``unsure_logprob`` for a wrong or "unsure" one.
+right answer, around ``unsure_logprob`` for a wrong or "unsure" one. ``wrong_rate_by_model``
+sets the rate per model. Sent the shadow evaluation's preference prompt (``PREFERENCE_MARK``),
+it judges like an oracle: the answer that is not "wrong:" wins, else ``TIE``.
 """
 
 from __future__ import annotations
@@ -33,9 +37,11 @@ from aiohttp import web
 
 from sidecar import mock_dialects
 from sidecar.mock_oracle import Oracle
+from sidecar.mock_shapes import SHAPES
 
 BEHAVIORS = (
-    "ok", "slow", "500", "429", "400", "drop", "hang", "length", "refuse", "empty", "unsure"
+    "ok", "slow", "500", "429", "400", "drop", "hang", "length", "refuse", "empty", "unsure",
+    *SHAPES,  # real providers' shapes, SSE variants, compression, broken answers (mock_shapes)
 )  # fmt: skip
 
 
@@ -49,6 +55,7 @@ class MockConfig:
     default: str = "ok"
     error_rate: float = 0.0  # share of "ok" requests answered 500 instead
     wrong_rate: float = 0.0  # share of prompts (by hash of model + prompt) answered wrongly
+    wrong_rate_by_model: dict[str, float] = field(default_factory=dict)
     logprob: float = -0.05  # mean token logprob of a right answer
     unsure_logprob: float = -1.5  # mean token logprob of a wrong or "unsure" answer
     seed: int = 0
@@ -167,14 +174,20 @@ class MockUpstream:
     ) -> web.StreamResponse:
         if error := _error_for(behavior, self.config):
             return error
+        if shape := SHAPES.get(behavior):
+            words = _reply_words(body, chat, "ok", self.config.reply_tokens)
+            return await shape(request, body, words, chat)
         delay = self.config.ttft_s + (self.config.slow_s if behavior == "slow" else 0.0)
         if behavior == "hang":
             delay = 3600.0
         if delay:
             await asyncio.sleep(delay)
         model = str(body.get("model", "mock-model"))
-        wrong = behavior == "ok" and _is_wrong(model, body, chat, self.config.wrong_rate)
+        rate = self.config.wrong_rate_by_model.get(model, self.config.wrong_rate)
+        wrong = behavior == "ok" and _is_wrong(model, body, chat, rate)
         words = _reply_words(body, chat, behavior, self.config.reply_tokens, self.oracle)
+        if (verdict := _oracle_preference(_last_user_text(body, chat))) is not None:
+            words, wrong = [verdict], False
         if wrong:
             words = ["wrong:", *reversed(words[1:])]
         finish = "length" if behavior == "length" else "stop"
@@ -320,6 +333,23 @@ def _reply_words(
     if isinstance(max_tokens, int) and max_tokens > 0:
         words = words[:max_tokens]
     return words
+
+
+PREFERENCE_MARK = "Reply with exactly one word: A, B or TIE."
+
+
+def _oracle_preference(text: str) -> str | None:
+    """As a judge: "A" or "B" for the one right answer of the two, "TIE" otherwise."""
+    if PREFERENCE_MARK not in text:
+        return None
+    parts = text.split("<<<")
+    if len(parts) < 4:
+        return "TIE"
+    a_wrong = parts[2].lstrip().startswith("wrong:")
+    b_wrong = parts[3].lstrip().startswith("wrong:")
+    if a_wrong == b_wrong:
+        return "TIE"
+    return "B" if a_wrong else "A"
 
 
 def _is_wrong(model: str, body: dict[str, Any], chat: bool, rate: float) -> bool:

@@ -27,10 +27,12 @@ class CacheResult(StrEnum):
     GUARD_LENGTH = "guard_length"
     VERIFIER_REJECTED = "verifier_rejected"
     BUDGET_REJECTED = "budget_rejected"  # verified, but its cosine band is over the budget
+    SHARED = "shared"  # a miss answered by an identical in-flight miss's upstream call
 
     @property
     def header(self) -> str:
-        """The ``X-Sidecar-Cache`` value: a refused candidate is a miss to the client."""
+        """The ``X-Sidecar-Cache`` value: a refused candidate or a shared flight is a miss to
+        the client (neither answer came from the cache)."""
         served = (CacheResult.EXACT, CacheResult.SEMANTIC, CacheResult.BYPASS)
         return self.value if self in served else "miss"
 

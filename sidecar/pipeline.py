@@ -30,7 +30,8 @@ from sidecar.routing import (
     header_route,
     scored_route,
 )
-from sidecar.singleflight import wait_for_leader
+from sidecar.shadowing import after_answer
+from sidecar.singleflight import join
 
 log = logging.getLogger("sidecar.pipeline")
 
@@ -51,15 +52,13 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
             response = await serve_hit(x, deps, hit)
             audit.after_hit(x, deps, hit.entry, hit.similarity or 0.0)  # background, after serving
             return response
-    key, shared = x.flight_key, policy.lookup and policy.store
-    if shared and (flight := deps.singleflight.peek(key)) is not None:
+    key, leads = x.flight_key, False
+    if policy.lookup and policy.store:
         timeout = x.settings.tiers[-1].deployments[0].timeout_s
-        if (entry := await wait_for_leader(flight, timeout)) is not None:
+        entry, leads = await join(deps.singleflight, key, timeout)
+        if entry is not None:
             deps.metrics.singleflight.inc()
-            return await serve_hit(x, deps, Hit(entry, CacheResult.EXACT))
-    leads = shared and deps.singleflight.peek(key) is None
-    if leads:
-        deps.singleflight.lead(key)
+            return await serve_hit(x, deps, Hit(entry, CacheResult.SHARED))
     stored = None
     try:
         caching.count_miss(x, deps)
@@ -68,6 +67,7 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
             x.dialect.answered(answer.parsed, x.req, answer.target)
         stored = caching.store(x, deps, answer)
         audit.after_miss(deps, x.req, x.audit_candidate, stored)
+        after_answer(x, deps, answer, deps.evaluation)  # shadow sample: background only
         return response
     finally:
         if leads:

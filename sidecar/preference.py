@@ -17,8 +17,9 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Protocol
 
+from cache.text import normalize
 from classifier.escalation import escalation_reason
-from sidecar.judge import Judge, Verdict
+from sidecar.judge import Judge, Judgement, Verdict
 
 
 class Preference(StrEnum):
@@ -45,6 +46,21 @@ def failure(text: str, wants_json: bool = False) -> str | None:
     """Failure reason of an answer text (refusal, empty, invalid_json), or None."""
     answer = {"choices": [{"message": {"content": text}, "finish_reason": "stop"}]}
     return escalation_reason(answer, wants_json=wants_json)
+
+
+class ExactText:
+    """The minimal same/different judge shadows need: equal after normalization (case, spaces).
+
+    The cache audit's judges (exact with JSON values, embedding, llm) implement the same
+    ``Judge`` Protocol and can be wrapped by ``VerdictPreference`` in place of this one.
+    """
+
+    name = "exact"
+
+    async def judge(self, prompt: str, reference: str, candidate: str) -> Judgement:
+        """Same when the normalized texts are equal; never an error."""
+        same = normalize(reference) == normalize(candidate)
+        return Judgement(Verdict.SAME if same else Verdict.DIFFERENT, reason="text")
 
 
 class VerdictPreference:

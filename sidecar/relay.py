@@ -1,7 +1,8 @@
 """Relaying an upstream stream to the client event by event, assembling it as it passes.
 
 Events are written as they arrive (the dialect's reader may hold back an event the client did
-not ask for). A stream that breaks after its first byte ends with the dialect's error event;
+not ask for). A stream that breaks after its first byte, or ends without completing (no
+``[DONE]``, no finish), ends with the dialect's error event and is never stored;
 only a complete stream yields an ``Answer`` for the store step. Closing the upstream response
 at the end also cancels the upstream request when the client went away.
 """
@@ -31,7 +32,7 @@ async def relay(
     """Stream ``reply`` to the client; the assembled answer if the stream completed."""
     resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **x.out.headers()})
     splitter, reader = EventSplitter(), x.dialect.reader(x.req)
-    started, first = time.perf_counter(), None
+    started, first, broken = time.perf_counter(), None, False
     try:
         await resp.prepare(x.http)
         chunks = iter_chunks(stream)
@@ -42,10 +43,9 @@ async def relay(
             except StopAsyncIteration:
                 break
             except UpstreamStreamError as exc:
+                await _broken(x, deps, reply, resp, exc.message)
                 reader.fail()
-                deps.upstream.scorecard.call(reply.target.label, error=ErrorKind.STREAM.value)
-                deps.metrics.upstream_errors.labels(reply.target.label, ErrorKind.STREAM).inc()
-                await resp.write(x.dialect.stream_error(exc))
+                broken = True
                 break
             finally:
                 x.out.upstream_seconds += time.perf_counter() - t0
@@ -55,6 +55,10 @@ async def relay(
                     await resp.write(event)
         if rest := splitter.rest():
             await resp.write(rest)
+        if not reader.complete and not broken:
+            # Closed cleanly but unfinished (no [DONE] / finish): the client must not take a
+            # truncated answer for a whole one.
+            await _broken(x, deps, reply, resp, "upstream stream ended before it was complete")
         await resp.write_eof()
     finally:
         reply.close()
@@ -70,3 +74,12 @@ async def relay(
     failure = x.dialect.escalation(parsed, x.req)
     cost = account(deps.metrics, deps.upstream.scorecard, reply.target, usage, failure)
     return resp, Answer(orjson.dumps(parsed), parsed, reply.target, usage, cost)
+
+
+async def _broken(
+    x: Exchange, deps: Deps, reply: Reply, resp: web.StreamResponse, why: str
+) -> None:
+    """Count a broken stream and end it with the dialect's error event."""
+    deps.upstream.scorecard.call(reply.target.label, error=ErrorKind.STREAM.value)
+    deps.metrics.upstream_errors.labels(reply.target.label, ErrorKind.STREAM).inc()
+    await resp.write(x.dialect.stream_error(UpstreamStreamError(why)))

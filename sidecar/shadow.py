@@ -27,11 +27,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sidecar.config import Deployment
+from sidecar.policy import Policy, Violation
 from sidecar.preference import Preference, Preferer, failure
 from sidecar.sketch import LatencySketch
 
 log = logging.getLogger("sidecar.shadow")
 Z95 = 1.959964
+SKIP_REASONS = ("shutdown", "incumbent_failed", "concurrency", "budget")
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,3 +218,13 @@ def _row(label: str, s: ShadowStats) -> dict[str, Any]:
     out["usd_per_1k_delta"] = (s.candidate_usd - s.incumbent_usd) / n * 1000 if n else None
     out["failure_reasons"] = dict(sorted(s.failures.items()))
     return out
+
+
+@dataclass
+class Evaluation:
+    """What the app holds for evaluation: the shadow evaluator, the policy, its last check."""
+
+    shadow: ShadowEvaluator | None = None
+    candidates: dict[str, Deployment] = field(default_factory=dict)  # label -> deployment
+    policy: Policy | None = None
+    violations: list[Violation] = field(default_factory=list)

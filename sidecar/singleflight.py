@@ -1,8 +1,10 @@
 """Identical concurrent misses share one upstream call.
 
 The first miss for a key leads (``lead``), later identical ones see its flight (``peek``) and
-wait for the entry it stored (``land``); None means the leader stored nothing and the follower
-goes upstream itself.
+wait for the entry it stored (``land``). ``join`` bounds the stampede when a leader stores
+nothing (an error, an uncacheable answer): one waiting follower leads the next flight and the
+rest wait for it, for at most ``MAX_ROUNDS`` flights; only then do they go upstream unshared.
+A follower served this way is counted as ``shared``, never as a cache hit.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 from cache.entry import Entry
 
 Key = tuple[str, str]  # (scope, normalized cache text)
+MAX_ROUNDS = 3
 
 
 class Singleflight:
@@ -35,9 +38,20 @@ class Singleflight:
             fut.set_result(entry)
 
 
-async def wait_for_leader(flight: asyncio.Future[Entry | None], timeout_s: float) -> Entry | None:
-    """The leader's entry, or None if it stored nothing or took longer than ``timeout_s``."""
-    try:
-        return await asyncio.wait_for(asyncio.shield(flight), timeout=timeout_s)
-    except TimeoutError:
-        return None
+async def join(flights: Singleflight, key: Key, timeout_s: float) -> tuple[Entry | None, bool]:
+    """(entry, lead): an identical flight's stored entry, or whether this request now leads.
+
+    ``(None, False)``: go upstream without sharing (waited too long, or too many failed flights).
+    """
+    for _ in range(MAX_ROUNDS):
+        flight = flights.peek(key)
+        if flight is None:
+            flights.lead(key)  # no await between peek and lead: exactly one follower leads
+            return None, True
+        try:
+            entry = await asyncio.wait_for(asyncio.shield(flight), timeout=timeout_s)
+        except TimeoutError:
+            return None, False
+        if entry is not None:
+            return entry, False
+    return None, False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import aiohttp
 from multidict import CIMultiDict
@@ -23,6 +24,7 @@ class ErrorKind(StrEnum):
     RATE_LIMITED = "429"
     SERVER_ERROR = "5xx"
     BREAKER_OPEN = "breaker_open"
+    BAD_ANSWER = "bad_answer"  # a 200 that is not a JSON object / not decodable
     STREAM = "stream"  # a relayed stream broke after its first byte
     NO_DEPLOYMENT = "no_deployment"
 
@@ -61,6 +63,7 @@ class Reply:
     ttfb: float
     body: bytes | None = None
     stream: aiohttp.ClientResponse | None = None
+    answer: dict[str, Any] | None = None  # a 200 body, parsed once (sidecar.upstream)
 
     def close(self) -> None:
         """Close the upstream connection of a stream (also cancels the upstream request)."""

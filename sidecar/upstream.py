@@ -6,17 +6,34 @@ honoured, capped) and 5xx; only ever before the first byte reached the client, b
 non-streamed body is read whole inside the attempt and a stream is returned only once its
 headers said 200. Other 4xx are the client's fault and pass through unchanged. All aiohttp and
 timeout exceptions are translated here and nowhere else.
+
+A 200 whose body is not a JSON object (an HTML error page from a CDN, truncated JSON) or that
+cannot be decoded is an upstream failure like a 5xx (``bad_answer``): retried, then the next
+deployment, then 502, and the breaker counts it. A JSON answer to a stream request is returned
+whole (the caller converts it to events); other non-SSE 200s to streams are ``bad_answer`` too.
+
+Compression: answers are decoded here whatever their ``Content-Encoding`` (gzip, deflate, br),
+so caching, billing and escalation always see plain JSON and the client gets it decoded.
+Non-streamed calls ask for ``gzip, deflate`` (less to carry from a remote provider); streams ask
+for ``identity`` (a compressing proxy may buffer events and delay the first token).
+
+Breaker (see ``sidecar.breaker``): a request's retries count once, and the same request body
+failing again does not count again, so one client's poison request cannot open it for everyone.
+A half-open probe whose caller is cancelled gives its slot back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
 
 import aiohttp
+import orjson
 from multidict import CIMultiDict
 
 from sidecar.balance import Balancer
@@ -62,7 +79,7 @@ def new_session(cfg: UpstreamSettings) -> aiohttp.ClientSession:
     )
     return aiohttp.ClientSession(
         connector=connector,
-        auto_decompress=False,
+        auto_decompress=True,  # see the module docstring: answers are always decoded here
         json_serialize=None,
         skip_auto_headers=("User-Agent",),
     )
@@ -85,6 +102,8 @@ class UpstreamClient:
         self.scorecard = scorecard or Scorecard()
         self.balancer = balancer or Balancer()
         self.demoted: frozenset[str] = frozenset()  # labels the policy moved to the end
+        # Deployments that answered 400 to the injected stream_options (see sidecar.dispatch).
+        self.no_stream_usage: set[str] = set()
         self.cfg, self.metrics = settings.upstream, metrics
         self.settings, self.keys, self._sleep = settings, keys, sleep
         self.breakers: dict[str, Breaker] = {}
@@ -164,16 +183,24 @@ class UpstreamClient:
                 kind = "tier" if target.tier != targets[i - 1].tier else "deployment"
                 self.metrics.fallbacks.labels(kind).inc()
             breaker = self.breakers.get(target.label)
+            probe = breaker is not None and breaker.state is BreakerState.HALF_OPEN
             if breaker is not None and not breaker.allow():
                 self.metrics.upstream_errors.labels(target.label, ErrorKind.BREAKER_OPEN).inc()
                 last = last or _Retryable(ErrorKind.BREAKER_OPEN)
                 continue
+            data = body(target)
             try:
-                reply = await self._with_retries(path, body(target), headers, target, stream)
+                reply = await self._with_retries(path, data, headers, target, stream)
             except _Retryable as exc:
                 last = exc
-                self._record(target, ok=False)
+                self._record(target, ok=False, shape=_shape(data))
                 continue
+            except BaseException:
+                # Cancelled (client gone) or a bug: no verdict, but a claimed probe slot must
+                # be given back or the breaker would refuse every call until restart.
+                if breaker is not None and probe:
+                    breaker.release()
+                raise
             self._record(target, ok=True)
             return reply
         return self._give_up(last)
@@ -186,12 +213,12 @@ class UpstreamClient:
         kind = last.kind if last else ErrorKind.NO_DEPLOYMENT
         raise UpstreamUnavailable(f"no upstream deployment answered (last error: {kind})")
 
-    def _record(self, target: Target, *, ok: bool) -> None:
+    def _record(self, target: Target, *, ok: bool, shape: str | None = None) -> None:
         breaker = self.breakers.get(target.label)
         if breaker is None:
             return
         before = breaker.state
-        breaker.success() if ok else breaker.failure()
+        breaker.success() if ok else breaker.failure(shape)
         self.metrics.breaker.labels(target.label).set(breaker.state)
         if breaker.state is BreakerState.OPEN and before is not BreakerState.OPEN:
             self.scorecard.breaker_opened(target.label)
@@ -225,7 +252,9 @@ class UpstreamClient:
         cap = min(self.cfg.backoff_max_s, self.cfg.backoff_base_s * 2**attempt)
         return random.uniform(0, cap)  # full jitter
 
-    def headers_for(self, headers: Mapping[str, str], dep: Deployment) -> dict[str, str]:
+    def headers_for(
+        self, headers: Mapping[str, str], dep: Deployment, *, stream: bool = False
+    ) -> dict[str, str]:
         """The client's headers an upstream may see, with the deployment's own key if it has one
         (``x-api-key`` for Anthropic, a bearer token for OpenAI)."""
         out = {k: v for k, v in headers.items() if k.lower() in FORWARDED_HEADERS}
@@ -238,6 +267,7 @@ class UpstreamClient:
         elif dep.forward_client_key:
             out.update((k, v) for k, v in headers.items() if k.lower() in CLIENT_KEY_HEADERS)
         out["Content-Type"] = "application/json"
+        out["Accept-Encoding"] = "identity" if stream else "gzip, deflate"
         return out
 
     async def _attempt(
@@ -254,21 +284,28 @@ class UpstreamClient:
         resp: aiohttp.ClientResponse | None = None
         try:
             resp = await self.session.post(
-                url, data=body, headers=self.headers_for(headers, dep), timeout=timeout
+                url,
+                data=body,
+                headers=self.headers_for(headers, dep, stream=stream),
+                timeout=timeout,
             )
             ttfb = time.perf_counter() - started
             self.metrics.upstream_ttfb.observe(ttfb)
             out_headers = CIMultiDict(
                 (k, v) for k, v in resp.headers.items() if k.lower() in PASSED_BACK_HEADERS
             )
-            if resp.status == 200 and stream:
+            if resp.status == 200 and stream and _is_event_stream(resp):
                 reply = Reply(200, out_headers, target, ttfb, stream=resp)
                 resp = None  # ownership moves to the caller
                 return reply
             data = await resp.read()
             reply = Reply(resp.status, out_headers, target, ttfb, body=data)
+            if reply.status == 200:
+                reply.answer = _json_object(data)
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise _Retryable(ErrorKind.TIMEOUT) from exc
+        except aiohttp.ClientPayloadError as exc:  # e.g. a body that does not decompress
+            raise _Retryable(ErrorKind.BAD_ANSWER) from exc
         except aiohttp.ClientError as exc:
             raise _Retryable(ErrorKind.CONNECT) from exc
         finally:
@@ -301,6 +338,28 @@ class UpstreamClient:
             raise UpstreamTimeout(f"{target.label} timed out") from exc
         except aiohttp.ClientError as exc:
             raise UpstreamUnavailable(f"{target.label} unreachable: {type(exc).__name__}") from exc
+
+
+def _is_event_stream(resp: aiohttp.ClientResponse) -> bool:
+    """An SSE answer (or one without a type, as some servers send); JSON and HTML are not."""
+    kind = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    return kind in ("text/event-stream", "")
+
+
+def _json_object(data: bytes) -> dict[str, Any]:
+    """The 200 body as a JSON object; an HTML page or truncated JSON is a bad answer."""
+    try:
+        answer = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise _Retryable(ErrorKind.BAD_ANSWER) from exc
+    if not isinstance(answer, dict):
+        raise _Retryable(ErrorKind.BAD_ANSWER)
+    return answer
+
+
+def _shape(body: bytes) -> str:
+    """A short fingerprint of a request body (the breaker counts distinct failing requests)."""
+    return hashlib.blake2b(body, digest_size=8).hexdigest()
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -212,9 +212,12 @@ async def test_singleflight_makes_one_upstream_call(sidecar, mock):
     assert mock.count == 1
     bodies = {body for _, body in results}
     assert len(bodies) == 1
-    caches = sorted(r.headers["X-Sidecar-Cache"] for r, _ in results)
-    assert caches.count("miss") == 1
+    # Followers got the leader's fresh answer: a miss to them, counted as "shared", never as a
+    # cache hit (issue 13 item 14).
+    assert {r.headers["X-Sidecar-Cache"] for r, _ in results} == {"miss"}
     assert metric(client, "sidecar_singleflight_waits_total") == 9
+    assert metric(client, "sidecar_cache_lookups_total", {"result": "shared"}) == 9
+    assert metric(client, "sidecar_cache_lookups_total", {"result": "exact"}) == 0
 
 
 async def test_cache_failure_degrades_to_miss(sidecar, mock):

@@ -88,17 +88,24 @@ class OpenAIDialect:
         return Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
 
     def cacheable(self, answer: dict[str, Any]) -> bool:
-        """Every choice finished normally."""
+        """Every choice finished normally and said something (an empty answer is never kept)."""
         choices = answer.get("choices")
         if not isinstance(choices, list) or not choices:
             return False
         return all(
-            isinstance(c, dict) and c.get("finish_reason") in CACHEABLE_FINISH for c in choices
+            isinstance(c, dict) and c.get("finish_reason") in CACHEABLE_FINISH and not _empty(c)
+            for c in choices
         )
 
     def escalation(self, answer: dict[str, Any], req: ParsedRequest) -> str | None:
-        """Empty, refusal, truncated, or invalid JSON when JSON was asked for."""
-        return escalation_reason(answer, wants_json=req.wants_json)
+        """Empty, refusal, truncated, or invalid JSON when JSON was asked for. A truncation the
+        client asked for (its own ``max_tokens``) is not a failure: it is not paid for twice."""
+        reason = escalation_reason(answer, wants_json=req.wants_json)
+        if reason == "length" and any(
+            isinstance(req.body.get(k), int) for k in ("max_tokens", "max_completion_tokens")
+        ):
+            return None
+        return reason
 
     def error_body(self, err: SidecarError) -> bytes:
         """``{"error": {"message", "type", "param", "code"}}``."""
@@ -107,6 +114,20 @@ class OpenAIDialect:
     def stream_error(self, err: SidecarError) -> bytes:
         """A ``data:`` event with the error object (what OpenAI sends mid-stream)."""
         return b"data: " + err.body() + b"\n\n"
+
+
+def _empty(choice: dict[str, Any]) -> bool:
+    """No text, no tool or function call and no refusal in this choice."""
+    message = choice.get("message")
+    if not isinstance(message, dict):
+        text = choice.get("text")
+        return not (isinstance(text, str) and text.strip())
+    if message.get("tool_calls") or message.get("function_call") or message.get("refusal"):
+        return False
+    content = message.get("content")
+    if isinstance(content, list):
+        content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return not (isinstance(content, str) and content.strip())
 
 
 def scoped(body: dict[str, Any], matched: str | None = None) -> dict[str, Any]:
