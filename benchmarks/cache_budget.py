@@ -35,7 +35,7 @@ from cache.store import SemanticCache
 from cache.train_verifier import embed_texts, offline_encoder
 from cache.verifier import PairVerifier
 from sidecar.audit import Auditor, Fresh
-from sidecar.audit_service import admit, after_exact, after_miss, near_miss, serve_threshold
+from sidecar.audit_service import admit, after_miss, near_miss, serve_threshold
 from sidecar.config import AuditSettings
 from sidecar.judges import ExactJudge
 from sidecar.metrics_audit import AuditMetrics
@@ -115,9 +115,8 @@ class Sim:
     async def step(self, req: Request, tally: Tally) -> None:
         """One request through exact lookup, semantic lookup (+ audit), or a miss (+ store)."""
         tally.requests += 1
-        if (exact := self.cache.lookup_exact(req.scope, req.text)) is not None:
+        if self.cache.lookup_exact(req.scope, req.text) is not None:
             tally.exact += 1
-            after_exact(self.deps, exact)  # type: ignore[arg-type]
             return
         vec = self.vecs[req.text]
         threshold = serve_threshold(self.deps, self.fixed)  # type: ignore[arg-type]

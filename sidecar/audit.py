@@ -22,7 +22,7 @@ import asyncio
 import logging
 import random
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +35,6 @@ from sidecar.metrics_audit import AuditMetrics
 
 log = logging.getLogger("sidecar.audit")
 KINDS = ("hit", "near_miss")
-REMEMBERED = 10_000  # near-miss verdicts kept for recurrence (a few hundred KB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +68,6 @@ class Auditor:
         self._clock = clock
         self._recent: deque[float] = deque()  # re-ask times within the last minute
         self._tasks: set[asyncio.Task[None]] = set()
-        # Entry id -> (similarity, same) of compared near misses, newest last (bounded).
-        self._verdicts: OrderedDict[str, tuple[float, bool]] = OrderedDict()
         self.closed = False
 
     @property
@@ -97,32 +94,16 @@ class Auditor:
         )
 
     def submit(
-        self,
-        kind: str,
-        prompt: str,
-        similarity: float,
-        served: bytes,
-        refetch: Refetch,
-        *,
-        free: bool = False,
-        remember: str | None = None,
+        self, kind: str, prompt: str, similarity: float, served: bytes, refetch: Refetch
     ) -> bool:
-        """Start one audit in the background; False (and counted) when skipped.
-
-        ``free``: the reference answer costs no upstream call (a near miss's own answer), so
-        only the llm judge's call counts against ``max_per_minute``. ``remember``: the id of
-        the entry stored for this request; its later exact hits repeat the verdict (``recur``).
-        """
-        limited = not free or self.judge.name == "llm"
-        reason = self._skip_reason(served, limited)
+        """Start one audit in the background; False (and counted) when skipped."""
+        reason = self._skip_reason(served)
         if reason is not None:
             self.metrics.skipped.labels(reason).inc()
             return False
-        if limited:
-            self._recent.append(self._clock())
+        self._recent.append(self._clock())
         task = asyncio.create_task(
-            self._audit(kind, prompt, similarity, served, refetch, remember),
-            name=f"sidecar-audit-{kind}",
+            self._audit(kind, prompt, similarity, served, refetch), name=f"sidecar-audit-{kind}"
         )
         self._tasks.add(task)
         task.add_done_callback(self._done)
@@ -133,7 +114,7 @@ class Auditor:
         self._tasks.discard(task)
         self.metrics.inflight.set(len(self._tasks))
 
-    def _skip_reason(self, served: bytes, limited: bool) -> str | None:
+    def _skip_reason(self, served: bytes) -> str | None:
         if self.closed:
             return "shutdown"
         if len(self._tasks) >= self.cfg.max_concurrency:
@@ -141,20 +122,14 @@ class Auditor:
         now = self._clock()
         while self._recent and now - self._recent[0] >= 60.0:
             self._recent.popleft()
-        if limited and len(self._recent) >= self.cfg.max_per_minute:
+        if len(self._recent) >= self.cfg.max_per_minute:
             return "rate_limit"
         if answer_text(served) is None:
             return "unreadable"
         return None
 
     async def _audit(
-        self,
-        kind: str,
-        prompt: str,
-        similarity: float,
-        served: bytes,
-        refetch: Refetch,
-        remember: str | None,
+        self, kind: str, prompt: str, similarity: float, served: bytes, refetch: Refetch
     ) -> None:
         try:
             judgement = await self._judge(prompt, served, refetch)
@@ -164,23 +139,6 @@ class Auditor:
         except Exception as exc:  # a bug in a judge must never reach the loop's handler
             judgement = Judgement(Verdict.ERROR, reason=f"audit: {type(exc).__name__}")
         self._record(kind, similarity, judgement)
-        if remember is not None and judgement.verdict is not Verdict.ERROR:
-            self._verdicts[remember] = (similarity, judgement.verdict is Verdict.SAME)
-            while len(self._verdicts) > REMEMBERED:
-                self._verdicts.popitem(last=False)
-
-    def recur(self, entry_id: str) -> None:
-        """An exact hit on an entry stored for a compared near miss: in the served regime that
-        paraphrase would have been a semantic hit again, so its verdict counts again (sampled
-        like a near miss). This keeps near-miss evidence weighted by recurrence, as hit audits
-        are; without it each paraphrase counts once and popular (mostly right) ones are
-        under-weighted."""
-        known = self._verdicts.get(entry_id)
-        if known is None or not self.sample("near_miss"):
-            return
-        similarity, same = known
-        self.metrics.repeats.labels("same" if same else "different").inc()
-        self.controller.record(similarity, same=same)
 
     async def _judge(self, prompt: str, served: bytes, refetch: Refetch) -> Judgement:
         try:

@@ -122,15 +122,7 @@ def after_miss(deps: Deps, req: Any, candidate: Any, stored: Any) -> None:
     async def fresh() -> Fresh:
         return Fresh(200, body, called=False)
 
-    auditor.submit(
-        "near_miss", req.text, similarity, entry.body, fresh, free=True, remember=stored.id
-    )
-
-
-def after_exact(deps: Deps, entry: Entry) -> None:
-    """An exact hit: if its entry was stored for a compared near miss, recount that verdict."""
-    if deps.auditor is not None:
-        deps.auditor.recur(entry.id)
+    auditor.submit("near_miss", req.text, similarity, entry.body, fresh)
 
 
 def _targets(deps: Deps, model: str) -> list[Target]:

@@ -35,12 +35,6 @@ class AuditMetrics:
             ["verdict"],
             registry=r,
         )
-        self.repeats = Counter(
-            "sidecar_cache_exploration_repeats",
-            "Exact hits on a compared near miss's entry, counted again as its verdict",
-            ["verdict"],
-            registry=r,
-        )
         self.skipped = Counter(
             "sidecar_cache_audit_skipped",
             "Sampled audits not run (concurrency, rate_limit, unreadable, shutdown, cancelled)",
@@ -61,7 +55,6 @@ class AuditMetrics:
         for verdict in ("same", "different", "error"):
             self.audits.labels(verdict)
             self.explorations.labels(verdict)
-            self.repeats.labels(verdict)
         for reason in SKIP_REASONS:
             self.skipped.labels(reason)
         for purpose in ("refetch", "judge"):
