@@ -244,7 +244,10 @@ def compare(runs: dict[str, Any], sweep: list[dict[str, Any]]) -> dict[str, Any]
         fhr = t["false_hit_rate"] or 0.0
         ok = [s for s in sweep if (s["false_hit_rate"] or 0.0) <= fhr + 1e-12]
         best = max(ok, key=lambda s: s["hit_rate"]) if ok else None
-        upper = (t.get("audited") or {}).get("precision_lower")
+        audited = t.get("audited") or {}
+        served_verdicts = audited.get("same", 0) + audited.get("different", 0)
+        # No served set (semantic hits off at the end): there is no bound to report.
+        upper = audited.get("precision_lower") if served_verdicts else None
         out[name] = {
             "realized_false_hit_rate": fhr,
             "within_budget": fhr <= run["budget"],
