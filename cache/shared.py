@@ -22,6 +22,7 @@ import asyncio
 import logging
 import random
 import struct
+import sys
 import time
 import uuid
 from collections import deque
@@ -242,7 +243,7 @@ class RedisReplicator:
     # -- listener: called synchronously on the request path, so only enqueue ----------------
     def on_put(self, entry: Entry) -> None:
         """Queue a local put for Redis."""
-        self._scopes[entry.id] = entry.scope
+        self._scopes[entry.id] = sys.intern(entry.scope)
         self._enqueue(("put", entry))
 
     def on_remove(self, entry_id: str, reason: str) -> None:
@@ -443,7 +444,7 @@ class RedisReplicator:
             return False
         if self.cache.get(entry.id) is not None or entry.expires <= time.time():
             return False
-        self._scopes[entry.id] = entry.scope
+        self._scopes[entry.id] = sys.intern(entry.scope)
         self.cache.apply_remote_put(entry)
         self.applied += 1
         if len(self._scopes) > self._scope_cap:  # evictions by remote puts leave stale ids

@@ -26,6 +26,7 @@ import asyncio
 import builtins
 import heapq
 import logging
+import sys
 import time
 import uuid
 from collections import OrderedDict
@@ -411,12 +412,13 @@ class SemanticCache:
         label = self._seq if has_vector else -1
         if has_vector:
             self._ids_by_label[label] = entry.id
-        stored = replace(entry, vector=None) if entry.vector is not None else entry
+        # One string object per scope, not per entry (a scope hash is ~110 bytes as a str).
+        stored = replace(entry, vector=None, scope=sys.intern(entry.scope))
         if not self.keep_bodies and stored.body:
             nbytes -= len(stored.body)
             stored = replace(stored, body=b"")
         self._slots[entry.id] = _Slot(stored, label, nbytes)
-        self._exact[_exact_key(entry.scope, entry.text)] = entry.id
+        self._exact[_exact_key(stored.scope, entry.text)] = entry.id
         self._bytes += nbytes
         heapq.heappush(self._expiry, (entry.expires, self._seq, entry.id))
         if len(self._expiry) > 2 * len(self._slots) + 1024:

@@ -169,6 +169,9 @@ class CacheSettings(_Section):
     # X-Tenant-Id: false = it only subdivides the caller's key space (safe default); true = it
     # replaces the key (only behind an app that authenticates users and sets the header itself).
     trust_tenant_header: bool = False
+    # A matched text longer than this bypasses the cache (exact and semantic): the cache's text
+    # work is O(length) on the event loop. 100k chars is ~25k tokens.
+    max_text_chars: int = Field(100_000, gt=0)
 
 
 class RedisSettings(_Section):
@@ -226,7 +229,7 @@ class ShadowCandidate(_Section):
 class EvaluationSettings(_Section):
     """Shadow evaluation and the policy file (docs/shadow.md)."""
 
-    judge: Literal["exact", "llm"] = "exact"
+    judge: Literal["exact", "embedding", "llm"] = "exact"
     judge_model: str | None = None  # llm judge: a configured deployment's model
     max_concurrency: int = Field(4, gt=0)  # shadow calls in flight; more are skipped
     max_usd_per_hour: float = Field(1.0, ge=0)  # candidate spend; over it samples are skipped

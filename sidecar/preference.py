@@ -3,7 +3,8 @@
 ``sidecar.judge.Judge`` says whether two answers are the *same*; a shadow comparison also needs
 *which is better* when they differ. This module adds that without changing the Judge Protocol:
 
-- ``VerdictPreference`` wraps any same/different ``Judge``: SAME is a tie; DIFFERENT is decided
+- ``VerdictPreference`` wraps any same/different ``Judge`` (the cache audit's ``exact`` and
+  ``embedding`` judges in ``sidecar.judges``): SAME is a tie; DIFFERENT is decided
   by the cheap failure checks (refusal, empty, truncated, invalid JSON): the answer that fails
   loses; when neither or both fail the outcome is ``differ`` (different, no preference known).
 - ``LLMPreference`` asks a judge deployment the fixed prompt ``PREFERENCE_PROMPT`` (answers
@@ -17,9 +18,8 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Protocol
 
-from cache.text import normalize
 from classifier.escalation import escalation_reason
-from sidecar.judge import Judge, Judgement, Verdict
+from sidecar.judge import Judge, Verdict
 
 
 class Preference(StrEnum):
@@ -46,21 +46,6 @@ def failure(text: str, wants_json: bool = False) -> str | None:
     """Failure reason of an answer text (refusal, empty, invalid_json), or None."""
     answer = {"choices": [{"message": {"content": text}, "finish_reason": "stop"}]}
     return escalation_reason(answer, wants_json=wants_json)
-
-
-class ExactText:
-    """The minimal same/different judge shadows need: equal after normalization (case, spaces).
-
-    The cache audit's judges (exact with JSON values, embedding, llm) implement the same
-    ``Judge`` Protocol and can be wrapped by ``VerdictPreference`` in place of this one.
-    """
-
-    name = "exact"
-
-    async def judge(self, prompt: str, reference: str, candidate: str) -> Judgement:
-        """Same when the normalized texts are equal; never an error."""
-        same = normalize(reference) == normalize(candidate)
-        return Judgement(Verdict.SAME if same else Verdict.DIFFERENT, reason="text")
 
 
 class VerdictPreference:

@@ -26,8 +26,9 @@ from aiohttp import web
 
 from sidecar.config import ConfigError, Deployment, Settings
 from sidecar.errors import SidecarError
+from sidecar.judges import EmbeddingJudge, ExactJudge
 from sidecar.policy import PolicyError, counts, demotions, evaluate, load_policy
-from sidecar.preference import ExactText, LLMPreference, Preferer, VerdictPreference
+from sidecar.preference import LLMPreference, Preferer, VerdictPreference
 from sidecar.shadow import Answer, Case, Evaluation, ShadowEvaluator
 from sidecar.target import Target
 
@@ -41,8 +42,9 @@ log = logging.getLogger("sidecar.shadow")
 SHADOW_TIER = "shadow"  # scorecard label prefix of candidates: shadow/<model>
 
 
-def build(settings: Settings, upstream: UpstreamClient) -> Evaluation:
+def build(settings: Settings, deps: Deps) -> Evaluation:
     """The evaluation configured by ``shadow:`` and ``evaluation:``."""
+    upstream = deps.upstream
     cfg = settings.evaluation
     try:
         policy = load_policy(cfg.policy_file) if cfg.policy_file else None
@@ -58,17 +60,26 @@ def build(settings: Settings, upstream: UpstreamClient) -> Evaluation:
         upstream.scorecard.track(label)
     shadow = ShadowEvaluator(
         cases,
-        _preferer(settings, upstream),
+        _preferer(settings, deps),
         max_concurrency=cfg.max_concurrency,
         max_usd_per_hour=cfg.max_usd_per_hour,
     )
     return Evaluation(shadow, candidates, policy)
 
 
-def _preferer(settings: Settings, upstream: UpstreamClient) -> Preferer:
+def _preferer(settings: Settings, deps: Deps) -> Preferer:
+    """The cache audit's exact or embedding judge, or the llm preference judge."""
     if settings.evaluation.judge == "exact":
-        return VerdictPreference(ExactText())
-    model = settings.evaluation.judge_model or ""
+        return VerdictPreference(ExactJudge())
+    if settings.evaluation.judge == "embedding":
+
+        async def embed(text: str) -> Any:  # the encoder loads in the background
+            if deps.embedder is None:
+                raise RuntimeError("encoder not loaded yet")
+            return await deps.embedder.embed(text)
+
+        return VerdictPreference(EmbeddingJudge(embed))
+    upstream, model = deps.upstream, settings.evaluation.judge_model or ""
 
     async def ask(messages: list[dict[str, str]]) -> str:
         body = orjson.dumps({"model": model, "messages": messages, "temperature": 0})

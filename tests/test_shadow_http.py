@@ -113,3 +113,15 @@ async def test_shadow_tier_must_exist(sidecar: Any, tmp_path: Path) -> None:
     path.write_text('shadow: [{tier: tiny, candidate: {base_url: "http://x/v1", model: c}}]\n')
     with pytest.raises(ConfigError, match=r"shadow\.0\.tier"):
         await sidecar(config=str(path))
+
+
+async def test_embedding_judge_from_the_cache_audit(
+    sidecar: Any, mock: Any, tmp_path: Path
+) -> None:
+    client = await make(sidecar, tmp_path, judge="embedding")
+    mock.push("refuse", model="cand")
+    await ask(client, "tell me about rivers")
+    await ask(client, "tell me about mountains")
+    await deps_of(client).evaluation.shadow.drain()  # type: ignore[union-attr]
+    (row,) = (await (await client.get("/sidecar/scorecard")).json())["shadow"]
+    assert row["results"] == {"loss": 1, "tie": 1}  # same echo: cosine 1; refusal: different
