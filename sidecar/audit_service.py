@@ -122,7 +122,7 @@ def after_miss(deps: Deps, req: Any, candidate: Any, stored: Any) -> None:
     async def fresh() -> Fresh:
         return Fresh(200, body, called=False)
 
-    auditor.submit("near_miss", req.text, similarity, entry.body, fresh)
+    auditor.submit("near_miss", req.text, similarity, entry.body, fresh, free=True)
 
 
 def _targets(deps: Deps, model: str) -> list[Target]:

@@ -227,3 +227,55 @@ async def test_rejections_are_counted_and_logged_by_reason(sidecar, mock, caplog
     assert metric(client, "sidecar_cache_lookups_total", {"result": "guard_slot"}) == 1
     logged = [getattr(r, "fields", {}) for r in caplog.records if r.name == "sidecar.access"]
     assert [f.get("cache") for f in logged] == ["guard_slot"]
+
+
+class ScoreVerifier:
+    """A verifier with a fixed score and the shipped verifier's shape (score + threshold)."""
+
+    threshold = 0.8
+    cosine_threshold = 0.7
+
+    def __init__(self, score: float) -> None:
+        self.value = score
+
+    def score(self, *args: object) -> float:
+        return self.value
+
+    def accept(self, *args: object) -> bool:
+        return self.value >= self.threshold
+
+
+def _unit(i: int) -> np.ndarray:
+    vec = np.zeros(384, np.float32)
+    vec[i] = 1.0
+    return vec
+
+
+def test_a_lower_tier_hit_is_served_only_when_guard_and_a_stricter_bar_accept() -> None:
+    def cache_with(score: float, margin: float | None = 0.05) -> SemanticCache:
+        cache = SemanticCache(verifier=ScoreVerifier(score), lower_tier_margin=margin)
+        cache.put("s", "What is the capital of France?", _unit(0), body=b"{}", model="m",
+                  tier="small", tier_rank=0)  # fmt: skip
+        return cache
+
+    same, other = "What's the capital city of France?", "What is the capital of Spain?"
+    assert cache_with(0.9).lookup("s", same, _unit(0), 0.9, min_tier_rank=1).result == "semantic"
+    # The same pair from the route's own tier needs only the usual bar.
+    assert cache_with(0.805).lookup("s", same, _unit(0), 0.9).result == "semantic"
+    stricter = cache_with(0.805).lookup("s", same, _unit(0), 0.9, min_tier_rank=1)
+    assert stricter.result == "verifier_rejected" and stricter.entry is None
+    vetoed = cache_with(0.99).lookup("s", other, _unit(0), 0.9, min_tier_rank=1)
+    assert vetoed.result == "guard_slot" and vetoed.rule == "name"
+    never = cache_with(0.99, margin=None).lookup("s", same, _unit(0), 0.9, min_tier_rank=1)
+    assert never.result == "miss"
+
+
+def test_a_refused_lower_tier_candidate_falls_back_to_the_best_of_the_route_tier() -> None:
+    cache = SemanticCache(verifier=ScoreVerifier(0.82), lower_tier_margin=0.05)
+    near = _unit(0) * 0.97 + _unit(1) * np.float32(np.sqrt(1 - 0.97**2))
+    cache.put("s", "Is coffee healthy?", _unit(0), body=b"{}", model="m", tier="small", tier_rank=0)
+    cache.put("s", "Is coffee good for health?", near, body=b"{}", model="m", tier="large",
+              tier_rank=2)  # fmt: skip
+    found = cache.lookup("s", "Is coffee good for you?", _unit(0), 0.9, min_tier_rank=1)
+    assert found.result == "semantic" and found.entry is not None
+    assert found.entry.tier == "large"
