@@ -151,6 +151,8 @@ def expand(body: dict[str, Any], record: Replayed) -> dict[str, Any]:
 def strip_reissued(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Input items without ids the sidecar issued (the provider has never seen them)."""
     return [
-        {k: v for k, v in i.items() if k != "id"} if is_reissued(str(i.get("id", ""))) else i
+        {k: v for k, v in i.items() if k != "id"}
+        if isinstance(i, dict) and is_reissued(str(i.get("id", "")))
+        else i
         for i in items
     ]
