@@ -16,7 +16,8 @@ whose `rule` names the rule that fired. Two last-user messages may share an answ
   shingle of 3 whitespace tokens (case and punctuation kept) of either text more than
   `EDGE_WORDS` tokens from both ends must occur in the other, so documents differing in one
   middle sentence (or operator) never share an answer, whatever the head+tail embedding read
-  -> `guard_length`. The other rules then read only the edges, where a rewording can differ.
+  -> `guard_length`. The other rules then read only the tokens outside the shared shingles
+  (a reworded instruction at either end).
 Each rule's recall cost on QQP/PAWS and what it saves on the app-shaped suite are in
 docs/cache_quality.md. Every step is a regex scan or a set operation: linear time and memory in
 the text length (a 4 MiB pair takes ~1 s, so callers run long texts off the event loop; long
@@ -49,11 +50,12 @@ _QUOTE = re.compile(r"\"([^\"\n]{1,400})\"|“([^”\n]{1,400})”|(?<!\w)'([^'\
 _INLINE_CODE = re.compile(r"`([^`\n]{1,400})`")  # quotes and inline code up to 400 chars
 _FENCE = re.compile(r"```[^\n]*\n(.*?)(?:```|$)", re.S)
 # Operators between short operands ("x + 2", "a<b", "(n-1)") or multi-character ones ("==",
-# "->"); prose slashes and dashes ("and/or", "T-20", "word - word") are not code.
+# "->"); prose slashes, dashes and assignments ("and/or", "T-20", "word - word", "for x = 5")
+# are not code (a lone "=" vetoed 4% of the suite's true rewordings).
 _OPERATOR = re.compile(
     r"(==|!=|<=|>=|&&|\|\||\*\*|//|->|=>|\+=|-=|<<|>>)"
     r"|(?:^|(?<=[\s(]))(?:\d+(?:\.\d+)?|[A-Za-z_]\w?|\))"
-    r"(?: ([-+*/%<>=^]) (?=\d|[A-Za-z_]\w?\b|\()|([-+*/%<>=^])(?=\d|[A-Za-z_]\w?\b|\())"
+    r"(?: ([-+*/%<>^]) (?=\d|[A-Za-z_]\w?\b|\()|([-+*/%<>^])(?=\d|[A-Za-z_]\w?\b|\())"
 )
 _IDENT = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[a-z]+(?:[A-Z][a-z0-9]*)+\b|\b\w+\(\)")
 
@@ -383,20 +385,27 @@ def _shingles(tokens: list[str]) -> set[int]:
     return {hash((tokens[i], tokens[i + 1], tokens[i + 2])) for i in range(len(tokens) - 2)}
 
 
-def _uncovered_middle(tokens: list[str], other: set[int]) -> bool:
-    """True when a shingle starting between the edges is missing from `other`."""
-    stop = len(tokens) - EDGE_WORDS - 2
-    return any(
-        hash((tokens[i], tokens[i + 1], tokens[i + 2])) not in other
-        for i in range(EDGE_WORDS, max(stop, EDGE_WORDS))
-    )
+def _covered(tokens: list[str], other: set[int]) -> bytearray:
+    """1 for each token inside a 3-token shingle that `other` also has."""
+    mark = bytearray(len(tokens))
+    for i in range(len(tokens) - 2):
+        if hash((tokens[i], tokens[i + 1], tokens[i + 2])) in other:
+            mark[i] = mark[i + 1] = mark[i + 2] = 1
+    return mark
 
 
-def _whole_text(ta: list[str], tb: list[str]) -> bool:
-    """True when two long texts differ away from their edges (see module docstring)."""
+def _long_diff(ta: list[str], tb: list[str]) -> tuple[str, str] | None:
+    """For two long texts: None when they differ away from their edges, else the tokens of
+    each that the other lacks (a reworded instruction), which the other rules then compare."""
     if abs(len(ta) - len(tb)) > 2 * EDGE_WORDS:
-        return True
-    return _uncovered_middle(ta, _shingles(tb)) or _uncovered_middle(tb, _shingles(ta))
+        return None
+    ca, cb = _covered(ta, _shingles(tb)), _covered(tb, _shingles(ta))
+    for tokens, mark in ((ta, ca), (tb, cb)):
+        if 0 in mark[EDGE_WORDS : len(tokens) - EDGE_WORDS]:
+            return None
+    rest_a = " ".join(t for t, m in zip(ta, ca, strict=True) if not m)
+    rest_b = " ".join(t for t, m in zip(tb, cb, strict=True) if not m)
+    return rest_a, rest_b
 
 
 def _raw_tokens(text: str) -> list[str]:
@@ -418,12 +427,6 @@ def _raw_tokens(text: str) -> list[str]:
     return out
 
 
-def _edges(tokens: list[str]) -> str:
-    """The first and last tokens of a long text: where a rewording may differ."""
-    keep = EDGE_WORDS + 10
-    return " ".join(tokens[:keep]) + "\n" + " ".join(tokens[-keep:])
-
-
 def words_of(text: str) -> list[str]:
     """Lowercased word tokens (digits kept; "n't" contractions kept whole)."""
     return _WORD.findall(text.lower())
@@ -439,10 +442,11 @@ def check(query: str, cand: str, *, rules: Iterable[str] | None = None) -> Guard
     if only is None or "whole_text" in only:
         ta, tb = _raw_tokens(query), _raw_tokens(cand)
         if max(len(ta), len(tb)) > LONG_WORDS:
-            if _whole_text(ta, tb):
+            diff = _long_diff(ta, tb)
+            if diff is None:
                 return GuardDecision(LENGTH, "whole_text")
-            # The middles agree shingle for shingle: the other rules need only the edges.
-            query, cand = _edges(ta), _edges(tb)
+            # Everything else agrees shingle for shingle: the other rules read the rest.
+            query, cand = diff
     wa, wb = words_of(query), words_of(cand)
     for name, rule in SLOT_RULES.items():
         if (only is None or name in only) and rule(query, cand, wa, wb):
@@ -461,8 +465,11 @@ RULES = ("whole_text", *SLOT_RULES, "polarity", "role")
 def anchored(query: str, cand: str) -> bool:
     """True when both texts carry the same meaning-bearing value: a shared name, number, ID or
     rare word. Such a pair that also passed `check` agrees on what it is about."""
-    if len(query) + len(cand) > CHUNK_CHARS:  # long texts: their edges (the middles agree)
-        query, cand = _edges(_raw_tokens(query)), _edges(_raw_tokens(cand))
+    if len(query) + len(cand) > CHUNK_CHARS:  # long texts: their first and last tokens
+        ta, tb = _raw_tokens(query), _raw_tokens(cand)
+        keep = EDGE_WORDS + 10
+        query = " ".join(ta[:keep] + ta[-keep:])
+        cand = " ".join(tb[:keep] + tb[-keep:])
     wa, wb = words_of(query), words_of(cand)
     sa, sb = set(wa), set(wb)
     values = (
