@@ -68,8 +68,9 @@ def stored_texts(family: Family, seed: int, stored: int) -> list[str]:
     return [family.render(s, 0) for s in distinct(family, rng, stored)]
 
 
-def score_family(family: Family, seeds: list[int], stored: int,
-                 put: Callable[[str, str], None], ask: Ask) -> dict[str, Any]:
+def score_family(
+    family: Family, seeds: list[int], stored: int, put: Callable[[str, str], None], ask: Ask
+) -> dict[str, Any]:
     """Counts for one family over all seeds, given how to store and how to ask."""
     c: Counter[str] = Counter()
     examples: list[dict[str, str]] = []
@@ -114,16 +115,21 @@ def in_process(seeds: list[int], stored: int) -> dict[str, Any]:
         cache = SemanticCache(verifier=verifier, model_family=encoder.family)
 
         def put(scope: str, text: str, cache: SemanticCache = cache) -> None:
-            cache.put(scope, text, embed(text), body=text.encode(), model="m", tier="t",
-                      tier_rank=0)
+            cache.put(
+                scope, text, embed(text), body=text.encode(), model="m", tier="t", tier_rank=0
+            )
 
         def ask(scope: str, text: str, cache: SemanticCache = cache) -> str | None:
             found = cache.lookup(scope, text, embed(text), verifier.cosine_threshold)
             return None if found.entry is None else found.entry.text
 
         out[family.name] = score_family(family, seeds, stored, put, ask)
-    return {"cosine_threshold": verifier.cosine_threshold,
-            "verifier_threshold": verifier.threshold, "families": out, **totals(out)}
+    return {
+        "cosine_threshold": verifier.cosine_threshold,
+        "verifier_threshold": verifier.threshold,
+        "families": out,
+        **totals(out),
+    }
 
 
 def totals(per_family: dict[str, Any]) -> dict[str, Any]:
@@ -142,7 +148,8 @@ def main(argv: list[str] | None = None) -> None:
     started = time.time()
     result: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "seeds": args.seeds, "stored": args.stored,
+        "seeds": args.seeds,
+        "stored": args.stored,
         "note": "2 shared vCPUs (7 agents); families written blind to adversarial_families.py",
         "in_process": in_process(args.seeds, args.stored),
     }
@@ -156,9 +163,11 @@ def main(argv: list[str] | None = None) -> None:
         if mode in result:
             print(mode, json.dumps(result[mode]["totals"]))
             for name, f in result[mode]["families"].items():
-                print(f"  {name:22s} wrong {f.get('differ_wrong', 0) + f.get('reword_wrong', 0):3d}"
-                      f"/{f.get('differ_trials', 0) + f.get('reword_trials', 0):4d}"
-                      f"  reword hit {f['reword_hit_rate']:.2f}")
+                print(
+                    f"  {name:22s} wrong {f.get('differ_wrong', 0) + f.get('reword_wrong', 0):3d}"
+                    f"/{f.get('differ_trials', 0) + f.get('reword_trials', 0):4d}"
+                    f"  reword hit {f['reword_hit_rate']:.2f}"
+                )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,12 @@ def _free_port() -> int:
 
 
 def _post(url: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[str, str]:
-    req = urllib.request.Request(url, json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", **headers})
+    req = urllib.request.Request(
+        url,
+        json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **headers},
+    )
     with urllib.request.urlopen(req, timeout=60) as resp:
         data = json.loads(resp.read())
         return resp.headers.get("X-Sidecar-Cache", ""), data["choices"][0]["message"]["content"]
@@ -79,8 +83,11 @@ def run_e2e(seeds: list[int], stored: int) -> dict[str, Any]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "SIDECAR_CACHE_MAX_TEMPERATURE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "sidecar", "--host", "127.0.0.1",
-                             "--port", str(port)], env=env, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sidecar", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait_ready(base, proc)
         client = _Client(base)

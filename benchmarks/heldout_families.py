@@ -84,22 +84,30 @@ def _nums(lo: int, hi: int, step: int = 1) -> list[int]:
 SQL = _family(
     "sql",
     (
-        lambda s: f"Write a SQL query that selects {s['col']} from the {s['table']} table "
-        f"where id = {s['id']}.",
-        lambda s: f"Give me SQL to get {s['col']} from table {s['table']} for the row with "
-        f"id {s['id']}.",
-        lambda s: f"SQL please: fetch the {s['col']} column of {s['table']} where the id is "
-        f"{s['id']}.",
+        lambda s: (
+            f"Write a SQL query that selects {s['col']} from the {s['table']} table "
+            f"where id = {s['id']}."
+        ),
+        lambda s: (
+            f"Give me SQL to get {s['col']} from table {s['table']} for the row with id {s['id']}."
+        ),
+        lambda s: (
+            f"SQL please: fetch the {s['col']} column of {s['table']} where the id is {s['id']}."
+        ),
     ),
     {"col": COLUMNS, "table": TABLES, "id": _nums(100, 999, 7)},
 )
 JSON_EXTRACT = _family(
     "json_extract",
     (
-        lambda s: f'Extract name, age and city as JSON from: "{s["name"]} is {s["age"]} years '
-        f'old and lives in {s["city"]}."',
-        lambda s: f'Return a JSON object with the name, age and city in this sentence: '
-        f'"{s["name"]} is {s["age"]} years old and lives in {s["city"]}."',
+        lambda s: (
+            f'Extract name, age and city as JSON from: "{s["name"]} is {s["age"]} years '
+            f'old and lives in {s["city"]}."'
+        ),
+        lambda s: (
+            f"Return a JSON object with the name, age and city in this sentence: "
+            f'"{s["name"]} is {s["age"]} years old and lives in {s["city"]}."'
+        ),
     ),
     {"name": NAMES, "age": _nums(18, 90), "city": CITIES},
 )
@@ -107,8 +115,10 @@ PRODUCT = _family(
     "product_variant",
     (
         lambda s: f"Is the {s['colour']} {s['product']} in size {s['size']} in stock?",
-        lambda s: f"Do you have the {s['product']} in {s['colour']}, size {s['size']}, "
-        f"available right now?",
+        lambda s: (
+            f"Do you have the {s['product']} in {s['colour']}, size {s['size']}, "
+            f"available right now?"
+        ),
         lambda s: f"Check stock for {s['product']}, colour {s['colour']}, size {s['size']}.",
     ),
     {"colour": COLOURS, "product": PRODUCTS, "size": SIZES},
@@ -116,12 +126,20 @@ PRODUCT = _family(
 ADDRESS = _family(
     "address",
     (
-        lambda s: f"How long does standard delivery take to {s['num']} Oak Street, "
-        f"{s['city']} {s['zip']}?",
-        lambda s: f"What's the shipping time for standard delivery to {s['num']} Oak Street, "
-        f"{s['city']} {s['zip']}?",
+        lambda s: (
+            f"How long does standard delivery take to {s['num']} Oak Street, "
+            f"{s['city']} {s['zip']}?"
+        ),
+        lambda s: (
+            f"What's the shipping time for standard delivery to {s['num']} Oak Street, "
+            f"{s['city']} {s['zip']}?"
+        ),
     ),
-    {"num": _nums(1, 400, 3), "city": CITIES, "zip": [f"{z:05d}" for z in _nums(10000, 99999, 977)]},
+    {
+        "num": _nums(1, 400, 3),
+        "city": CITIES,
+        "zip": [f"{z:05d}" for z in _nums(10000, 99999, 977)],
+    },
 )
 DOSAGE = _family(
     "dosage",
@@ -137,8 +155,13 @@ TIMEZONE = _family(
         lambda s: f"If it is {s['time']} in {s['a']}, what time is it in {s['b']}?",
         lambda s: f"What is the time in {s['b']} when it's {s['time']} in {s['a']}?",
     ),
-    {"time": [f"{h}:{m:02d} {p}" for h in (1, 3, 7, 9, 11) for m in (0, 30) for p in ("am", "pm")],
-     "a": ZONES[:4], "b": ZONES[4:]},
+    {
+        "time": [
+            f"{h}:{m:02d} {p}" for h in (1, 3, 7, 9, 11) for m in (0, 30) for p in ("am", "pm")
+        ],
+        "a": ZONES[:4],
+        "b": ZONES[4:],
+    },
 )
 CURRENCY = _family(
     "currency",
@@ -153,8 +176,9 @@ VERSION = _family(
     "version",
     (
         lambda s: f"What changed in {s['pkg']} v{s['ver']} compared to the previous release?",
-        lambda s: f"What are the changes in {s['pkg']} version {s['ver']} versus the release "
-        f"before it?",
+        lambda s: (
+            f"What are the changes in {s['pkg']} version {s['ver']} versus the release before it?"
+        ),
     ),
     {"pkg": PKGS, "ver": [f"{a}.{b}.{c}" for a in (1, 2) for b in (2, 4) for c in (3, 4, 5)]},
 )
@@ -169,10 +193,14 @@ TICKER = _family(
 SUPPORT = _family(
     "support_chat",
     (
-        lambda s: f"Customer {s['name']} says the {s['item']} they ordered arrived broken. Write "
-        f"a short, polite reply to {s['name']} offering a replacement.",
-        lambda s: f"Draft a brief polite answer to {s['name']}, whose {s['item']} was delivered "
-        f"broken, offering to send a replacement.",
+        lambda s: (
+            f"Customer {s['name']} says the {s['item']} they ordered arrived broken. Write "
+            f"a short, polite reply to {s['name']} offering a replacement."
+        ),
+        lambda s: (
+            f"Draft a brief polite answer to {s['name']}, whose {s['item']} was delivered "
+            f"broken, offering to send a replacement."
+        ),
     ),
     {"name": FIRST, "item": ITEMS},
 )
@@ -195,10 +223,14 @@ CALORIES = _family(
 MEETING = _family(
     "meeting",
     (
-        lambda s: f"Write a short email inviting the team to a planning meeting on "
-        f"{s['day']} at {s['hour']} pm.",
-        lambda s: f"Draft a brief email that invites the team to a planning meeting, "
-        f"{s['day']} at {s['hour']} pm.",
+        lambda s: (
+            f"Write a short email inviting the team to a planning meeting on "
+            f"{s['day']} at {s['hour']} pm."
+        ),
+        lambda s: (
+            f"Draft a brief email that invites the team to a planning meeting, "
+            f"{s['day']} at {s['hour']} pm."
+        ),
     ),
     {"day": WEEKDAYS, "hour": [1, 2, 3, 4, 5]},
 )
@@ -226,10 +258,14 @@ def _neg(s: Slots, yes: str, no: str) -> str:
 NEGATION = Family(
     "negation",
     (
-        lambda s: f"List the main causes of {s['topic']} and "
-        f"{_neg(s, 'include', 'do not include')} {s['x']}.",
-        lambda s: f"What are the main causes of {s['topic']}? Please "
-        f"{_neg(s, 'include', 'leave out')} {s['x']}.",
+        lambda s: (
+            f"List the main causes of {s['topic']} and "
+            f"{_neg(s, 'include', 'do not include')} {s['x']}."
+        ),
+        lambda s: (
+            f"What are the main causes of {s['topic']}? Please "
+            f"{_neg(s, 'include', 'leave out')} {s['x']}."
+        ),
     ),
     lambda rng: {"topic": rng.choice(TOPICS), "x": rng.choice(EXCLUDE), "neg": rng.random() < 0.5},
     _flip("neg"),
@@ -279,8 +315,10 @@ _FILLER = (
 
 def _doc(s: Slots) -> str:
     head = _FILLER * 3
-    tail = ("The deposit is protected by an approved scheme and is returned within ten days of "
-            "the end of the tenancy, less any agreed deductions. " + _FILLER * 2)
+    tail = (
+        "The deposit is protected by an approved scheme and is returned within ten days of "
+        "the end of the tenancy, less any agreed deductions. " + _FILLER * 2
+    )
     return head + CLAUSES[s["clause"]] + " " + tail
 
 
@@ -295,6 +333,21 @@ LONG_DOC = Family(
 )
 
 FAMILIES: tuple[Family, ...] = (
-    SQL, JSON_EXTRACT, PRODUCT, ADDRESS, DOSAGE, TIMEZONE, CURRENCY, VERSION, TICKER, SUPPORT,
-    TRANSLATE, CALORIES, MEETING, MULTILINGUAL, NEGATION, COMPARISON, LONG_DOC,
+    SQL,
+    JSON_EXTRACT,
+    PRODUCT,
+    ADDRESS,
+    DOSAGE,
+    TIMEZONE,
+    CURRENCY,
+    VERSION,
+    TICKER,
+    SUPPORT,
+    TRANSLATE,
+    CALORIES,
+    MEETING,
+    MULTILINGUAL,
+    NEGATION,
+    COMPARISON,
+    LONG_DOC,
 )
