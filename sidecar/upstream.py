@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import itertools
 import random
 import time
@@ -285,7 +286,9 @@ class UpstreamClient:
         try:
             resp = await self.session.post(
                 url,
-                data=body,
+                # A fresh stream per attempt: aiohttp writes a large bytes body in one go
+                # (and warns that it can block the loop); a BytesIO is written in chunks.
+                data=io.BytesIO(body) if len(body) > 2**20 else body,
                 headers=self.headers_for(headers, dep, stream=stream),
                 timeout=timeout,
             )

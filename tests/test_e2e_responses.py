@@ -208,6 +208,7 @@ async def test_broken_stream_is_never_stored_and_semantic_hits(sidecar, mock):
     resp = await client.post("/v1/responses", json=body, headers={"Authorization": "Bearer k"})
     raw = await resp.read()
     assert b"response.output_text.delta" in raw and b"response.completed" not in raw
+    assert b'event: error\ndata: {"type":"error","code":"upstream_stream_failed"' in raw
     again = await client.post("/v1/responses", json=body, headers={"Authorization": "Bearer k"})
     assert (
         again.headers["X-Sidecar-Cache"] == "miss" and b"response.completed" in await again.read()

@@ -5,6 +5,8 @@ event loop."""
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import time
 
 import numpy as np
@@ -279,3 +281,42 @@ def test_a_refused_lower_tier_candidate_falls_back_to_the_best_of_the_route_tier
     found = cache.lookup("s", "Is coffee good for you?", _unit(0), 0.9, min_tier_rank=1)
     assert found.result == "semantic" and found.entry is not None
     assert found.entry.tier == "large"
+
+
+@pytest.mark.parametrize("size", [95_000, 3 * 2**20])
+async def test_healthz_stays_responsive_while_a_long_prompt_is_judged(sidecar, mock, size) -> None:
+    # 95k chars: the default path (below cache.max_text_chars). 3 MiB: with that bound raised,
+    # the guard still judges it in a worker thread.
+    env = {"SIDECAR_CACHE_MAX_CACHED_BODY_BYTES": str(64 * 2**20)}
+    if size > 100_000:
+        env["SIDECAR_CACHE_MAX_TEXT_CHARS"] = str(8 * 2**20)
+    client = await sidecar(env=env)
+    words = [f"line{i % 7000}q" for i in range(size // 10 + 10)]
+    doc = " ".join(words)[:size]
+    changed = doc[: size // 2] + " not " + doc[size // 2 :]
+
+    def body(text: str) -> dict:
+        # A stream, not raw bytes: aiohttp's client warns that a large body blocks its loop.
+        data = io.BytesIO(json.dumps(chat(text)).encode())
+        return {"data": data, "headers": {"Content-Type": "application/json"}}
+
+    first = await client.post("/v1/chat/completions", **body(doc))
+    assert first.status == 200
+    lags: list[float] = []
+
+    async def poll() -> None:
+        while True:
+            t0 = time.perf_counter()
+            assert (await client.get("/healthz")).status == 200
+            lags.append(time.perf_counter() - t0)
+            await asyncio.sleep(0.01)
+
+    poller = asyncio.create_task(poll())
+    await asyncio.sleep(0.05)
+    resp = await client.post("/v1/chat/completions", **body(changed))
+    poller.cancel()
+    assert resp.status == 200 and resp.headers["X-Sidecar-Cache"] == "miss"
+    assert metric(client, "sidecar_cache_lookups_total", {"result": "guard_length"}) == 1
+    # Generous bound for a shared CI box: the mock upstream echoing 3 MiB shares this loop.
+    # Before, one 200k-character message stalled the process for 72 s.
+    assert len(lags) > 3 and max(lags) < 1.0, max(lags)
