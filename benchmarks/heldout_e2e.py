@@ -18,8 +18,8 @@ import time
 import urllib.request
 from typing import Any
 
-from benchmarks.cache_heldout import score_family, totals
 from benchmarks.heldout_families import FAMILIES
+from benchmarks.heldout_scoring import score_family, totals
 
 
 def _free_port() -> int:

@@ -13,8 +13,8 @@ import os
 import numpy as np
 import pytest
 
-from benchmarks.cache_heldout import score_family
 from benchmarks.heldout_families import FAMILIES
+from benchmarks.heldout_scoring import score_family
 from cache.embedder import load_encoder
 from cache.store import SemanticCache
 from cache.text import cache_text
