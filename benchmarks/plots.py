@@ -42,6 +42,8 @@ def _get(d: Any, *path: Any) -> Any:
         if not isinstance(d, dict) or p not in d:
             return None
         d = d[p]
+    if isinstance(d, float) and math.isnan(d):  # a level where every request failed
+        return None
     return d
 
 

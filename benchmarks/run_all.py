@@ -347,6 +347,7 @@ IDLE_FRAMES = (
     "_worker (concurrent/futures/thread.py",
     "Condition.wait",
     "Queue.get",
+    "EncoderPool._next_job",
 )
 
 
@@ -413,7 +414,7 @@ def build_systems(args: argparse.Namespace, upstream: str, work: Path) -> dict[s
         ),
         "portkey": peers.portkey("portkey", peers.free_port(), upstream, work),
     }
-    if getattr(args, "before", None):  # the sidecar of another checkout, for before/after in one run
+    if getattr(args, "before", None):  # another checkout, for before/after in one run
         before = peers.sidecar(
             "sidecar-before", peers.free_port(), upstream, {**env, "PYTHONPATH": args.before}
         )
