@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install install-dev run test lint bench bench-tools redis prometheus clean
+.PHONY: install install-dev run test lint bench bench-tools redis prometheus nginx clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,7 +35,10 @@ redis:
 prometheus:
 	bash scripts/ensure-prometheus.sh
 
-test: install-dev redis prometheus
+nginx:
+	bash scripts/ensure-nginx.sh
+
+test: install-dev redis prometheus nginx
 	$(BIN)/python -m pytest -q
 
 lint: install-dev

@@ -9,13 +9,17 @@ and seed, one scope holds `--stored` prompts (template 0, distinct slots). Then:
   rewording. Any hit is a wrong answer (no stored prompt has those slots).
 - **rewording trials**: each stored prompt's slots in the other templates. A hit is correct only
   when the served entry has the same slots.
-Results are merged under `--label` into `benchmarks/results/cache_adversarial.json` (so a
+`--proxy` adds one end-to-end pass (seed 11) through the real sidecar (default config, real
+models, `model: "auto"`) in front of the echoing mock upstream: every answer is checked against
+its own prompt, so a wrong answer served by any layer (exact, semantic, singleflight) is
+counted. Results are merged under `--label` into `benchmarks/results/cache_adversarial.json` (so a
 before/after pair lives in one file) and drawn in `cache_adversarial.png`.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import time
@@ -160,6 +164,72 @@ def _totals(per_family: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def proxy_pass(seed: int = 11, stored: int = 12) -> dict[str, Any]:
+    """Every family through the proxy: wrong answers (echo of a prompt with other slots)."""
+    import os
+
+    from aiohttp.test_utils import TestClient, TestServer
+    from prometheus_client import CollectorRegistry
+
+    from sidecar.app import create_app
+    from sidecar.config import load_settings
+    from sidecar.mock_upstream import MockConfig, start_mock
+
+    _, runner, base = await start_mock(config=MockConfig())
+    settings = load_settings(None, dict(os.environ), upstream=base)
+    app = create_app(settings, registry=CollectorRegistry(), environ={})
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    for _ in range(600):  # the models load in the background (up to a minute)
+        if (await client.get("/readyz")).status == 200:
+            break
+        await asyncio.sleep(0.1)
+    out: dict[str, Any] = {}
+    try:
+        for family in FAMILIES:
+            out[family.name] = await _proxy_family(client, family, seed, stored)
+    finally:
+        await client.close()
+        await runner.cleanup()
+    return out
+
+
+async def _proxy_family(client: Any, family: Family, seed: int, stored: int) -> dict[str, int]:
+    rng = random.Random(f"{family.name}/{seed}")
+    seeds = _distinct(family, rng, stored)
+    asked: dict[str, Slots] = {}  # every prompt sent (misses are stored too) -> its slots
+    counts: Counter[str] = Counter()
+    headers = {"X-Tenant-Id": f"adversarial-{family.name}-{seed}"}
+
+    async def ask(slots: Slots, template: int) -> tuple[bool, bool]:
+        """(served from the cache, the answer belongs to a prompt with other slots)."""
+        text = family.render(slots, template)
+        asked.setdefault(" ".join(text.split()), slots)
+        body = {"model": "auto", "messages": [{"role": "user", "content": text}]}
+        resp = await client.post("/v1/chat/completions", json=body, headers=headers)
+        answer = (await resp.json())["choices"][0]["message"]["content"]
+        owner = asked.get(answer.removeprefix("echo: "))
+        return resp.headers["X-Sidecar-Cache"] in ("exact", "semantic"), owner != slots
+
+    for slots in seeds:
+        await ask(slots, 0)
+    keys = {family.render(s, 0) for s in seeds}
+    for slots in seeds:
+        for t in range(1, len(family.templates)):
+            hit, wrong = await ask(slots, t)
+            counts["reword_trials"] += 1
+            counts["reword_hits"] += hit and not wrong
+            counts["reword_wrong"] += wrong
+        other = family.vary(slots, rng)
+        if family.render(other, 0) in keys:
+            continue
+        for t in range(len(family.templates)):
+            _, wrong = await ask(other, t)
+            counts["differ_trials"] += 1
+            counts["differ_wrong"] += wrong
+    return dict(counts)
+
+
 def plot(results: dict[str, Any], path: Path) -> None:
     """Per family: wrong-hit rate on slot-differing prompts and hit rate on rewordings."""
     import matplotlib
@@ -201,6 +271,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     parser.add_argument("--stored", type=int, default=12)
     parser.add_argument("--model-dir", default=None)
+    parser.add_argument("--proxy", action="store_true", help="add an end-to-end pass")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
@@ -209,6 +280,9 @@ def main(argv: list[str] | None = None) -> None:
     res["seconds"] = round(time.perf_counter() - t0, 1)
     res["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     res["note"] = "2 shared vCPUs (other jobs running); counts do not depend on load"
+    if args.proxy:
+        res["proxy_pass_seed_11"] = asyncio.run(proxy_pass())
+        print("proxy", res["proxy_pass_seed_11"])
     path = args.out / "cache_adversarial.json"
     results = json.loads(path.read_text()) if path.exists() else {}
     results[args.label] = res

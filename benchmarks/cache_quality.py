@@ -19,10 +19,13 @@ import random
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
 
+from cache.decision import ANCHOR_BONUS, decide
+from cache.guard import anchored, check
 from cache.train_verifier import (
     DATA_DIR,
     embed_texts,
@@ -37,6 +40,7 @@ from cache.train_verifier import (
     vocab_words,
 )
 from cache.verifier import PairVerifier
+from classifier.router import Router, tier_for
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EVAL_SEED = 20240  # differs from the training seed: fresh gibberish
@@ -70,7 +74,51 @@ class Scope:
         return None
 
 
-def gptcache_replay(verifier: PairVerifier, tc: float, vecs: dict[str, np.ndarray]) -> dict:
+class Guarded:
+    """What the cache serves: the slot guard, then the verifier (anchor bonus included)."""
+
+    def __init__(self, verifier: PairVerifier) -> None:
+        self.verifier = verifier
+
+    def accept(self, q: str, qv: np.ndarray, c: str, cv: np.ndarray, sim: float) -> bool:
+        return decide(q, qv, c, cv, sim, self.verifier).accepted
+
+
+def guard_masks(pairs: Sequence) -> tuple[np.ndarray, np.ndarray]:
+    """(guard passed, anchored on a shared slot value) per pair."""
+    passed = np.array([check(b, a).passed for a, b, _ in pairs], dtype=bool)
+    anchor = np.array([anchored(b, a) for a, b, _ in pairs], dtype=bool)
+    return passed, anchor
+
+
+def balanced_precision(accept: np.ndarray, y: np.ndarray) -> float:
+    """Precision as if positives and negatives were equally many (false hits reweighted)."""
+    tp = float((accept & (y == 1)).sum())
+    fp = float((accept & (y == 0)).sum()) * (y == 1).sum() / max((y == 0).sum(), 1)
+    return tp / max(tp + fp, 1.0)
+
+
+def routed_recall(
+    pairs: Sequence, vecs: dict, served: np.ndarray, score: np.ndarray, bar: np.ndarray
+) -> dict:
+    """Recall when the stored question (a) and the query (b) were routed by the shipped
+    router: a hit from a lower tier is refused (old policy) or served at bar + margin."""
+    router = Router.load()
+    rank = {t: tier_for(router.score(vecs[t], t), router.thresholds) for p in pairs for t in p[:2]}
+    y = np.array([p[2] for p in pairs])
+    lower = np.array([rank[a] < rank[b] for a, b, _ in pairs])
+    out = {"fixed_model": pr_at(served, y), "lower_tier_share_of_hits": float(lower[served].mean())}
+    out["routed_refuse_lower_tier"] = pr_at(served & ~lower, y)
+    for margin in (0.0, 0.03, 0.05, 0.10):
+        ok = served & (~lower | (score >= bar + margin))
+        out[f"routed_lower_tier_margin_{margin:.2f}"] = pr_at(ok, y)
+    return {
+        k: v if isinstance(v, float) else {"precision": v[0], "recall": v[1]}
+        for k, v in out.items()
+    }
+
+
+def gptcache_replay(verifier: Any, tc: float, vecs: dict[str, np.ndarray]) -> dict:
     """Seed origins, query similars; hit rate and precision with and without the verifier.
 
     `top1`: only the best candidate is checked (the recommended policy); `fall_through_k4`:
@@ -96,7 +144,7 @@ def gptcache_replay(verifier: PairVerifier, tc: float, vecs: dict[str, np.ndarra
 
 
 def gibberish_test(
-    verifier: PairVerifier, tc: float, real: Sequence[str], encoder: object, n: int = 300
+    verifier: Any, tc: float, real: Sequence[str], encoder: object, n: int = 300
 ) -> dict:
     """Random prompts against real questions and against other gibberish: served counts."""
     rng = random.Random(EVAL_SEED)
@@ -124,12 +172,12 @@ def gibberish_test(
     return out
 
 
-def verifier_latency_us(verifier: PairVerifier, pairs: Sequence, vecs: dict) -> float:
-    """Median time of one `score()` call (features + MLP) in microseconds."""
+def verifier_latency_us(verifier: Any, pairs: Sequence, vecs: dict) -> float:
+    """Median time of one `accept()` call (guard and/or features + MLP) in microseconds."""
     times = []
     for a, b, _ in pairs[:500]:
         t0 = time.perf_counter()
-        verifier.score(a, vecs[a], b, vecs[b], float(vecs[a] @ vecs[b]))
+        verifier.accept(a, vecs[a], b, vecs[b], float(vecs[a] @ vecs[b]))
         times.append(time.perf_counter() - t0)
     return float(np.median(times) * 1e6)
 
@@ -144,9 +192,23 @@ def pair_report(
     p, r = pr_at(both, y)
     cp, cr = pr_at(cos >= tc, y)
     neg_clear = (cos >= tc) & (y == 0)
+    passed, anchor = guard_masks(pairs)
+    bar = np.where(anchor, tv - ANCHOR_BONUS, tv)
+    served = (cos >= tc) & passed & (score >= bar)
+    gp, gr = pr_at(served, y)
     report = {
         "pairs": len(pairs),
         "positives": int(y.sum()),
+        "served_guard_and_verifier": {
+            "precision": gp,
+            "recall": gr,
+            "balanced_precision": balanced_precision(served, y),
+            "negatives_served_share": float(served[y == 0].mean()) if (y == 0).any() else None,
+        },
+        "guard_vetoes_of_verifier_accepted": {
+            "positives": int((both & ~passed & (y == 1)).sum()),
+            "negatives": int((both & ~passed & (y == 0)).sum()),
+        },
         "with_verifier": {"precision": p, "recall": r},
         "cosine_only_at_threshold": {"precision": cp, "recall": cr},
         "negatives_clearing_cosine": int(neg_clear.sum()),
@@ -154,6 +216,7 @@ def pair_report(
         if neg_clear.any()
         else None,
     }
+    report["_served"], report["_bar"] = served, bar
     return report, score, cos, y
 
 
@@ -181,6 +244,9 @@ def main(argv: list[str] | None = None) -> None:
         ("paws_heldout", paws_held),
     ):
         report, score, cos, y = pair_report(pairs, vecs, verifier, tc, tv)
+        served, bar = report.pop("_served"), report.pop("_bar")
+        if name == "qqp_dev_unseen_questions":
+            report["routed"] = routed_recall(pairs, vecs, served, score, bar)
         grid = np.round(np.arange(0.50, 1.0, 0.01), 2)
         report["cosine_only_curve"] = pr_curve(cos, y, grid)
         report["verifier_curve_at_cosine_threshold"] = pr_curve(
@@ -189,15 +255,24 @@ def main(argv: list[str] | None = None) -> None:
         result[name] = report
         curves[name] = report
         print(name, json.dumps({k: v for k, v in report.items() if "curve" not in k}))
-    result["gptcache_replay"] = gptcache_replay(verifier, tc, vecs)
+    result["gptcache_replay"] = gptcache_replay(Guarded(verifier), tc, vecs)
     real = list(
         dict.fromkeys([t for a, b, _ in dev for t in (a, b)][:6000] + [m["origin"] for m in mock])
     )
-    result["gibberish"] = gibberish_test(verifier, tc, real, encoder)
+    result["gibberish"] = gibberish_test(Guarded(verifier), tc, real, encoder)
     result["verifier_score_median_us"] = verifier_latency_us(verifier, dev, vecs)
+    result["guard_and_verifier_median_us"] = verifier_latency_us(Guarded(verifier), dev, vecs)
     print(
         json.dumps(
-            {k: result[k] for k in ("gptcache_replay", "gibberish", "verifier_score_median_us")}
+            {
+                k: result[k]
+                for k in (
+                    "gptcache_replay",
+                    "gibberish",
+                    "verifier_score_median_us",
+                    "guard_and_verifier_median_us",
+                )
+            }
         )
     )
     args.out.mkdir(parents=True, exist_ok=True)

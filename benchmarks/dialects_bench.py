@@ -7,7 +7,9 @@ child processes, then at concurrency 1 sends, per round and per dialect (chat co
 Responses, Anthropic Messages): unique prompts (misses: exact lookup, embed, route, forward,
 store) and one repeated prompt (exact hits), each through the sidecar and directly to the mock,
 interleaved so machine load hits every column alike. Added = sidecar percentile minus direct
-percentile for the same dialect and path. Writes ``benchmarks/results/dialects_bench.json``.
+percentile for the same dialect and path; ``vs_chat_ms`` = a dialect's added ms (misses) or
+its own latency (hits, which never wait on upstream) minus chat completions'. Writes
+``benchmarks/results/dialects_bench.json``.
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ async def run_round(
 
 
 def summarize(samples: dict[str, dict[str, list[float]]]) -> dict[str, Any]:
-    """Per dialect and path: direct and sidecar p50/p99 and the added ms."""
+    """Per dialect and path: direct and sidecar p50/p99, the added ms, and the difference to
+    chat completions (a miss: added ms; a hit, which never waits on upstream: the sidecar's)."""
     table: dict[str, Any] = {}
     for dialect, rows in samples.items():
         table[dialect] = {}
@@ -96,6 +99,11 @@ def summarize(samples: dict[str, dict[str, list[float]]]) -> dict[str, Any]:
                     "mean": (statistics.fmean(via) - statistics.fmean(direct)) * 1000,
                 },
             }
+    for paths in table.values():
+        for path, row in paths.items():
+            key = "added_ms" if path == "miss" else "sidecar_ms"
+            chat = table["chat"][path][key]
+            row["vs_chat_ms"] = {q: row[key][q] - chat[q] for q in ("p50", "p99")}
     return table
 
 
@@ -141,8 +149,12 @@ def main(argv: list[str] | None = None) -> None:
     Path(args.out).write_text(json.dumps(doc, indent=1) + "\n")
     for dialect, paths in doc["dialects"].items():
         for path, row in paths.items():
-            a = row["added_ms"]
-            print(f"{dialect:9} {path:4}: added p50 {a['p50']:6.2f} ms  p99 {a['p99']:6.2f} ms")
+            a, v, own = row["added_ms"], row["vs_chat_ms"], row["sidecar_ms"]
+            print(
+                f"{dialect:9} {path:4}: added p50 {a['p50']:6.2f} p99 {a['p99']:6.2f} | "
+                f"sidecar p50 {own['p50']:6.2f} | "
+                f"vs chat p50 {v['p50']:+5.2f} p99 {v['p99']:+5.2f} ms"
+            )
     print(f"wrote {args.out}")
 
 

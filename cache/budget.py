@@ -30,78 +30,19 @@ Contract (docs/cache_audit.md has the argument):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-Z95 = 1.959963984540054
+from cache.bands import Z95, BandCounts, BandView, band_label, wilson
+
 CLOSED = 1.01  # a threshold no cosine reaches: semantic hits off
+__all__ = ["CLOSED", "BandCounts", "BandView", "BudgetController", "band_edges", "wilson"]
 STATE_VERSION = 1
 # Band edges between the floor and 1 (few, so each band's evidence and label set stay small);
 # the shipped point (0.74 with the verifier, 0.95 without) is inserted as an edge and the top
 # band ends above 1 so a cosine of 1.0 (rounding) falls inside it.
 DEFAULT_EDGES = (0.70, 0.78, 0.82, 0.86, 0.90, 0.93, 0.96, 0.98, 1.0001)
-
-
-def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion; (0, 1) when ``n`` is 0."""
-    if n <= 0:
-        return 0.0, 1.0
-    p = successes / n
-    z2 = z * z
-    denom = 1.0 + z2 / n
-    centre = (p + z2 / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-@dataclass(slots=True)
-class BandCounts:
-    """Verdicts observed in one band."""
-
-    same: int = 0
-    different: int = 0
-
-    @property
-    def n(self) -> int:
-        """Verdicts that count as evidence."""
-        return self.same + self.different
-
-
-@dataclass(frozen=True, slots=True)
-class BandView:
-    """One band for metrics and the status endpoint."""
-
-    label: str
-    lo: float
-    hi: float
-    open: bool
-    same: int
-    different: int
-    false_hit_rate: float | None
-    false_hit_upper: float
-    false_hit_lower: float
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        precision = None if self.false_hit_rate is None else 1.0 - self.false_hit_rate
-        return {
-            "band": self.label,
-            "lo": self.lo,
-            "hi": min(self.hi, 1.0),
-            "open": self.open,
-            "same": self.same,
-            "different": self.different,
-            "precision": precision,
-            "precision_lower": 1.0 - self.false_hit_upper,
-            "precision_upper": 1.0 - self.false_hit_lower,
-        }
-
-
-def band_label(lo: float, hi: float) -> str:
-    """Bounded label, e.g. ``0.90-0.93``."""
-    return f"{lo:.2f}-{min(hi, 1.0):.2f}"
 
 
 def band_edges(

@@ -64,24 +64,28 @@ def _default_tokenizer() -> Any:
 
 def cache_text(text: str, tokenizer: Any | None = None) -> str:
     """What the embedder reads: the text itself, or head + tail word pieces when too long."""
+    window = WINDOW_CHARS
+    while 4 * window < len(text):
+        # Only the ends matter: collapse spaces in and tokenize a window at each end instead of
+        # the whole text (a 4 MiB prompt took 12 s whole, and a whole-text regex holds the GIL
+        # for ~0.1 s even in a thread). Word pieces and space runs are local, so the pieces kept
+        # are the ones the whole text gives as long as each window has pieces to spare beyond
+        # the one its cut may have split.
+        head_text = _SPACE.sub(" ", text[:window]).lstrip()
+        tail_text = _SPACE.sub(" ", text[-window:]).rstrip()
+        encoder = tokenizer or _default_tokenizer()
+        head = encoder.encode(head_text, add_special_tokens=False).offsets
+        tail = encoder.encode(tail_text, add_special_tokens=False).offsets
+        if len(head) > HEAD_PIECES + 1 and len(tail) > TAIL_PIECES + 1:
+            end, start = head[HEAD_PIECES - 1][1], tail[-TAIL_PIECES][0]
+            return head_text[:end].rstrip() + JOINER + tail_text[start:].lstrip()
+        window *= 8  # very long words: widen (rare)
     text = _SPACE.sub(" ", text).strip()
     # Every word piece covers at least one character, so short texts cannot overflow.
     if len(text) <= MAX_PIECES:
         return text
-    tok = tokenizer or _default_tokenizer()
-    window = WINDOW_CHARS
-    while 2 * window < len(text):
-        # Only the ends matter: tokenize a window at each end instead of the whole text
-        # (a 4 MiB prompt took 12 s of CPU whole). Word pieces are local to their word, so
-        # the pieces kept are the ones the whole text gives as long as each window has pieces
-        # to spare beyond the one its cut may have split.
-        head = tok.encode(text[:window], add_special_tokens=False).offsets
-        tail = tok.encode(text[-window:], add_special_tokens=False).offsets
-        if len(head) > HEAD_PIECES + 1 and len(tail) > TAIL_PIECES + 1:
-            shift = len(text) - window
-            return _join(text, head[HEAD_PIECES - 1][1], tail[-TAIL_PIECES][0] + shift)
-        window *= 8  # very long words: widen (rare)
-    offsets = tok.encode(text, add_special_tokens=False).offsets
+    encoder = tokenizer or _default_tokenizer()
+    offsets = encoder.encode(text, add_special_tokens=False).offsets
     if len(offsets) <= MAX_PIECES:
         return text
     return _join(text, offsets[HEAD_PIECES - 1][1], offsets[-TAIL_PIECES][0])

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
-from aiohttp import web
+from aiohttp import web, web_protocol
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -28,7 +28,14 @@ from sidecar.config import Settings
 from sidecar.deps import Cache, Deps, Embedder, Router
 from sidecar.dialect import Dialect
 from sidecar.dialects import default_dialects, parse
-from sidecar.errors import HTTPError, MethodNotAllowed, NotFound, PayloadTooLarge, SidecarError
+from sidecar.errors import (
+    BadRequest,
+    HTTPError,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    SidecarError,
+)
 from sidecar.exchange import Exchange
 from sidecar.leaderboard import ScorecardCollector, scorecard_response
 from sidecar.lifecycle import Injected, models_ctx, upstream_ctx
@@ -46,6 +53,9 @@ OUTCOME = web.RequestKey("outcome", Outcome)
 PROMPT = web.RequestKey("prompt", str)
 log = logging.getLogger("sidecar.access")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# Bodies larger than this are parsed in a thread (a 4 MiB body takes ~20 ms of CPU to decode,
+# validate and hash: too long for the event loop, which must answer /healthz meanwhile).
+OFFLOAD_BYTES = 256 * 1024
 
 
 def create_app(
@@ -191,7 +201,17 @@ def _proxy_for(dialect: Dialect) -> Handler:
             except web.HTTPRequestEntityTooLarge as exc:
                 limit = live.settings.server.max_body_bytes
                 raise PayloadTooLarge(f"request body over the limit of {limit} bytes") from exc
-            req = parse(dialect, raw, request.headers, live.settings.cache)
+            except web_protocol.RequestPayloadError as exc:  # e.g. "gzip" that is not gzip
+                enc = request.headers.get("Content-Encoding", "")[:40]
+                raise BadRequest(
+                    f"could not decode the request body (Content-Encoding: {enc})"
+                ) from exc
+            if len(raw) > OFFLOAD_BYTES:  # decoding and hashing megabytes would stall the loop
+                req = await asyncio.to_thread(
+                    parse, dialect, raw, request.headers, live.settings.cache
+                )
+            else:
+                req = parse(dialect, raw, request.headers, live.settings.cache)
         out.scope = req.scope
         request[PROMPT] = req.text
         try:

@@ -94,14 +94,26 @@ class Auditor:
         )
 
     def submit(
-        self, kind: str, prompt: str, similarity: float, served: bytes, refetch: Refetch
+        self,
+        kind: str,
+        prompt: str,
+        similarity: float,
+        served: bytes,
+        refetch: Refetch,
+        *,
+        free: bool = False,
     ) -> bool:
-        """Start one audit in the background; False (and counted) when skipped."""
-        reason = self._skip_reason(served)
+        """Start one audit in the background; False (and counted) when skipped.
+
+        ``free``: the reference answer costs no upstream call (a near miss's own answer), so
+        only the llm judge's call counts against ``max_per_minute``."""
+        limited = not free or self.judge.name == "llm"
+        reason = self._skip_reason(served, limited)
         if reason is not None:
             self.metrics.skipped.labels(reason).inc()
             return False
-        self._recent.append(self._clock())
+        if limited:
+            self._recent.append(self._clock())
         task = asyncio.create_task(
             self._audit(kind, prompt, similarity, served, refetch), name=f"sidecar-audit-{kind}"
         )
@@ -114,7 +126,7 @@ class Auditor:
         self._tasks.discard(task)
         self.metrics.inflight.set(len(self._tasks))
 
-    def _skip_reason(self, served: bytes) -> str | None:
+    def _skip_reason(self, served: bytes, limited: bool) -> str | None:
         if self.closed:
             return "shutdown"
         if len(self._tasks) >= self.cfg.max_concurrency:
@@ -122,7 +134,7 @@ class Auditor:
         now = self._clock()
         while self._recent and now - self._recent[0] >= 60.0:
             self._recent.popleft()
-        if len(self._recent) >= self.cfg.max_per_minute:
+        if limited and len(self._recent) >= self.cfg.max_per_minute:
             return "rate_limit"
         if answer_text(served) is None:
             return "unreadable"

@@ -122,11 +122,11 @@ def after_miss(deps: Deps, req: Any, candidate: Any, stored: Any) -> None:
     async def fresh() -> Fresh:
         return Fresh(200, body, called=False)
 
-    auditor.submit("near_miss", req.text, similarity, entry.body, fresh)
+    auditor.submit("near_miss", req.text, similarity, entry.body, fresh, free=True)
 
 
-def _targets(deps: Deps, model: str) -> list[Target]:
-    targets = deps.upstream.targets(0, model=model)
+def _targets(deps: Deps, model: str, api: str) -> list[Target]:
+    targets = deps.upstream.targets(0, model=model, api=api)
     # Audits never add load to a deployment whose breaker is not closed.
     breakers = deps.upstream.breakers
     closed = [
@@ -142,10 +142,10 @@ def _refetch(deps: Deps, x: Exchange, model: str) -> Refetch:
     touches the cache. Built now, while the request's state is at hand; run later."""
     body = {**x.dialect.upstream_body(x.req), "stream": False}
     body.pop("stream_options", None)
-    path, headers = x.dialect.upstream_path, dict(x.http.headers)
+    path, headers, api = x.dialect.upstream_path, dict(x.http.headers), x.dialect.api
 
     async def run() -> Fresh:
-        targets = _targets(deps, model)
+        targets = _targets(deps, model, api)
         if not targets:
             raise LookupError(f"no healthy deployment serves {model}")
         reply = await deps.upstream.send(

@@ -8,6 +8,7 @@ a log line, never a 5xx. A stored answer is served only while fresh for this req
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from sidecar.outcome import CacheResult
 from sidecar.target import Target
 
 log = logging.getLogger("sidecar.caching")
+OFFLOAD_CHARS = 64 * 1024  # longer texts get their embedder input cut in a thread
 # Without the verifier only a very high cosine is safe (QQP precision 0.86 at 0.95).
 COSINE_ONLY_THRESHOLD = 0.95
 
@@ -85,7 +87,11 @@ async def embed(x: Exchange, deps: Deps) -> np.ndarray | None:
         return None
     with x.out.stage("embed"):
         try:
-            return await deps.embedder.embed(cache_text(x.req.text))
+            text = x.req.text
+            # cache_text of a long prompt tokenizes windows of it: off the loop when long.
+            short = len(text) <= OFFLOAD_CHARS
+            read = cache_text(text) if short else await asyncio.to_thread(cache_text, text)
+            return await deps.embedder.embed(read)
         except Exception:
             deps.metrics.cache_errors.labels("embed").inc()
             log.exception("embedding failed; semantic lookup skipped")

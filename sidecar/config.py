@@ -169,6 +169,9 @@ class CacheSettings(_Section):
     # X-Tenant-Id: false = it only subdivides the caller's key space (safe default); true = it
     # replaces the key (only behind an app that authenticates users and sets the header itself).
     trust_tenant_header: bool = False
+    # A matched text longer than this bypasses the cache (exact and semantic): the cache's text
+    # work is O(length) on the event loop. 100k chars is ~25k tokens.
+    max_text_chars: int = Field(100_000, gt=0)
 
 
 class RedisSettings(_Section):

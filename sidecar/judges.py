@@ -44,13 +44,37 @@ Embed = Callable[[str], Awaitable[np.ndarray]]
 
 
 def answer_text(body: bytes) -> str | None:
-    """The text of an OpenAI chat/completions answer body (tool calls as JSON), else None."""
+    """The text of a stored or fresh answer: OpenAI chat/completions (tool calls as JSON),
+    Anthropic Messages (text blocks) or Responses (output_text parts); else None."""
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
         return None
-    choices = data.get("choices") if isinstance(data, dict) else None
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("choices"), list):
+        return _choice_text(data["choices"])
+    if isinstance(data.get("content"), list):  # Anthropic Messages
+        return _joined(data["content"], "text")
+    if isinstance(data.get("output"), list):  # Responses
+        parts = [
+            p
+            for item in data["output"]
+            if isinstance(item, dict)
+            for p in item.get("content") or []
+            if isinstance(p, dict)
+        ]
+        return _joined(parts, "output_text")
+    return None
+
+
+def _joined(parts: list[Any], kind: str) -> str | None:
+    texts = [str(p["text"]) for p in parts if isinstance(p, dict) and p.get("type") == kind]
+    return "\n".join(texts) if texts else None
+
+
+def _choice_text(choices: list[Any]) -> str | None:
+    if not choices or not isinstance(choices[0], dict):
         return None
     first = choices[0]
     if isinstance(first.get("text"), str):

@@ -124,20 +124,19 @@ class ScorecardCollector(Collector):
 
     def _shadow(self) -> Iterable[Metric]:
         shadow = self.evaluation.shadow if self.evaluation is not None else None
-        if shadow is None:
-            return
         results = CounterMetricFamily(
             "sidecar_shadow_comparisons",
             "Shadow comparisons by candidate and result (win, tie, loss, differ, error)",
             labels=["candidate", "result"],
         )
-        for cand in shadow.rows():
-            for result in RESULTS:
-                results.add_metric([cand["candidate"], result], cand["results"].get(result, 0))
         skipped = CounterMetricFamily(
             "sidecar_shadow_skipped", "Shadow samples skipped, by reason", labels=["reason"]
         )
-        for reason in SKIP_REASONS:
-            skipped.add_metric([reason], shadow.skipped.get(reason, 0))
+        if shadow is not None:  # without shadows the families are declared, with no samples
+            for cand in shadow.rows():
+                for result in RESULTS:
+                    results.add_metric([cand["candidate"], result], cand["results"].get(result, 0))
+            for reason in SKIP_REASONS:
+                skipped.add_metric([reason], shadow.skipped.get(reason, 0))
         yield results
         yield skipped

@@ -113,7 +113,7 @@ def chunks(
     blank = {"usage": None} if asked and usage == "asked" else {}
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-        choice = {"index": 0, "finish_reason": finish, "logprobs": None}
+        choice: dict[str, Any] = {"index": 0, "finish_reason": finish, "logprobs": None}
         choice.update({"delta": delta} if chat else {"text": delta.get("content", "")})
         return {**head, "choices": [choice], **blank}
 
@@ -159,10 +159,10 @@ class _Encoder:
 
     def feed(self, data: bytes, *, last: bool = False) -> bytes:
         if self.encoding == "br":
-            out = self._br.process(data)
-            return out + (self._br.finish() if last else self._br.flush())
-        out = self._z.compress(data)
-        return out + self._z.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+            out = bytes(self._br.process(data))
+            return out + bytes(self._br.finish() if last else self._br.flush())
+        packed = self._z.compress(data)
+        return packed + self._z.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
 
 async def _sse(

@@ -52,9 +52,9 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
             response = await serve_hit(x, deps, hit)
             audit.after_hit(x, deps, hit.entry, hit.similarity or 0.0)  # background, after serving
             return response
-    key, leads = x.flight_key, False
+    key, leads = None, False
     if policy.lookup and policy.store:
-        timeout = x.settings.tiers[-1].deployments[0].timeout_s
+        key, timeout = x.flight_key, x.settings.tiers[-1].deployments[0].timeout_s
         entry, leads = await join(deps.singleflight, key, timeout)
         if entry is not None:
             deps.metrics.singleflight.inc()
@@ -70,7 +70,7 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
         after_answer(x, deps, answer, deps.evaluation)  # shadow sample: background only
         return response
     finally:
-        if leads:
+        if leads and key is not None:
             deps.singleflight.land(key, stored)
 
 

@@ -101,7 +101,7 @@ def evaluate(
         if cap is not None and (r["error_rate"] or 0) > cap:
             out.append(Violation("error_rate", r["deployment"], f"{r['error_rate']:.3f} > {cap}"))
     out += _shadow_violations(policy, shadows)
-    return out
+    return list(dict.fromkeys(out))  # a candidate is also a scorecard row: count it once
 
 
 def _shadow_violations(policy: Policy, shadows: list[dict[str, Any]]) -> list[Violation]:

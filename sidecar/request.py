@@ -208,6 +208,10 @@ def policy_for(fields: Fields, headers: Mapping[str, str], cfg: CacheSettings) -
     """Per-request cache policy from config, the body's fields and headers."""
     if not cfg.enabled or headers.get("X-Sidecar-Cache", "").strip().lower() == "bypass":
         return Policy(False, False, False)
+    if len(fields.text) > cfg.max_text_chars:
+        # Normalizing, guarding and verifying megabytes of text runs on the event loop: such a
+        # prompt bypasses the cache (it is still routed and forwarded).
+        return Policy(False, False, False)
     threshold = _header_threshold(headers.get("X-Sidecar-Threshold"), cfg)
     control = headers.get("Cache-Control", "").lower()
     lookup, store = "no-cache" not in control, "no-store" not in control

@@ -25,17 +25,22 @@ A half-open probe whose caller is cancelled gives its slot back.
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import io
 import itertools
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any
 
 import aiohttp
-import orjson
 from multidict import CIMultiDict
 
+from sidecar.answer_check import (
+    Retryable,
+    is_event_stream,
+    json_object,
+    judge,
+    shape,
+)
 from sidecar.balance import Balancer
 from sidecar.breaker import Breaker, BreakerState
 from sidecar.config import Deployment, Settings, UpstreamSettings
@@ -59,14 +64,6 @@ PASSED_BACK_HEADERS = (
     "retry-after",
     "request-id",
 )
-
-
-class _Retryable(Exception):
-    def __init__(
-        self, kind: ErrorKind, retry_after: float | None = None, reply: Reply | None = None
-    ) -> None:
-        super().__init__(kind)
-        self.kind, self.retry_after, self.reply = kind, retry_after, reply
 
 
 def new_session(cfg: UpstreamSettings) -> aiohttp.ClientSession:
@@ -177,7 +174,7 @@ class UpstreamClient:
         stream: bool,
     ) -> Reply:
         """Try targets in order; raise UpstreamUnavailable/UpstreamTimeout when none answers."""
-        last: _Retryable | None = None
+        last: Retryable | None = None
         for i, target in enumerate(targets):
             if i > 0:
                 kind = "tier" if target.tier != targets[i - 1].tier else "deployment"
@@ -186,14 +183,14 @@ class UpstreamClient:
             probe = breaker is not None and breaker.state is BreakerState.HALF_OPEN
             if breaker is not None and not breaker.allow():
                 self.metrics.upstream_errors.labels(target.label, ErrorKind.BREAKER_OPEN).inc()
-                last = last or _Retryable(ErrorKind.BREAKER_OPEN)
+                last = last or Retryable(ErrorKind.BREAKER_OPEN)
                 continue
             data = body(target)
             try:
                 reply = await self._with_retries(path, data, headers, target, stream)
-            except _Retryable as exc:
+            except Retryable as exc:
                 last = exc
-                self._record(target, ok=False, shape=_shape(data))
+                self._record(target, ok=False, shape=shape(data))
                 continue
             except BaseException:
                 # Cancelled (client gone) or a bug: no verdict, but a claimed probe slot must
@@ -205,7 +202,7 @@ class UpstreamClient:
             return reply
         return self._give_up(last)
 
-    def _give_up(self, last: _Retryable | None) -> Reply:
+    def _give_up(self, last: Retryable | None) -> Reply:
         if last is not None and last.reply is not None and last.kind is ErrorKind.RATE_LIMITED:
             return last.reply  # every deployment rate-limited us: let the client back off
         if last is not None and last.kind is ErrorKind.TIMEOUT:
@@ -230,7 +227,7 @@ class UpstreamClient:
             started = time.perf_counter()
             try:
                 reply = await self._attempt(path, body, headers, target, stream)
-            except _Retryable as exc:
+            except Retryable as exc:
                 self.metrics.upstream_errors.labels(target.label, exc.kind).inc()
                 self.scorecard.call(target.label, error=exc.kind.value)
                 self.balancer.observe(target.label, ok=False)
@@ -270,53 +267,52 @@ class UpstreamClient:
         out["Accept-Encoding"] = "identity" if stream else "gzip, deflate"
         return out
 
-    async def _attempt(
-        self, path: str, body: bytes, headers: Mapping[str, str], target: Target, stream: bool
-    ) -> Reply:
-        dep = target.deployment
-        timeout = aiohttp.ClientTimeout(
+    def _timeout(self, dep: Deployment, stream: bool) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(
             total=None if stream else dep.timeout_s,
             connect=self.cfg.connect_timeout_s,
             sock_read=min(self.cfg.read_timeout_s, dep.timeout_s),
         )
+
+    async def _attempt(
+        self, path: str, body: bytes, headers: Mapping[str, str], target: Target, stream: bool
+    ) -> Reply:
+        dep = target.deployment
         url = dep.base_url.rstrip("/") + path
         started = time.perf_counter()
         resp: aiohttp.ClientResponse | None = None
         try:
             resp = await self.session.post(
                 url,
-                data=body,
+                # A fresh stream per attempt: aiohttp writes a large bytes body in one go
+                # (and warns that it can block the loop); a BytesIO is written in chunks.
+                data=io.BytesIO(body) if len(body) > 2**20 else body,
                 headers=self.headers_for(headers, dep, stream=stream),
-                timeout=timeout,
+                timeout=self._timeout(dep, stream),
             )
             ttfb = time.perf_counter() - started
             self.metrics.upstream_ttfb.observe(ttfb)
             out_headers = CIMultiDict(
                 (k, v) for k, v in resp.headers.items() if k.lower() in PASSED_BACK_HEADERS
             )
-            if resp.status == 200 and stream and _is_event_stream(resp):
+            if resp.status == 200 and stream and is_event_stream(resp):
                 reply = Reply(200, out_headers, target, ttfb, stream=resp)
                 resp = None  # ownership moves to the caller
                 return reply
             data = await resp.read()
             reply = Reply(resp.status, out_headers, target, ttfb, body=data)
             if reply.status == 200:
-                reply.answer = _json_object(data)
+                reply.answer = json_object(data)
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise _Retryable(ErrorKind.TIMEOUT) from exc
+            raise Retryable(ErrorKind.TIMEOUT) from exc
         except aiohttp.ClientPayloadError as exc:  # e.g. a body that does not decompress
-            raise _Retryable(ErrorKind.BAD_ANSWER) from exc
+            raise Retryable(ErrorKind.BAD_ANSWER) from exc
         except aiohttp.ClientError as exc:
-            raise _Retryable(ErrorKind.CONNECT) from exc
+            raise Retryable(ErrorKind.CONNECT) from exc
         finally:
             if resp is not None:
                 resp.release()
-        if reply.status == 429:
-            retry_after = _retry_after(reply.headers.get("Retry-After"))
-            raise _Retryable(ErrorKind.RATE_LIMITED, retry_after, reply)
-        if reply.status >= 500:
-            raise _Retryable(ErrorKind.SERVER_ERROR, None, reply)
-        return reply
+        return judge(reply)
 
     async def fetch(
         self, method: str, path: str, headers: Mapping[str, str], target: Target
@@ -338,35 +334,6 @@ class UpstreamClient:
             raise UpstreamTimeout(f"{target.label} timed out") from exc
         except aiohttp.ClientError as exc:
             raise UpstreamUnavailable(f"{target.label} unreachable: {type(exc).__name__}") from exc
-
-
-def _is_event_stream(resp: aiohttp.ClientResponse) -> bool:
-    """An SSE answer (or one without a type, as some servers send); JSON and HTML are not."""
-    kind = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    return kind in ("text/event-stream", "")
-
-
-def _json_object(data: bytes) -> dict[str, Any]:
-    """The 200 body as a JSON object; an HTML page or truncated JSON is a bad answer."""
-    try:
-        answer = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise _Retryable(ErrorKind.BAD_ANSWER) from exc
-    if not isinstance(answer, dict):
-        raise _Retryable(ErrorKind.BAD_ANSWER)
-    return answer
-
-
-def _shape(body: bytes) -> str:
-    """A short fingerprint of a request body (the breaker counts distinct failing requests)."""
-    return hashlib.blake2b(body, digest_size=8).hexdigest()
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None  # an HTTP date: fall back to our own backoff
 
 
 async def iter_chunks(stream: aiohttp.ClientResponse) -> AsyncIterator[bytes]:

@@ -149,5 +149,35 @@ async def test_unreadable_served_body_is_skipped() -> None:
     assert value(reg, "sidecar_cache_audit_skipped_total", reason="unreadable") == 1
 
 
+async def test_free_near_miss_comparisons_skip_the_re_ask_limit() -> None:
+    auditor, _ = make(max_per_minute=0)  # no re-asks allowed at all
+    assert not auditor.submit("hit", "q", 0.9, body("A"), fresh("A"))  # type: ignore[arg-type]
+    own = fresh("B")  # the miss's own fresh answer: no upstream call
+    assert auditor.submit("near_miss", "q", 0.9, body("A"), own, free=True)  # type: ignore[arg-type]
+    await auditor.drain()
+
+
 def test_verdict_values_are_bounded_labels() -> None:
     assert {v.value for v in Verdict} == {"same", "different", "error"}
+
+
+def test_audit_config_fields_and_their_errors() -> None:
+    import pytest
+
+    from sidecar.config import ConfigError, load_settings
+
+    s = load_settings(
+        None,
+        {
+            "SIDECAR_CACHE_AUDIT": "{rate: 0.05, judge: llm, judge_tier: small}",
+            "SIDECAR_CACHE_MAX_FALSE_HIT_RATE": "0.01",
+        },
+    )
+    assert s.cache.audit.rate == 0.05 and s.cache.max_false_hit_rate == 0.01
+    assert s.cache.audit.burn_in == "shadow"
+    with pytest.raises(ConfigError, match=r"cache\.max_false_hit_rate"):
+        load_settings(None, {"SIDECAR_CACHE_MAX_FALSE_HIT_RATE": "0.01"})  # audit off
+    with pytest.raises(ConfigError, match="judge_tier"):
+        load_settings(None, {"SIDECAR_CACHE_AUDIT": "{rate: 0.1, judge_tier: huge}"})
+    with pytest.raises(ConfigError, match=r"cache\.audit\.judge"):
+        load_settings(None, {"SIDECAR_CACHE_AUDIT": "{judge: coin}"})

@@ -138,3 +138,42 @@ async def test_budget_state_survives_a_restart(sidecar: Any, mock: Any, tmp_path
     (tmp_path / "audit_state.json").write_text("{not json")
     await second.close()  # overwritten with the same good state
     assert json.loads((tmp_path / "audit_state.json").read_text()) == state
+
+
+async def test_llm_judge_through_a_real_deployment_never_guesses(sidecar: Any, mock: Any) -> None:
+    env = {"SIDECAR_CACHE_THRESHOLD": "0.8", "SIDECAR_CACHE_AUDIT": "{rate: 1.0, judge: llm}"}
+    client = await sidecar(env=env, cache=SemanticCache(verifier=AcceptAll()))
+    auditor = await ready_auditor(client)
+    await ask(client, COOK)
+    layer, _ = await ask(client, BAKE)
+    assert layer == "semantic"
+    await auditor.drain()
+    # The mock echoes the judging prompt instead of SAME/DIFFERENT: an error, not a verdict.
+    assert metric(client, "sidecar_cache_audits_total", {"verdict": "error"}) == 1
+    assert metric(client, "sidecar_cache_audit_upstream_calls_total", {"purpose": "judge"}) == 1
+    judged = mock.requests[-1]["messages"][0]["content"]
+    assert "SAME or DIFFERENT" in judged and COOK in judged and BAKE in judged
+    assert mock.requests[-1]["model"] == "gpt-4o-mini"  # the cheapest tier's deployment
+    assert all(c.n == 0 for c in auditor.controller.counts())
+
+
+async def test_anthropic_messages_hit_is_audited_on_an_anthropic_deployment(
+    sidecar: Any, mock: Any
+) -> None:
+    client = await sidecar(env=AUDIT_ON, cache=SemanticCache(verifier=AcceptAll()))
+    auditor = await ready_auditor(client)
+    headers = {"x-api-key": "sk-ant-a", "anthropic-version": "2023-06-01"}
+
+    async def post(text: str) -> str:
+        body = {"model": "auto", "max_tokens": 64, "messages": [{"role": "user", "content": text}]}
+        resp = await client.post("/v1/messages", json=body, headers=headers)
+        assert resp.status == 200
+        return resp.headers["X-Sidecar-Cache"]
+
+    assert await post(COOK) == "miss"
+    assert await post(COOK + "?") == "semantic"
+    await auditor.drain()
+    refetch = mock.requests[-1]
+    assert refetch["model"].startswith("claude") and not refetch.get("stream")
+    # The mock echoes: the fresh answer differs from the served one (another prompt's echo).
+    assert metric(client, "sidecar_cache_audits_total", {"verdict": "different"}) == 1

@@ -195,6 +195,14 @@ def test_replayed_ids_continue_only_for_their_credential():
     assert len(ids) == 2 and ids.find(replayed["id"], "cred-a") is None  # bounded LRU
     ids.forget("resp_3")
     assert ids.find("resp_3", "cred-a") is None
+    # the replayed state held is bounded in bytes too: the oldest ids go first
+    small = state.ResponseIds(max_bytes=record.size * 2)
+    for rid in ("r1", "r2", "r3"):
+        small.remember(rid, record)
+    assert small.bytes == record.size * 2 and small.find("r1", "cred-a") is None
+    small.remember("r3", record)  # the same id again is not counted twice
+    small.forget("r2")
+    assert small.bytes == record.size and small.find("r3", "cred-a") is not None
 
 
 def test_credential_hash_and_stripping_issued_ids():

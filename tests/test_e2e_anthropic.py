@@ -125,3 +125,41 @@ async def test_sidecar_errors_in_anthropic_shape(sidecar, mock):
     assert err.value.body["type"] == "error" and err.value.body["error"]["type"] == "api_error"
     assert all(r["model"].startswith("claude") for r in mock.requests)
     await a.close()
+
+
+async def test_broken_stream_is_never_stored_and_semantic_hits(sidecar, mock):
+    client = await sidecar()
+    mock.push("drop")
+    body = {
+        "model": "auto",
+        "max_tokens": 64,
+        "stream": True,
+        "messages": [{"role": "user", "content": "a stream that breaks"}],
+    }
+    headers = {"x-api-key": "k", "anthropic-version": "2023-06-01"}
+    raw = await (await client.post("/v1/messages", json=body, headers=headers)).read()
+    assert b"content_block_delta" in raw and b"message_stop" not in raw
+    assert b'event: error\ndata: {"type":"error","error":{"type":"api_error"' in raw
+    again = await client.post("/v1/messages", json=body, headers=headers)
+    assert again.headers["X-Sidecar-Cache"] == "miss" and b"message_stop" in await again.read()
+    a = sdk(client)
+    await create(a, messages=[{"role": "user", "content": "capital city of France which is"}])
+    h, hit = await create(
+        a, messages=[{"role": "user", "content": "which is capital city of France"}]
+    )
+    assert h["X-Sidecar-Cache"] == "semantic" and float(h["X-Sidecar-Similarity"]) > 0.9
+    assert hit.content[0].text == "echo: capital city of France which is"
+    await a.close()
+
+
+async def test_body_over_the_limit_is_a_413_in_anthropic_shape(sidecar, mock):
+    client = await sidecar(env={"SIDECAR_SERVER_MAX_BODY_BYTES": "2000"})
+    body = {
+        "model": "auto",
+        "max_tokens": 10,
+        "messages": [{"role": "user", "content": "x" * 5000}],
+    }
+    resp = await client.post("/v1/messages", json=body, headers={"x-api-key": "k"})
+    assert resp.status == 413
+    assert (await resp.json())["error"]["type"] == "request_too_large"
+    assert mock.count == 0

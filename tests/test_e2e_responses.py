@@ -132,6 +132,9 @@ async def test_reissued_ids_continue_get_and_delete(sidecar, mock):
         await a.responses.retrieve(hit.id)
     with pytest.raises(openai.NotFoundError):
         await a.responses.retrieve("resp_never_seen")
+    assert mock.count == 2  # unknown and foreign ids never reach the upstream
+    by_id = {"endpoint": "/v1/responses/{rid}", "status_class": "4xx"}  # the route, not the id
+    assert metric(client, "sidecar_requests_total", by_id) == 3
     await a.close()
     await b.close()
 
@@ -195,4 +198,24 @@ async def test_escalation_and_errors(sidecar, mock):
     with pytest.raises(openai.BadRequestError) as err:
         await c.responses.create(model="auto", input="upstream says no")
     assert err.value.body["message"] == "mock bad request"  # passed through unchanged
+    await c.close()
+
+
+async def test_broken_stream_is_never_stored_and_semantic_hits(sidecar, mock):
+    client = await sidecar()
+    mock.push("drop")
+    body = {"model": "auto", "input": "a stream that breaks", "stream": True}
+    resp = await client.post("/v1/responses", json=body, headers={"Authorization": "Bearer k"})
+    raw = await resp.read()
+    assert b"response.output_text.delta" in raw and b"response.completed" not in raw
+    assert b'event: error\ndata: {"type":"error","code":"upstream_stream_failed"' in raw
+    again = await client.post("/v1/responses", json=body, headers={"Authorization": "Bearer k"})
+    assert (
+        again.headers["X-Sidecar-Cache"] == "miss" and b"response.completed" in await again.read()
+    )
+    c = sdk(client)
+    await create(c, input="capital city of France which is")
+    headers, hit = await create(c, input="which is capital city of France")
+    assert headers["X-Sidecar-Cache"] == "semantic" and float(headers["X-Sidecar-Similarity"]) > 0.9
+    assert hit.output_text == "echo: capital city of France which is"  # the stored answer
     await c.close()

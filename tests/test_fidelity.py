@@ -320,3 +320,84 @@ async def test_empty_answers_are_never_cached(sidecar, mock, model):
     assert first.status == 200
     again = await client.post(URL, json=body)
     assert again.headers["X-Sidecar-Cache"] == "miss" and mock.count == 2
+
+
+# -- real provider shapes through the sidecar ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "shape", ["openai_full", "sse_nospace", "sse_crlf", "sse_keepalive", "sse_usage_last"]
+)
+async def test_real_stream_shapes_are_relayed_assembled_and_replayed(sidecar, mock, shape):
+    """Every SSE variant reaches the SDK whole, is stored, and replays with the same text."""
+    import openai
+
+    client = await sidecar()
+    sdk = openai.AsyncOpenAI(base_url=str(client.make_url("/v1")), api_key="k", max_retries=0)
+    mock.push(shape)
+
+    async def streamed() -> str:
+        parts = []
+        stream = await sdk.chat.completions.create(
+            model="auto", messages=chat(f"shape {shape}")["messages"], stream=True
+        )
+        async for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                parts.append(chunk.choices[0].delta.content)
+        return "".join(parts)
+
+    assert await streamed() == f"echo: shape {shape}"
+    assert await streamed() == f"echo: shape {shape}"  # replayed from the cache
+    assert mock.count == 1
+    usage = metric(client, "sidecar_tokens_total", {"model": "gpt-4o-mini", "direction": "out"})
+    assert (
+        usage
+        + metric(client, "sidecar_tokens_total", {"model": "gpt-4.1-mini", "direction": "out"})
+        + metric(client, "sidecar_tokens_total", {"model": "gpt-4o", "direction": "out"})
+        > 0
+    )
+    await sdk.close()
+
+
+async def test_full_openai_json_fields_survive_and_usage_details_are_read(sidecar, mock):
+    """system_fingerprint, service_tier, logprobs, refusal, usage details: passed through."""
+    client = await sidecar()
+    mock.push("openai_full")
+    resp = await client.post(URL, json=chat("all the fields", logprobs=True))
+    answer = await resp.json()
+    assert answer["system_fingerprint"].startswith("fp_") and answer["service_tier"] == "default"
+    assert answer["choices"][0]["logprobs"]["content"][0]["token"] == "echo:"
+    assert answer["choices"][0]["message"]["refusal"] is None
+    assert answer["usage"]["completion_tokens_details"]["reasoning_tokens"] == 0
+
+
+async def test_streamed_tool_call_deltas_are_assembled_and_replayed(sidecar, mock):
+    """Tool-call arguments arriving in pieces are assembled, cached, replayed whole."""
+    client = await sidecar()
+    mock.push("tool_stream")
+    body = chat("Paris", stream=True, tools=[{"type": "function", "function": {"name": "w"}}])
+    first = await _events(await client.post(URL, json=body))
+    args = "".join(
+        c["choices"][0]["delta"].get("tool_calls", [{}])[0].get("function", {}).get("arguments")
+        or ""
+        for c in first
+        if isinstance(c, dict) and c.get("choices")
+    )
+    assert orjson.loads(args) == {"location": "echo: Paris"}
+    hit = await client.post(URL, json={**body, "stream": False})
+    assert hit.headers["X-Sidecar-Cache"] == "exact"
+    call = (await hit.json())["choices"][0]["message"]["tool_calls"][0]
+    assert call["function"]["name"] == "get_weather"
+    assert orjson.loads(call["function"]["arguments"]) == {"location": "echo: Paris"}
+    assert (await hit.json())["choices"][0]["finish_reason"] == "tool_calls"
+
+
+async def test_refusal_and_no_usage_shapes(sidecar, mock):
+    """A refusal (content null) escalates like a refusal; a stream without usage still works."""
+    client = await sidecar()
+    mock.push("refusal")
+    resp = await client.post(URL, json=chat("something forbidden"))
+    assert resp.status == 200 and resp.headers.get("X-Sidecar-Escalated") == "refusal"
+    mock.push("sse_no_usage")
+    events = await _events(await client.post(URL, json=chat("no usage at all", stream=True)))
+    assert _text(events) == "echo: no usage at all" and events[-1] == "[DONE]"

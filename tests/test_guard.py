@@ -5,6 +5,8 @@ event loop."""
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import time
 
 import numpy as np
@@ -227,3 +229,94 @@ async def test_rejections_are_counted_and_logged_by_reason(sidecar, mock, caplog
     assert metric(client, "sidecar_cache_lookups_total", {"result": "guard_slot"}) == 1
     logged = [getattr(r, "fields", {}) for r in caplog.records if r.name == "sidecar.access"]
     assert [f.get("cache") for f in logged] == ["guard_slot"]
+
+
+class ScoreVerifier:
+    """A verifier with a fixed score and the shipped verifier's shape (score + threshold)."""
+
+    threshold = 0.8
+    cosine_threshold = 0.7
+
+    def __init__(self, score: float) -> None:
+        self.value = score
+
+    def score(self, *args: object) -> float:
+        return self.value
+
+    def accept(self, *args: object) -> bool:
+        return self.value >= self.threshold
+
+
+def _unit(i: int) -> np.ndarray:
+    vec = np.zeros(384, np.float32)
+    vec[i] = 1.0
+    return vec
+
+
+def test_a_lower_tier_hit_is_served_only_when_guard_and_a_stricter_bar_accept() -> None:
+    def cache_with(score: float, margin: float | None = 0.05) -> SemanticCache:
+        cache = SemanticCache(verifier=ScoreVerifier(score), lower_tier_margin=margin)
+        cache.put("s", "What is the capital of France?", _unit(0), body=b"{}", model="m",
+                  tier="small", tier_rank=0)  # fmt: skip
+        return cache
+
+    same, other = "What's the capital city of France?", "What is the capital of Spain?"
+    assert cache_with(0.9).lookup("s", same, _unit(0), 0.9, min_tier_rank=1).result == "semantic"
+    # The same pair from the route's own tier needs only the usual bar.
+    assert cache_with(0.805).lookup("s", same, _unit(0), 0.9).result == "semantic"
+    stricter = cache_with(0.805).lookup("s", same, _unit(0), 0.9, min_tier_rank=1)
+    assert stricter.result == "verifier_rejected" and stricter.entry is None
+    vetoed = cache_with(0.99).lookup("s", other, _unit(0), 0.9, min_tier_rank=1)
+    assert vetoed.result == "guard_slot" and vetoed.rule == "name"
+    never = cache_with(0.99, margin=None).lookup("s", same, _unit(0), 0.9, min_tier_rank=1)
+    assert never.result == "miss"
+
+
+def test_a_refused_lower_tier_candidate_falls_back_to_the_best_of_the_route_tier() -> None:
+    cache = SemanticCache(verifier=ScoreVerifier(0.82), lower_tier_margin=0.05)
+    near = _unit(0) * 0.97 + _unit(1) * np.float32(np.sqrt(1 - 0.97**2))
+    cache.put("s", "Is coffee healthy?", _unit(0), body=b"{}", model="m", tier="small", tier_rank=0)
+    cache.put("s", "Is coffee good for health?", near, body=b"{}", model="m", tier="large",
+              tier_rank=2)  # fmt: skip
+    found = cache.lookup("s", "Is coffee good for you?", _unit(0), 0.9, min_tier_rank=1)
+    assert found.result == "semantic" and found.entry is not None
+    assert found.entry.tier == "large"
+
+
+@pytest.mark.parametrize("size", [95_000, 3 * 2**20])
+async def test_healthz_stays_responsive_while_a_long_prompt_is_judged(sidecar, mock, size) -> None:
+    # 95k chars: the default path (below cache.max_text_chars). 3 MiB: with that bound raised,
+    # the guard still judges it in a worker thread.
+    env = {"SIDECAR_CACHE_MAX_CACHED_BODY_BYTES": str(64 * 2**20)}
+    if size > 100_000:
+        env["SIDECAR_CACHE_MAX_TEXT_CHARS"] = str(8 * 2**20)
+    client = await sidecar(env=env)
+    words = [f"line{i % 7000}q" for i in range(size // 10 + 10)]
+    doc = " ".join(words)[:size]
+    changed = doc[: size // 2] + " not " + doc[size // 2 :]
+
+    def body(text: str) -> dict:
+        # A stream, not raw bytes: aiohttp's client warns that a large body blocks its loop.
+        data = io.BytesIO(json.dumps(chat(text)).encode())
+        return {"data": data, "headers": {"Content-Type": "application/json"}}
+
+    first = await client.post("/v1/chat/completions", **body(doc))
+    assert first.status == 200
+    lags: list[float] = []
+
+    async def poll() -> None:
+        while True:
+            t0 = time.perf_counter()
+            assert (await client.get("/healthz")).status == 200
+            lags.append(time.perf_counter() - t0)
+            await asyncio.sleep(0.01)
+
+    poller = asyncio.create_task(poll())
+    await asyncio.sleep(0.05)
+    resp = await client.post("/v1/chat/completions", **body(changed))
+    poller.cancel()
+    assert resp.status == 200 and resp.headers["X-Sidecar-Cache"] == "miss"
+    assert metric(client, "sidecar_cache_lookups_total", {"result": "guard_length"}) == 1
+    # Generous bound for a shared CI box: the mock upstream echoing 3 MiB shares this loop.
+    # Before, one 200k-character message stalled the process for 72 s.
+    assert len(lags) > 3 and max(lags) < 1.0, max(lags)

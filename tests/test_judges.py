@@ -84,6 +84,10 @@ def test_answer_text_of_chat_completion_and_tool_calls() -> None:
     tools = {"choices": [{"message": {"content": None, "tool_calls": [{"id": "1", "b": 2}]}}]}
     assert answer_text(orjson.dumps(tools)) == '[{"b":2,"id":"1"}]'
     assert answer_text(orjson.dumps({"choices": [{"text": "done"}]})) == "done"
+    anthropic = {"content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}
+    assert answer_text(orjson.dumps(anthropic)) == "a\nb"
+    responses = {"output": [{"type": "message", "content": [{"type": "output_text", "text": "r"}]}]}
+    assert answer_text(orjson.dumps(responses)) == "r"
     assert answer_text(b"not json") is None
     assert answer_text(b'{"error": {}}') is None
 

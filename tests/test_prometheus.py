@@ -28,6 +28,7 @@ import pytest
 
 from cache.embedder import BatchingEmbedder
 from cache.store import SemanticCache
+from sidecar.config import load_settings
 from tests.conftest import FakeEmbedder, chat, deps_of
 from tests.test_shared_redis import RedisServer, redis_server  # noqa: F401  (fixture)
 
@@ -206,6 +207,7 @@ async def test_every_dashboard_query_matches_scripted_traffic(
     mock: Any,
     redis_server: RedisServer,  # noqa: F811
     prometheus_for: Any,
+    tmp_path: Path,
 ) -> None:
     env = {
         "SIDECAR_REDIS_URL": redis_server.url,
@@ -216,7 +218,12 @@ async def test_every_dashboard_query_matches_scripted_traffic(
     }
     mock.config.ttft_s, mock.config.retry_after_s = 0.02, 0.01
     embedder = BatchingEmbedder(FakeEncoder(), max_wait_ms=0)
-    client = await sidecar(env=env, embedder=embedder, cache=SemanticCache(verifier=RejectPlease()))
+    client = await sidecar(
+        config=_shadow_config(tmp_path),
+        env={**env, "SIDECAR_EVALUATION_POLICY_INTERVAL_S": "0.2"},
+        embedder=embedder,
+        cache=SemanticCache(verifier=RejectPlease()),
+    )
     embedder.on_batch = deps_of(client).metrics.observe_embed
     peer = await sidecar(env=env)
     prom = prometheus_for(f"127.0.0.1:{client.server.port}")
@@ -224,6 +231,8 @@ async def test_every_dashboard_query_matches_scripted_traffic(
         await prom.wait_scrapes(http, after=0)  # every primed series is scraped at zero first
         expected = await _traffic(client, peer, mock)
         deps = deps_of(client)
+        await deps.evaluation.shadow.drain()  # no shadow call lands after the last scrape
+        await asyncio.sleep(0.5)  # a policy check (every 0.2 s) after the last comparison
         for _ in range(100):  # the peer's entries reach this replica (bounded: 5 s)
             if _sample(deps, "sidecar_replication_lag_seconds_count"):
                 break
@@ -232,12 +241,24 @@ async def test_every_dashboard_query_matches_scripted_traffic(
         results = {}
         for title, expr, legend in _dashboard_queries():
             rows = await prom.query(http, expr, at)
-            # Audit gauges exist only while cache.audit.rate > 0 (off here; checked with audits
-            # on in tests/test_audit_app.py).
+            # Audit gauges have samples only while cache.audit.rate > 0 (off here); their values
+            # are checked through /metrics in tests/test_audit.py and tests/test_audit_app.py.
             audit_gauge = "sidecar_cache_hit_precision" in expr or "_budget" in expr
             assert rows or audit_gauge, f"panel {title!r} ({legend}): no data for {expr}"
             results[(title, legend)] = rows
         _check(results, expected, deps)
+
+
+def _shadow_config(tmp: Path) -> str:
+    """Every small-tier answer also goes to candidate `cand`, which the policy does not allow."""
+    allowed = sorted({d.model for t in load_settings(None, {}).tiers for d in t.deployments})
+    (tmp / "policy.yaml").write_text(f"allowed_models: {json.dumps(allowed)}\n")
+    (tmp / "config.yaml").write_text(
+        "shadow: [{tier: small, rate: 1.0, candidate: {base_url: 'http://unused/v1',"
+        " model: cand, price_in_per_1m: 1, price_out_per_1m: 1}}]\n"
+        f"evaluation: {{policy_file: '{tmp / 'policy.yaml'}'}}\n"
+    )
+    return str(tmp / "config.yaml")
 
 
 def _sample(deps: Any, name: str) -> float:
@@ -326,6 +347,7 @@ def _check(results: dict[tuple[str, str], Any], want: dict[str, int], deps: Any)
     usd = _panel(results, "USD per hour: spent vs saved", "spent")[""]
     assert usd > 0 and _panel(results, "USD per hour: spent vs saved", "saved by cache")[""] > 0
     _check_scorecard(results, deps)
+    _check_evaluation(results, deps)
     for (title, legend), rows in results.items():
         for row in rows:
             assert not math.isnan(float(row["value"][1])), f"{title} {legend}: NaN {row}"
@@ -349,3 +371,18 @@ def _check_scorecard(results: dict[tuple[str, str], Any], deps: Any) -> None:
     assert calls["small/gpt-4o-mini"] == 20 and calls["medium/gpt-4.1-mini"] >= 4
     failures = _panel(results, title, "failure rate {{deployment}}", "deployment")
     assert failures["small/gpt-4o-mini"] == pytest.approx(1 / small["answers"])  # the refusal
+
+
+def _check_evaluation(results: dict[tuple[str, str], Any], deps: Any) -> None:
+    """Shadow comparisons and policy violations as the evaluator counted them."""
+    rules = _panel(results, "Policy violations by rule", "{{rule}}", "rule")
+    assert rules["allowed_models"] == 1 and rules["latency_slo"] == 0  # shadow/cand only
+    compared = {
+        r["metric"]["result"]: float(r["value"][1])
+        for r in results[("Shadow comparisons (last hour)", "{{candidate}} {{result}}")]
+    }
+    (row,) = deps.evaluation.shadow.rows()
+    assert compared["tie"] == row["results"]["tie"] > 0  # the mock echoes for every model
+    assert compared["loss"] == compared["win"] == 0
+    # 8 misses, 1 rejection, 2 answered after a retry: small answered 11 (see _traffic)
+    assert sum(compared.values()) + sum(deps.evaluation.shadow.skipped.values()) == 11

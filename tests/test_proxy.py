@@ -185,25 +185,32 @@ def _json_lines(caplog) -> str:
     return "\n".join(JsonFormatter().format(r) for r in caplog.records)
 
 
-async def test_one_json_log_line_per_request_without_keys(mock, caplog, tmp_path):
+def _keyed_client(mock, tmp_path, key_env: str, key: str, cache: bool = True):
+    """A sidecar whose one deployment (at the mock) sends the provider key from ``key_env``."""
     from aiohttp.test_utils import TestClient, TestServer
     from prometheus_client import CollectorRegistry
 
     from sidecar.app import create_app
     from sidecar.config import load_settings
 
-    secret = "sk-live-THIS-MUST-NOT-LEAK-1234567890"
     cfg = tmp_path / "c.yaml"
     cfg.write_text(f"""
 tiers:
   - name: only
     deployments:
-      - {{base_url: "{mock.base_url}", model: m1, api_key_env: OPENAI_API_KEY}}
+      - {{base_url: "{mock.base_url}", model: m1, api_key_env: {key_env}}}
 routing: {{default_tier: only}}
+cache: {{enabled: {str(cache).lower()}}}
 """)
-    settings = load_settings(cfg, {})
-    app = create_app(settings, registry=CollectorRegistry(), environ={"OPENAI_API_KEY": secret})
-    async with TestClient(TestServer(app)) as client:
+    app = create_app(
+        load_settings(cfg, {}), registry=CollectorRegistry(), environ={key_env: key}, router=None
+    )
+    return TestClient(TestServer(app))
+
+
+async def test_one_json_log_line_per_request_without_keys(mock, caplog, tmp_path):
+    secret = "sk-live-THIS-MUST-NOT-LEAK-1234567890"
+    async with _keyed_client(mock, tmp_path, "OPENAI_API_KEY", secret) as client:
         caplog.clear()
         resp = await client.post(
             "/v1/chat/completions",
@@ -233,28 +240,7 @@ async def test_client_authorization_forwarded_unless_deployment_has_key(sidecar,
 
 
 async def test_deployment_key_replaces_client_key(mock, tmp_path):
-    from aiohttp.test_utils import TestClient, TestServer
-    from prometheus_client import CollectorRegistry
-
-    from sidecar.app import create_app
-    from sidecar.config import load_settings
-
-    cfg = tmp_path / "c.yaml"
-    cfg.write_text(f"""
-tiers:
-  - name: only
-    deployments:
-      - {{base_url: "{mock.base_url}", model: m1, api_key_env: MY_KEY}}
-routing: {{default_tier: only}}
-cache: {{enabled: false}}
-""")
-    app = create_app(
-        load_settings(cfg, {}),
-        registry=CollectorRegistry(),
-        environ={"MY_KEY": "provider-key"},
-        router=None,
-    )
-    async with TestClient(TestServer(app)) as client:
+    async with _keyed_client(mock, tmp_path, "MY_KEY", "provider-key", cache=False) as client:
         resp = await client.post(
             "/v1/chat/completions", json=chat("a"), headers={"Authorization": "Bearer client-key"}
         )

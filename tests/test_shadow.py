@@ -174,3 +174,19 @@ def test_bad_policy_file_names_the_field(tmp_path: Path) -> None:
     path.write_text("latency_slo: 3\n")
     with pytest.raises(PolicyError, match="latency_slo"):
         load_policy(path)
+
+
+def test_a_candidate_in_both_lists_is_one_violation() -> None:
+    policy = load_policy_text("allowed_models: [a]\n")
+    five = [row("shadow/c")]
+    shadows = [{"candidate": "shadow/c", "tier": "small", "comparisons": 1, "judged": 1,
+                "usd_per_1k_candidate": None, "quality_ci95": None}]  # fmt: skip
+    assert counts(evaluate(policy, five, [], shadows))["allowed_models"] == 1
+
+
+def load_policy_text(text: str) -> Any:
+    import yaml
+
+    from sidecar.policy import Policy
+
+    return Policy.model_validate(yaml.safe_load(text))

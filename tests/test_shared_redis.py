@@ -33,8 +33,10 @@ class RedisServer:
     def __init__(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
-            pytest.fail("redis-server not found on PATH: run `make redis` "
-                        "(bash scripts/ensure-redis.sh installs Debian's redis-server)")
+            pytest.fail(
+                "redis-server not found on PATH: run `make redis` "
+                "(bash scripts/ensure-redis.sh installs Debian's redis-server)"
+            )
         self.binary = binary
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -45,9 +47,22 @@ class RedisServer:
     def start(self) -> None:
         """Start and wait for PING (up to 5 s)."""
         self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             try:
@@ -85,8 +100,12 @@ class Recorder:
         self.lags: list[float] = []
 
     def metrics(self) -> SharedMetrics:
-        return SharedMetrics(self.errors.append, lambda on: setattr(self, "local_only", on),
-                             self.lags.append, lambda n: None)
+        return SharedMetrics(
+            self.errors.append,
+            lambda on: setattr(self, "local_only", on),
+            self.lags.append,
+            lambda n: None,
+        )
 
 
 Replica = tuple[SemanticCache, RedisReplicator, Recorder]
@@ -101,8 +120,13 @@ async def replica(redis_server: RedisServer) -> AsyncIterator[MakeReplica]:
     async def make(**kw: Any) -> Replica:
         cache = SemanticCache(verifier=AcceptAll())
         rec = Recorder()
-        opts: dict[str, Any] = {"block_ms": 200, "backoff": (0.05, 0.3), "timeout_s": 0.5,
-                                "metrics": rec.metrics(), **kw}
+        opts: dict[str, Any] = {
+            "block_ms": 200,
+            "backoff": (0.05, 0.3),
+            "timeout_s": 0.5,
+            "metrics": rec.metrics(),
+            **kw,
+        }
         rep = RedisReplicator(cache, redis_server.url, **opts)
         await rep.start()
         made.append(rep)
@@ -116,8 +140,16 @@ async def replica(redis_server: RedisServer) -> AsyncIterator[MakeReplica]:
 
 def put(cache: SemanticCache, scope: str, text: str, ttl: float = 60.0) -> Any:
     """Store an answer for ``text`` with the fake embedder's vector."""
-    return cache.put(scope, text, EMB.vector(text), body=b'{"answer": "%s"}' % text.encode(),
-                     model="m", tier="small", tier_rank=0, ttl=ttl)
+    return cache.put(
+        scope,
+        text,
+        EMB.vector(text),
+        body=b'{"answer": "%s"}' % text.encode(),
+        model="m",
+        tier="small",
+        tier_rank=0,
+        ttl=ttl,
+    )
 
 
 async def eventually(check: Callable[[], Any], within: float = 3.0) -> Any:
@@ -167,8 +199,9 @@ async def test_ttl_expiry_seen_on_both(replica: MakeReplica, redis_server: Redis
         await client.aclose()
 
 
-async def test_outage_local_only_then_catch_up(replica: MakeReplica,
-                                               redis_server: RedisServer) -> None:
+async def test_outage_local_only_then_catch_up(
+    replica: MakeReplica, redis_server: RedisServer
+) -> None:
     (a, rep_a, rec_a), (b, rep_b, rec_b) = await replica(), await replica()
     put(a, "t", "before the outage")
     await eventually(lambda: b.lookup_exact("t", "before the outage"))
@@ -208,8 +241,9 @@ async def test_no_cross_tenant_hit_across_replicas(replica: MakeReplica) -> None
     assert b.lookup("tenant-b", text, EMB.vector(text), threshold=0.5).result == "miss"
 
 
-async def test_removal_propagates_and_trim_forces_rewarm(replica: MakeReplica,
-                                                         redis_server: RedisServer) -> None:
+async def test_removal_propagates_and_trim_forces_rewarm(
+    replica: MakeReplica, redis_server: RedisServer
+) -> None:
     (a, rep_a, _), (b, rep_b, _) = await replica(), await replica()
     entry = put(a, "t", "to be removed")
     await eventually(lambda: b.get(entry.id))
@@ -236,8 +270,14 @@ async def test_full_queue_drops_oldest_while_unreachable() -> None:
         port = s.getsockname()[1]
     rec = Recorder()
     cache = SemanticCache()
-    rep = RedisReplicator(cache, f"redis://127.0.0.1:{port}/0", queue_max=3, timeout_s=0.2,
-                          backoff=(0.05, 0.1), metrics=rec.metrics())
+    rep = RedisReplicator(
+        cache,
+        f"redis://127.0.0.1:{port}/0",
+        queue_max=3,
+        timeout_s=0.2,
+        backoff=(0.05, 0.1),
+        metrics=rec.metrics(),
+    )
     await rep.start()
     try:
         for i in range(5):
@@ -249,8 +289,9 @@ async def test_full_queue_drops_oldest_while_unreachable() -> None:
         await rep.stop(flush_timeout=0.1)
 
 
-async def test_end_to_end_miss_on_a_is_exact_hit_on_b(sidecar: Any, mock: Any,
-                                                      redis_server: RedisServer) -> None:
+async def test_end_to_end_miss_on_a_is_exact_hit_on_b(
+    sidecar: Any, mock: Any, redis_server: RedisServer
+) -> None:
     env = {"SIDECAR_REDIS_URL": redis_server.url}
     a, b = await sidecar(env=env), await sidecar(env=env)
     body = chat("name three primary colors", temperature=0)
@@ -266,7 +307,6 @@ async def test_end_to_end_miss_on_a_is_exact_hit_on_b(sidecar: Any, mock: Any,
     assert len(mock.requests) == upstream_calls
     assert metric(b, "sidecar_redis_local_only") == 0
     assert metric(b, "sidecar_replication_lag_seconds_count") >= 1
-
 
 
 async def test_stop_returns_when_redis_py_loses_the_cancel(redis_server: RedisServer) -> None:
@@ -304,8 +344,14 @@ async def test_bodies_in_redis_only_fetched_on_a_hit(redis_server: RedisServer) 
     reps = []
     for _ in range(2):
         cache = SemanticCache(verifier=AcceptAll(), keep_bodies=False)
-        rep = RedisReplicator(cache, redis_server.url, block_ms=200, backoff=(0.05, 0.3),
-                              timeout_s=0.5, metrics=Recorder().metrics())
+        rep = RedisReplicator(
+            cache,
+            redis_server.url,
+            block_ms=200,
+            backoff=(0.05, 0.3),
+            timeout_s=0.5,
+            metrics=Recorder().metrics(),
+        )
         await rep.start()
         await asyncio.wait_for(rep.warmed.wait(), 3)
         reps.append((cache, rep))
@@ -337,11 +383,14 @@ async def test_bodies_in_redis_only_fetched_on_a_hit(redis_server: RedisServer) 
             await rep.stop(flush_timeout=0.5)
 
 
-async def test_end_to_end_bodies_in_redis(sidecar: Any, mock: Any,
-                                          redis_server: RedisServer) -> None:
+async def test_end_to_end_bodies_in_redis(
+    sidecar: Any, mock: Any, redis_server: RedisServer
+) -> None:
     env = {"SIDECAR_REDIS_URL": redis_server.url, "SIDECAR_REDIS_BODIES_IN_REDIS": "true"}
-    a, b = [await sidecar(env=env, cache=SemanticCache(verifier=AcceptAll(), keep_bodies=False))
-            for _ in range(2)]
+    a, b = [
+        await sidecar(env=env, cache=SemanticCache(verifier=AcceptAll(), keep_bodies=False))
+        for _ in range(2)
+    ]
     body = chat("name three primary colors", temperature=0)
     headers = {"X-Tenant-Id": "acme"}
     first = await a.post("/v1/chat/completions", json=body, headers=headers)

@@ -31,6 +31,7 @@ from typing import Any
 REISSUED = "_sc_"  # marker inside ids the sidecar issued: resp_sc_…, msg_sc_…
 MAX_IDS = 10_000
 MAX_RECORD_BYTES = 256 * 1024  # replayed state kept per id; bigger ones are not continuable
+MAX_TOTAL_BYTES = 64 * 1024 * 1024  # all replayed state together; the oldest ids go first
 
 
 def is_reissued(rid: str) -> bool:
@@ -83,17 +84,21 @@ class ResponseIds:
     """Bounded LRU of response ids: provider ids routed home, re-issued ids continuable."""
 
     max_ids: int = MAX_IDS
+    max_bytes: int = MAX_TOTAL_BYTES
+    bytes: int = 0  # size of the replayed state held
     _ids: OrderedDict[str, Produced | Replayed] = field(default_factory=OrderedDict)
 
     def __len__(self) -> int:
         return len(self._ids)
 
     def remember(self, rid: str, record: Produced | Replayed) -> None:
-        """Keep ``rid`` (most recent last); the oldest fall out past ``max_ids``."""
+        """Keep ``rid`` (most recent last); the oldest fall out past ``max_ids``/``max_bytes``."""
+        self.forget(rid)
         self._ids[rid] = record
-        self._ids.move_to_end(rid)
-        while len(self._ids) > self.max_ids:
-            self._ids.popitem(last=False)
+        self.bytes += _size(record)
+        while len(self._ids) > self.max_ids or self.bytes > self.max_bytes:
+            _, oldest = self._ids.popitem(last=False)
+            self.bytes -= _size(oldest)
 
     def find(self, rid: str, credential: str) -> Produced | Replayed | None:
         """The record for ``rid`` if this credential created it, else None (a 404)."""
@@ -105,7 +110,12 @@ class ResponseIds:
 
     def forget(self, rid: str) -> None:
         """Drop ``rid`` (after a DELETE)."""
-        self._ids.pop(rid, None)
+        if (record := self._ids.pop(rid, None)) is not None:
+            self.bytes -= _size(record)
+
+
+def _size(record: Produced | Replayed) -> int:
+    return record.size if isinstance(record, Replayed) else 0
 
 
 def as_items(value: Any) -> list[dict[str, Any]]:
@@ -141,6 +151,8 @@ def expand(body: dict[str, Any], record: Replayed) -> dict[str, Any]:
 def strip_reissued(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Input items without ids the sidecar issued (the provider has never seen them)."""
     return [
-        {k: v for k, v in i.items() if k != "id"} if is_reissued(str(i.get("id", ""))) else i
+        {k: v for k, v in i.items() if k != "id"}
+        if isinstance(i, dict) and is_reissued(str(i.get("id", "")))
+        else i
         for i in items
     ]

@@ -242,7 +242,9 @@ class Responses(OpenAIDialect):
                 raise NotFound(msg, param="previous_response_id")
             body = expand(body, record)
         items = body.get("input")
-        if isinstance(items, list) and any(is_reissued(str(i.get("id", ""))) for i in items):
+        if isinstance(items, list) and any(
+            isinstance(i, dict) and is_reissued(str(i.get("id", ""))) for i in items
+        ):
             body = {**body, "input": strip_reissued(items)}
         return body
 

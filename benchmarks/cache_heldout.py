@@ -1,0 +1,105 @@
+"""Held-out cache correctness: app-shaped families the guard and verifier were not built on.
+
+`python -m benchmarks.cache_heldout [--seeds 1 2 3] [--stored 12] [--e2e]` drives the real
+cache (`SemanticCache` with the int8 MiniLM encoder, the shipped verifier and the slot guard, at
+the verifier's operating point, as the proxy builds it) with `benchmarks/heldout_families.py`,
+written without reading `adversarial_families.py`. Per family and seed one scope holds
+`--stored` prompts (template 0, distinct slots); then each stored prompt is asked
+- reworded (same slots, every other template): a hit is right only if it serves that prompt;
+- varied three times (one meaning-bearing change), in template 0 and in a rewording.
+A hit is **wrong** whenever the served entry's slots differ from the query's (so a varied prompt
+that happens to equal another stored prompt may rightly hit it).
+
+`--e2e` replays the same trials through a real `python -m sidecar` with the bundled echo mock,
+one tenant per family and seed, and checks every answer against its own prompt (the mock echoes
+it), so a wrong answer cannot go uncounted. Results: `benchmarks/results/cache_heldout.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.heldout_families import FAMILIES
+from benchmarks.heldout_scoring import score_family, totals
+from cache.embedder import load_encoder
+from cache.store import SemanticCache
+from cache.text import cache_text
+from cache.verifier import PairVerifier
+from sidecar.config import configured_model_dir
+
+OUT = Path(__file__).parent / "results" / "cache_heldout.json"
+
+
+def in_process(seeds: list[int], stored: int) -> dict[str, Any]:
+    """The real cache, in process: int8 MiniLM, shipped verifier, slot guard."""
+    encoder = load_encoder("onnx", configured_model_dir(os.environ))
+    verifier = PairVerifier.load()
+    memo: dict[str, np.ndarray] = {}
+
+    def embed(text: str) -> np.ndarray:
+        if text not in memo:
+            memo[text] = encoder.encode([cache_text(text)])[0]
+        return memo[text]
+
+    out: dict[str, Any] = {}
+    for family in FAMILIES:
+        cache = SemanticCache(verifier=verifier, model_family=encoder.family)
+
+        def put(scope: str, text: str, cache: SemanticCache = cache) -> None:
+            cache.put(
+                scope, text, embed(text), body=text.encode(), model="m", tier="t", tier_rank=0
+            )
+
+        def ask(scope: str, text: str, cache: SemanticCache = cache) -> str | None:
+            found = cache.lookup(scope, text, embed(text), verifier.cosine_threshold)
+            return None if found.entry is None else found.entry.text
+
+        out[family.name] = score_family(family, seeds, stored, put, ask)
+    return {
+        "cosine_threshold": verifier.cosine_threshold,
+        "verifier_threshold": verifier.threshold,
+        "families": out,
+        **totals(out),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    p.add_argument("--stored", type=int, default=12)
+    p.add_argument("--e2e", action="store_true", help="also through a real sidecar + echo mock")
+    args = p.parse_args(argv)
+    started = time.time()
+    result: dict[str, Any] = {
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "seeds": args.seeds,
+        "stored": args.stored,
+        "note": "2 shared vCPUs (7 agents); families written blind to adversarial_families.py",
+        "in_process": in_process(args.seeds, args.stored),
+    }
+    if args.e2e:
+        from benchmarks.heldout_e2e import run_e2e
+
+        result["e2e"] = run_e2e(args.seeds, args.stored)
+    result["seconds"] = round(time.time() - started, 1)
+    OUT.write_text(json.dumps(result, indent=1) + "\n")
+    for mode in ("in_process", "e2e"):
+        if mode in result:
+            print(mode, json.dumps(result[mode]["totals"]))
+            for name, f in result[mode]["families"].items():
+                print(
+                    f"  {name:22s} wrong {f.get('differ_wrong', 0) + f.get('reword_wrong', 0):3d}"
+                    f"/{f.get('differ_trials', 0) + f.get('reword_trials', 0):4d}"
+                    f"  reword hit {f['reword_hit_rate']:.2f}"
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""The held-out families end to end: a real `python -m sidecar` with the bundled echo mock.
+
+Every stored prompt is sent once (a miss, stored); every trial is then asked with
+`Cache-Control: no-store` (looked up, never stored, so trials do not seed each other). The
+mock echoes the prompt, so each answer names the prompt it was produced for: a hit is right
+only if that prompt has the query's slots, and a miss must echo the query itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from typing import Any
+
+from benchmarks.heldout_families import FAMILIES
+from benchmarks.heldout_scoring import score_family, totals
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _post(url: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[str, str]:
+    req = urllib.request.Request(
+        url,
+        json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **headers},
+    )
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        data = json.loads(resp.read())
+        return resp.headers.get("X-Sidecar-Cache", ""), data["choices"][0]["message"]["content"]
+
+
+def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
+    for _ in range(600):
+        if proc.poll() is not None:
+            raise RuntimeError(f"sidecar exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(base + "/readyz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("sidecar not ready after 120 s")
+
+
+class _Client:
+    """put/ask for `score_family`, over HTTP; counts misses that did not echo their prompt."""
+
+    def __init__(self, base: str) -> None:
+        self.url = base + "/v1/chat/completions"
+        self.bad_misses = 0
+
+    def _send(self, scope: str, text: str, extra: dict[str, str]) -> tuple[str, str]:
+        body = {"model": "auto", "messages": [{"role": "user", "content": text}]}
+        return _post(self.url, body, {"X-Tenant-Id": scope, "Authorization": "Bearer k", **extra})
+
+    def put(self, scope: str, text: str) -> None:
+        self._send(scope, text, {})
+
+    def ask(self, scope: str, text: str) -> str | None:
+        layer, content = self._send(scope, text, {"Cache-Control": "no-store"})
+        served = content.removeprefix("echo: ")
+        if layer in ("exact", "semantic"):
+            return served
+        if served.split() != text.split():
+            self.bad_misses += 1
+        return None
+
+
+def run_e2e(seeds: list[int], stored: int) -> dict[str, Any]:
+    """All families through one sidecar process, stopped by its PID afterwards."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "SIDECAR_CACHE_MAX_TEMPERATURE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sidecar", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_ready(base, proc)
+        client = _Client(base)
+        out = {f.name: score_family(f, seeds, stored, client.put, client.ask) for f in FAMILIES}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    return {"families": out, **totals(out), "misses_not_echoing_their_prompt": client.bad_misses}
