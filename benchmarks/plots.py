@@ -15,10 +15,20 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ORDER = ("mock", "sidecar", "sidecar-nocache", "litellm", "litellm-cache", "gptcache", "portkey")
+ORDER = (
+    "mock",
+    "sidecar",
+    "sidecar-before",
+    "sidecar-nocache",
+    "litellm",
+    "litellm-cache",
+    "gptcache",
+    "portkey",
+)
 LABEL = {
     "mock": "direct (mock)",
     "sidecar": "sidecar",
+    "sidecar-before": "sidecar, before (--before checkout)",
     "sidecar-nocache": "sidecar, cache off",
     "litellm": "LiteLLM",
     "litellm-cache": "LiteLLM + local cache",
@@ -32,6 +42,8 @@ def _get(d: Any, *path: Any) -> Any:
         if not isinstance(d, dict) or p not in d:
             return None
         d = d[p]
+    if isinstance(d, float) and math.isnan(d):  # a level where every request failed
+        return None
     return d
 
 
@@ -346,6 +358,37 @@ def targets(results: dict[str, Any]) -> list[str]:
     return rows
 
 
+def before_after(results: dict[str, Any]) -> list[str]:
+    """Per scenario: the `--before` checkout's sidecar vs this one, and the peers, same run."""
+    if "sidecar-before" not in (results.get("systems") or {}):
+        return []
+    rows = [
+        "| scenario | before | after | after / before | after / LiteLLM | after / Portkey |",
+        "|---|---|---|---|---|---|",
+    ]
+    specs: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+        ("miss added p50, c=1 (ms)", ("miss", "1"), ("added_ms", "p50")),
+        ("miss added p99, c=1 (ms)", ("miss", "1"), ("added_ms", "p99")),
+        ("miss added p50, c=32 (ms)", ("miss", "32"), ("added_ms", "p50")),
+        ("miss req/s, c=32", ("miss", "32"), ("rps",)),
+        ("miss req/s, c=128", ("miss", "128"), ("rps",)),
+        ("streaming TTFB added p50, c=1 (ms)", ("stream", "1"), ("added_ms", "p50")),
+        ("exact hit added p50, c=1 (ms)", ("exact",), ("c1", "added_ms", "p50")),
+        ("exact-hit req/s, c=32 (wrk)", ("exact",), ("c32", "rps")),
+        ("semantic hit added p50, c=1 (ms)", ("semantic",), ("c1", "added_ms", "p50")),
+        ("semantic-hit req/s, c=32 (wrk)", ("semantic",), ("c32", "rps")),
+    ]
+    for label, scen, path in specs:
+        old, new = (_get(results, *scen, n, *path) for n in ("sidecar-before", "sidecar"))
+        cells = [_f(old), _f(new)]
+        for n in ("sidecar-before", "litellm", "portkey"):
+            other = _get(results, *scen, n, *path)
+            ok = isinstance(new, int | float) and isinstance(other, int | float) and other
+            cells.append(f"{new / other:.2f}" if ok else "-")
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+    return rows
+
+
 def summary_md(results: dict[str, Any]) -> str:
     """The whole summary.md."""
     m = results.get("machine", {})
@@ -385,6 +428,8 @@ def summary_md(results: dict[str, Any]) -> str:
         *targets(results),
         "",
     ]
+    if rows := before_after(results):
+        out += ["## Before / after (same run)", "", *rows, ""]
     mixed = results.get("mixed") or {}
     if mixed:
         out += [

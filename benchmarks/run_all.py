@@ -347,6 +347,7 @@ IDLE_FRAMES = (
     "_worker (concurrent/futures/thread.py",
     "Condition.wait",
     "Queue.get",
+    "EncoderPool._next_job",
 )
 
 
@@ -413,6 +414,12 @@ def build_systems(args: argparse.Namespace, upstream: str, work: Path) -> dict[s
         ),
         "portkey": peers.portkey("portkey", peers.free_port(), upstream, work),
     }
+    if getattr(args, "before", None):  # another checkout, for before/after in one run
+        before = peers.sidecar(
+            "sidecar-before", peers.free_port(), upstream, {**env, "PYTHONPATH": args.before}
+        )
+        before.cwd = args.before
+        all_systems["sidecar-before"] = before
     return {n: s for n, s in all_systems.items() if wanted is None or n in wanted}
 
 
@@ -511,6 +518,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--only", help=f"comma-separated scenarios of {','.join(SCENARIOS)}")
     p.add_argument("--systems", help="comma-separated subset of systems")
     p.add_argument("--no-profile", dest="profile", action="store_false", help="skip py-spy")
+    p.add_argument("--before", help="also run the sidecar of this checkout as sidecar-before")
     p.add_argument("--out", default=str(RESULTS / "bench.json"))
     args = p.parse_args(argv)
     results = asyncio.run(run(args))

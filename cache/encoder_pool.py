@@ -117,7 +117,7 @@ class EncoderPool:
 
     def _work(self) -> None:
         """Worker loop: take a text, encode it alone, deliver on the caller's loop."""
-        while (job := self._jobs.get()) is not _STOP:
+        while (job := self._next_job()) is not _STOP:
             text, fut, loop = job
             if fut.done():  # cancelled while queued (a racy read; delivery re-checks)
                 continue
@@ -131,6 +131,10 @@ class EncoderPool:
                 loop.call_soon_threadsafe(self._deliver, fut, vec, seconds)
             except RuntimeError:  # the caller's loop is closed: nobody is waiting
                 continue
+
+    def _next_job(self) -> _Job | None:
+        """Block until a text (or the stop marker) arrives; profiles count this as idle."""
+        return self._jobs.get()
 
     def _deliver(self, fut: asyncio.Future[np.ndarray], vec: object, seconds: float) -> None:
         if fut.done():
