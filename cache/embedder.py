@@ -175,11 +175,7 @@ class OnnxEncoder:
         return self._run(texts)
 
     def _run(self, texts: Sequence[str]) -> np.ndarray:
-        # One text (the served per-row path): plain encode skips encode_batch's rayon hand-off;
-        # same ids, so the same vector.
-        enc = (
-            [self._tok.encode(texts[0])] if len(texts) == 1 else self._tok.encode_batch(list(texts))
-        )
+        enc = self._tok.encode_batch(list(texts))  # drops the GIL while tokenizing
         ids = np.array([e.ids for e in enc], dtype=np.int64)
         mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
