@@ -12,7 +12,8 @@ that happens to equal another stored prompt may rightly hit it).
 
 `--e2e` replays the same trials through a real `python -m sidecar` with the bundled echo mock,
 one tenant per family and seed, and checks every answer against its own prompt (the mock echoes
-it), so a wrong answer cannot go uncounted. Results: `benchmarks/results/cache_heldout.json`.
+it), so a wrong answer cannot go uncounted. Results: `benchmarks/results/cache_heldout.json`,
+one key per `--label` (e.g. `before_fix` / `after_fix`).
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     p.add_argument("--stored", type=int, default=12)
     p.add_argument("--e2e", action="store_true", help="also through a real sidecar + echo mock")
+    p.add_argument("--label", default="main", help="key the run is stored under in the JSON")
     args = p.parse_args(argv)
     started = time.time()
     result: dict[str, Any] = {
@@ -89,7 +91,9 @@ def main(argv: list[str] | None = None) -> None:
 
         result["e2e"] = run_e2e(args.seeds, args.stored)
     result["seconds"] = round(time.time() - started, 1)
-    OUT.write_text(json.dumps(result, indent=1) + "\n")
+    runs = json.loads(OUT.read_text()) if OUT.exists() else {}
+    runs[args.label] = result
+    OUT.write_text(json.dumps(runs, indent=1) + "\n")
     for mode in ("in_process", "e2e"):
         if mode in result:
             print(mode, json.dumps(result[mode]["totals"]))
