@@ -190,7 +190,8 @@ class MockUpstream:
             words, wrong = [verdict], False
         if wrong:
             words = ["wrong:", *reversed(words[1:])]
-        finish = "length" if behavior == "length" else "stop"
+        # Cut by the client's own max_tokens: "length", as OpenAI reports it.
+        finish = "length" if behavior == "length" or _capped(body, chat, self.oracle) else "stop"
         prompt_tokens = _count_prompt_tokens(body, chat)
         if body.get("stream"):
             return await self._stream(
@@ -333,6 +334,15 @@ def _reply_words(
     if isinstance(max_tokens, int) and max_tokens > 0:
         words = words[:max_tokens]
     return words
+
+
+def _capped(body: dict[str, Any], chat: bool, oracle: Oracle | None) -> bool:
+    """True when the client's max_tokens cut the echo short."""
+    max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
+    if not isinstance(max_tokens, int) or max_tokens <= 0:
+        return False
+    uncapped = {**body, "max_tokens": None, "max_completion_tokens": None}
+    return len(_reply_words(uncapped, chat, "ok", 0, oracle)) > max_tokens
 
 
 PREFERENCE_MARK = "Reply with exactly one word: A, B or TIE."

@@ -77,3 +77,15 @@ async def test_gzip_request_body_is_decoded(sidecar, path):
         headers={**HEADERS, "Content-Encoding": "gzip"},
     )
     assert resp.status == 200, await resp.text()
+
+
+async def test_mock_reports_length_when_max_tokens_cuts_the_answer(sidecar):
+    """The bundled mock said finish_reason "stop" for an echo cut by the client's max_tokens
+    (OpenAI says "length"), so the sidecar's length handling was never exercised by it."""
+    client = await sidecar()
+    long = chat("one two three four five six seven eight", max_tokens=3)
+    body = await (await client.post("/v1/chat/completions", json=long)).json()
+    assert body["choices"][0]["finish_reason"] == "length"
+    short = chat("one two", max_tokens=50)
+    body = await (await client.post("/v1/chat/completions", json=short)).json()
+    assert body["choices"][0]["finish_reason"] == "stop"
