@@ -77,6 +77,11 @@ ANTONYMS = (
     ("show", "hide"),
 )
 EXCLUDING = frozenset("leave leaving left rule ruling ruled cut cutting keep keeping".split())
+# Exclusion words flip what is asked like "not" ("include X" / "exclude X", "with X" / "omit
+# X", "including" / "excluding"): they count toward the negation parity too.
+EXCLUSIONS = frozenset(
+    "exclude excludes excluding excluded omit omits omitting omitted except excepting".split()
+)
 ROLE_OF = {
     **dict.fromkeys(("from", "by"), "source"),
     **dict.fromkeys(("to", "into", "towards", "toward", "addressed"), "target"),
@@ -103,13 +108,15 @@ PASS = GuardDecision()
 
 
 def _negations(words: list[str]) -> int:
-    """Negation words and phrases ("leave out", "rule out"), not counting the idioms "or not",
-    "not only", "no matter"."""
+    """Negation words and phrases ("leave out", "rule out", "omit", "excluding"), not counting
+    the idioms "or not", "not only", "no matter"."""
     count = 0
     for i, w in enumerate(words):
         prev, nxt = words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else ""
         if w in NEGATIONS or w.endswith("n't"):
             count += not (prev == "or" or nxt in {"only", "matter"})
+        elif w in EXCLUSIONS:
+            count += 1
         elif nxt == "out" and w in EXCLUDING:
             count += 1
     return count
