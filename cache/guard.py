@@ -76,6 +76,7 @@ ANTONYMS = (
     ("mute", "unmute"),
     ("show", "hide"),
 )
+EXCLUDING = frozenset("leave leaving left rule ruling ruled cut cutting keep keeping".split())
 ROLE_OF = {
     **dict.fromkeys(("from", "by"), "source"),
     **dict.fromkeys(("to", "into", "towards", "toward", "addressed"), "target"),
@@ -102,12 +103,15 @@ PASS = GuardDecision()
 
 
 def _negations(words: list[str]) -> int:
-    """Negation words, not counting the idioms "or not", "not only", "no matter"."""
+    """Negation words and phrases ("leave out", "rule out"), not counting the idioms "or not",
+    "not only", "no matter"."""
     count = 0
     for i, w in enumerate(words):
+        prev, nxt = words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else ""
         if w in NEGATIONS or w.endswith("n't"):
-            prev, nxt = words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else ""
             count += not (prev == "or" or nxt in {"only", "matter"})
+        elif nxt == "out" and w in EXCLUDING:
+            count += 1
     return count
 
 

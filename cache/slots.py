@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_MERIDIEM = re.compile(r"\d\s?([ap])\.?m\b\.?", re.I)  # "7 pm", "7:30 a.m."
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*(?:\s?%)?")
 # Compiled once: re's own cache lookup costs ~0.8 us per call on a guard that runs per candidate.
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?%?")
@@ -186,22 +187,26 @@ def names(text: str) -> set[str]:
 
 
 def _lacks(words: set[str], other: set[str]) -> bool:
-    """True when a word of `words` has no counterpart in `other`: the same word, the same
-    first 4 letters ("phobias" / "phobia"), one edit away ("Hillary" / "Hilary"), or an
-    acronym of consecutive words ("us" / "united states")."""
-    if not words - other:
-        return False
-    stems = {w[:4] for w in other if len(w) >= 4}
-    initials = "".join(w[0] for w in sorted(other) if w)  # cheap, order-free acronym check
+    """True when a word of `words` has no counterpart in `other`: the same word, a variant
+    differing only in a short ending ("phobias" / "phobia", not "Java" / "JavaScript"), or one
+    edit away ("Hillary" / "Hilary")."""
     for w in words - other:
-        if len(w) >= 4 and w[:4] in stems:
+        if any(_variant(w, o) for o in other):
             continue
         if len(w) >= 5 and any(len(o) >= 5 and _one_edit(w, o) for o in other):
             continue
-        if len(w) <= 4 and all(c in initials for c in w):
-            continue
         return True
     return False
+
+
+def _variant(a: str, b: str) -> bool:
+    """True when a and b share a prefix of 4+ letters and each adds at most 3 letters to it."""
+    if a[:4] != b[:4] or len(a) < 4 or len(b) < 4:
+        return False
+    p = 4
+    while p < min(len(a), len(b)) and a[p] == b[p]:
+        p += 1
+    return len(a) - p <= 3 and len(b) - p <= 3
 
 
 def _plain(text: str) -> set[str]:
@@ -249,6 +254,7 @@ SLOT_RULES: dict[str, SlotRule] = {
     "identifier": _differ(lambda t: {m.group() for m in _IDENT.finditer(t)}),
     "unit": lambda a, b, wa, wb: _unit_clash(_units(wa), _units(wb)),
     "calendar": _differ_words(lambda w: CALENDAR.intersection(w)),
+    "meridiem": _differ(lambda t: {m.group(1).lower()[0] for m in _MERIDIEM.finditer(t)}),
     "name": lambda a, b, wa, wb: _substituted(names(a), names(b), _plain(a), _plain(b)),
     "rare_word": lambda a, b, wa, wb: _substituted(rare(wa), rare(wb), set(wa), set(wb)),
 }

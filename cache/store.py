@@ -115,8 +115,8 @@ class SemanticCache:
         self.load_threads = load_threads
         # A candidate stored by a lower tier than the route asks for is served only when the
         # verifier scores it >= its threshold + this margin (None: never; see cache/decision.py).
-        # 0.05 keeps routed recall on unseen QQP within 0.6 points of a fixed model (0.404 vs
-        # 0.410; refusing lower tiers: 0.388) at equal precision (benchmarks/cache_quality.py).
+        # 0.05 keeps routed recall on unseen QQP within 0.6 points of a fixed model (0.402 vs
+        # 0.408; refusing lower tiers: 0.386) at equal precision (benchmarks/cache_quality.py).
         self.lower_tier_margin = lower_tier_margin
         # False: answer bodies live in the shared tier (Redis) only; slots keep b"" and the
         # caller fetches the body on a hit, so memory is bounded by vectors, texts and ids.
