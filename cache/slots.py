@@ -15,6 +15,10 @@ from functools import lru_cache
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _MERIDIEM = re.compile(r"\d\s?([ap])\.?m\b\.?", re.I)  # "7 pm", "7:30 a.m."
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*(?:\s?%)?")
+# Compiled once: re's own cache lookup costs ~0.8 us per call on a guard that runs per candidate.
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?%?")
+_INDENTED = re.compile(r"(?:^(?: {4}|\t).*\n?)+", re.M)
+_LETTERS = re.compile(r"[a-z]+")
 _ID = re.compile(
     r"\b(?!\d+(?:st|nd|rd|th|s)\b)(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]*[A-Za-z0-9]\b"
 )
@@ -78,7 +82,7 @@ def _vocab() -> frozenset[str]:
 
 def _norm_number(raw: str) -> str:
     raw = raw.replace(" ", "")
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?%?", raw):
+    if _THOUSANDS.fullmatch(raw):
         raw = raw.replace(",", "")  # thousands separators: "1,000" is "1000"
     return raw
 
@@ -103,7 +107,7 @@ def _code_blocks(text: str) -> list[str]:
     """Fenced blocks and 4-space-indented runs, trailing spaces and blank lines dropped."""
     blocks = [m.group(1) for m in _FENCE.finditer(text)]
     rest = _FENCE.sub(" ", text)
-    indented = re.findall(r"(?:^(?: {4}|\t).*\n?)+", rest, re.M)
+    indented = _INDENTED.findall(rest)
     return [
         "\n".join(line.rstrip() for line in block.split("\n") if line.strip())
         for block in blocks + indented
@@ -138,7 +142,7 @@ def ids(text: str) -> set[str]:
     out = set()
     for m in _ID.finditer(text):
         token = m.group().lower()
-        parts = re.findall(r"[a-z]+", token)
+        parts = _LETTERS.findall(token)
         # One letter is never an amount: "F4" and "C4" are rooms, not temperatures.
         if not all(len(p) > 1 and (p in vocab or p in UNIT_ALIASES or p in AMOUNT) for p in parts):
             out.add(token)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from sidecar.metric_types import Counter, Gauge, Histogram
 
 # Sub-millisecond resolution: the sidecar's own stages take microseconds to a few ms.
 FAST = (
