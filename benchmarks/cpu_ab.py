@@ -124,7 +124,9 @@ def summarize(rows: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
             for part in ("loop", "threads", "total"):
                 entry[f"{part}_ms"] = round(statistics.median(r[part] for r in mine), 4)
                 ratios = [r[part] / ref[r["round"]][part] for r in mine if ref[r["round"]][part]]
-                entry[f"{part}_ratio_to_{base}"] = round(statistics.median(ratios), 4)
+                # None where the reference spent nothing (e.g. no encoder thread on exact hits).
+                median = statistics.median(ratios) if ratios else None
+                entry[f"{part}_ratio_to_{base}"] = None if median is None else round(median, 4)
             out.setdefault(kind, {})[name] = entry
     return {"per_kind": out, "rows": rows}
 
@@ -156,10 +158,9 @@ def main(argv: list[str] | None = None) -> None:
     for kind, per in doc["per_kind"].items():
         for name, e in per.items():
             print(
-                f"{kind:5s} {name:8s} loop {e['loop_ms']:.3f} ms"
-                f" (x{e[f'loop_ratio_to_{base}']:.3f})"
+                f"{kind:5s} {name:8s} loop {e['loop_ms']:.3f} ms (x{e[f'loop_ratio_to_{base}']})"
                 f"  threads {e['threads_ms']:.3f}  total {e['total_ms']:.3f} ms"
-                f" (x{e[f'total_ratio_to_{base}']:.3f})  {e['results']}"
+                f" (x{e[f'total_ratio_to_{base}']})  {e['results']}"
             )
     print(f"wrote {args.out}")
 
