@@ -33,7 +33,6 @@ JOINER = " ... "
 WINDOW_CHARS = 64 * MAX_PIECES  # chars tokenized at each end of a long text (see cache_text)
 
 _SPACE = re.compile(r"\s+")
-_LINE_END = re.compile(r"[ \t]+(?=\n)")
 
 
 def normalize(text: str) -> str:
@@ -42,7 +41,12 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text).strip()
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _LINE_END.sub("", text)
+    if "\n" not in text:
+        return text
+    # Per line, not a regex: `[ \t]+(?=\n)` tried a match at every space of the text (6 us
+    # for a 200-char prompt, ~180 us for 6 KB, and the request path normalizes a prompt up to
+    # four times). Same result: the text is stripped, so its last line has nothing to drop.
+    return "\n".join([line.rstrip(" \t") for line in text.split("\n")])
 
 
 def tokenizer_path() -> Path:

@@ -126,6 +126,28 @@ def test_normalize_keeps_only_meaning_preserving_changes() -> None:
     assert normalize("a  b") != normalize("a b")  # spaces inside string literals can matter
 
 
+def test_normalize_same_as_the_line_end_regex() -> None:
+    """The per-line rstrip gives exactly what `[ \t]+(?=\n)` did (exact-layer keys and
+    snapshots made before stay valid)."""
+    import random
+    import re
+    import unicodedata
+
+    line_end = re.compile(r"[ \t]+(?=\n)")
+
+    def reference(text: str) -> str:
+        text = unicodedata.normalize("NFC", text).strip()
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return line_end.sub("", text)
+
+    rng = random.Random(7)
+    alphabet = [" ", "\t", "\n", "\r", "a", "\u00a0", "\u3000", "e\u0301", "\x0b", "\x85"]
+    alphabet += ["\u2028", "\x1c", "\x0c", "  \n"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        assert normalize(text) == reference(text), repr(text)
+
+
 def test_cache_text_short_is_unchanged_and_long_keeps_head_and_tail() -> None:
     assert cache_text("How do I  learn Python?") == "How do I learn Python?"
     words = [f"w{i}" for i in range(600)]
