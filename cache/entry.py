@@ -38,6 +38,23 @@ class Entry:
         return len(self.body) + len(self.text.encode("utf-8")) + vec
 
 
+# Entry's metadata in a fixed order: everything but the vector and the body. The snapshot file
+# and the Redis record both encode entries as this list; changing it changes both formats.
+META_FIELDS = (
+    "id",
+    "scope",
+    "text",
+    "model",
+    "tier",
+    "tier_rank",
+    "created",
+    "expires",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+)
+
+
 class LookupResult(StrEnum):
     """What a semantic lookup found (the values are metric labels)."""
 

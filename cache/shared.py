@@ -37,23 +37,10 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
 
-from cache.entry import Entry
+from cache.entry import META_FIELDS, Entry
 from cache.store import ChangeListener
 
 log = logging.getLogger("cache.shared")
-_FIELDS = (
-    "id",
-    "scope",
-    "text",
-    "model",
-    "tier",
-    "tier_rank",
-    "created",
-    "expires",
-    "prompt_tokens",
-    "completion_tokens",
-    "cost_usd",
-)
 _MAGIC = b"LSE1"
 _ERRORS = (RedisError, OSError)  # OSError covers TimeoutError and refused connections
 
@@ -61,7 +48,7 @@ _ERRORS = (RedisError, OSError)  # OSError covers TimeoutError and refused conne
 def encode_entry(entry: Entry, family: str) -> bytes:
     """Entry as bytes: magic, u32 header length, header JSON, float32 vector, body."""
     vec = b"" if entry.vector is None else np.ascontiguousarray(entry.vector, "<f4").tobytes()
-    header = orjson.dumps([getattr(entry, f) for f in _FIELDS] + [family, len(vec) // 4])
+    header = orjson.dumps([getattr(entry, f) for f in META_FIELDS] + [family, len(vec) // 4])
     return b"".join((_MAGIC, struct.pack("<I", len(header)), header, vec, entry.body))
 
 
@@ -71,12 +58,12 @@ def decode_entry(raw: bytes, family: str, dim: int) -> Entry:
         raise ValueError("not a shared cache entry")
     (size,) = struct.unpack_from("<I", raw, 4)
     header = orjson.loads(raw[8 : 8 + size])
-    values, (fam, n) = header[: len(_FIELDS)], header[len(_FIELDS) :]
+    values, (fam, n) = header[: len(META_FIELDS)], header[len(META_FIELDS) :]
     if fam != family or n not in (0, dim):
         raise ValueError(f"entry of model {fam!r}/{n}, expected {family!r}/{dim}")
     start = 8 + size
     vector = np.frombuffer(raw, "<f4", n, start).astype(np.float32) if n else None
-    fields = dict(zip(_FIELDS, values, strict=True))
+    fields = dict(zip(META_FIELDS, values, strict=True))
     return Entry(vector=vector, body=bytes(raw[start + 4 * n :]), **fields)
 
 

@@ -17,25 +17,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import orjson
 
-from cache.entry import Entry
+from cache.entry import META_FIELDS, Entry
 
 if TYPE_CHECKING:
     from cache.index import IndexDump
-
-META_FIELDS = (
-    "id",
-    "scope",
-    "text",
-    "model",
-    "tier",
-    "tier_rank",
-    "created",
-    "expires",
-    "prompt_tokens",
-    "completion_tokens",
-    "cost_usd",
-)
-
 
 SHARED_FIELDS = ("scope", "model", "tier")
 
