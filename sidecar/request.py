@@ -129,10 +129,15 @@ def field(
         if required:
             raise BadRequest(f"missing required field '{name}'", param=name)
         return None
-    # bool is an int in Python; a boolean is never a valid number here.
-    if not isinstance(value, types) or (isinstance(value, bool) and bool not in _tuple(types)):
+    if not has_type(value, types):
         raise BadRequest(f"'{name}' has the wrong type ({type(value).__name__})", param=name)
     return value
+
+
+def has_type(value: Any, types: type | tuple[type, ...]) -> bool:
+    """``isinstance`` for JSON fields, where a boolean is never a valid number."""
+    # bool is an int in Python; only a field that asks for bool accepts one.
+    return isinstance(value, types) and (not isinstance(value, bool) or bool in _tuple(types))
 
 
 def _tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:

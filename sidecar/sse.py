@@ -48,6 +48,15 @@ def event_data(event: bytes) -> bytes | None:
     return b"\n".join(lines) if lines else None
 
 
+def json_object(data: bytes) -> dict[str, Any] | None:
+    """An event payload parsed as a JSON object, or None (not JSON, or not an object)."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 class Assembler:
     """Accumulates chunks of one streamed answer into its non-streamed JSON form."""
 
@@ -63,12 +72,8 @@ class Assembler:
         if data.strip() == b"[DONE]":
             self.done = True
             return None
-        try:
-            chunk = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            self.failed = True
-            return None
-        if not isinstance(chunk, dict) or "error" in chunk:
+        chunk = json_object(data)
+        if chunk is None or "error" in chunk:
             self.failed = True
             return None
         for key in ("id", "created", "model", "system_fingerprint", "object"):

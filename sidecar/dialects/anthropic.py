@@ -24,7 +24,7 @@ from sidecar.dialect import StreamReader, Usage
 from sidecar.dialects.anthropic_sse import MessageAssembler, replay_events
 from sidecar.dialects.reader import EventReader
 from sidecar.errors import BadRequest, SidecarError
-from sidecar.request import Endpoint, Fields, ParsedRequest
+from sidecar.request import Endpoint, Fields, ParsedRequest, has_type
 
 if TYPE_CHECKING:
     from sidecar.upstream import Target
@@ -66,8 +66,7 @@ def _typed(body: dict[str, Any], name: str, types: type | tuple[type, ...]) -> A
     value = body.get(name)
     if value is None:
         return None
-    numeric = types in (int, float) or types == (int, float)
-    if not isinstance(value, types) or (isinstance(value, bool) and numeric):
+    if not has_type(value, types):
         raise BadRequest(f"{name}: wrong type ({type(value).__name__})", param=name)
     return value
 

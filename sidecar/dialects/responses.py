@@ -38,7 +38,7 @@ from sidecar.dialects.response_state import (
 )
 from sidecar.dialects.responses_sse import ResponseAssembler, replay_events, sse
 from sidecar.errors import BadRequest, NotFound, SidecarError
-from sidecar.request import Endpoint, Fields, ParsedRequest, credential_of
+from sidecar.request import Endpoint, Fields, ParsedRequest, credential_of, field
 
 if TYPE_CHECKING:
     from sidecar.upstream import Target
@@ -70,19 +70,9 @@ class ResponsesFields:
     store: bool  # the provider keeps the response (the API's default is true)
 
 
-def _typed(body: dict[str, Any], name: str, types: type | tuple[type, ...]) -> Any:
-    value = body.get(name)
-    if value is None:
-        return None
-    numeric = types in (int, float) or types == (int, float)
-    if not isinstance(value, types) or (isinstance(value, bool) and numeric):
-        raise BadRequest(f"'{name}' has the wrong type ({type(value).__name__})", param=name)
-    return value
-
-
 def read(body: dict[str, Any]) -> ResponsesFields:
     """Validate a Responses body; raise BadRequest naming the first bad field."""
-    model = _typed(body, "model", str)
+    model = field(body, "model", str)
     if not model:
         raise BadRequest("missing required field 'model'", param="model")
     items = body.get("input")
@@ -92,22 +82,22 @@ def read(body: dict[str, Any]) -> ResponsesFields:
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 raise BadRequest(f"input[{i}] must be an object", param=f"input[{i}]")
-    _typed(body, "instructions", (str, list))
-    _typed(body, "tools", list)
-    _typed(body, "temperature", (int, float))
-    _typed(body, "top_p", (int, float))
-    if (limit := _typed(body, "max_output_tokens", int)) is not None and limit < 1:
+    field(body, "instructions", (str, list))
+    field(body, "tools", list)
+    field(body, "temperature", (int, float))
+    field(body, "top_p", (int, float))
+    if (limit := field(body, "max_output_tokens", int)) is not None and limit < 1:
         raise BadRequest("'max_output_tokens' must be at least 1", param="max_output_tokens")
-    text_cfg = _typed(body, "text", dict) or {}
+    text_cfg = field(body, "text", dict) or {}
     fmt = text_cfg.get("format") or {}
     if not isinstance(fmt, dict):
         raise BadRequest("'text.format' must be an object", param="text.format")
-    prev = _typed(body, "previous_response_id", str)
-    store = _typed(body, "store", bool)
+    prev = field(body, "previous_response_id", str)
+    store = field(body, "store", bool)
     text, fuzzy = last_user_text(items)
     return ResponsesFields(
         model=model,
-        stream=bool(_typed(body, "stream", bool)),
+        stream=bool(field(body, "stream", bool)),
         text=text,
         fuzzy=fuzzy,
         wants_json=fmt.get("type") in ("json_object", "json_schema"),

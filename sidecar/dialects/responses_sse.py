@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from sidecar.sse import json_object
+
 PIECE_CHARS = 64  # characters per replayed text delta
 
 
@@ -28,12 +30,8 @@ class ResponseAssembler:
 
     def add(self, data: bytes) -> dict[str, Any] | None:
         """Record one SSE data payload; return the parsed event (None for garbage)."""
-        try:
-            event = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            self.failed = True
-            return None
-        if not isinstance(event, dict):
+        event = json_object(data)
+        if event is None:
             self.failed = True
             return None
         kind = event.get("type")
