@@ -4,6 +4,8 @@
 #   node + npm    Portkey's Node gateway, a peer (installed by scripts/setup-peers.sh)
 # Fails loudly (exit 1, the missing tool named) rather than letting a benchmark report 0 req/s.
 set -euo pipefail
+# shellcheck source=scripts/apt-install.sh
+source "$(dirname "$0")/apt-install.sh"
 
 missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
@@ -11,17 +13,8 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -eq 0 ]; then
-        SUDO=()
-    elif command -v sudo >/dev/null 2>&1; then
-        SUDO=(sudo)
-    else
-        echo "ensure-bench-tools: missing ${missing[*]} and not root (no sudo); install the Debian packages" >&2
-        exit 1
-    fi
     echo "ensure-bench-tools: installing ${missing[*]}"
-    "${SUDO[@]}" apt-get update -qq
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    apt_install ensure-bench-tools "${missing[@]}"
 fi
 
 for tool in wrk node npm; do

@@ -3,6 +3,8 @@
 # Never starts a daemon (the tests start their own nginx on a free 127.0.0.1 port with their own
 # config and prefix, and stop it by PID).
 set -euo pipefail
+# shellcheck source=scripts/apt-install.sh
+source "$(dirname "$0")/apt-install.sh"
 
 find_nginx() {
     command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true
@@ -13,19 +15,8 @@ if [ -n "$(find_nginx)" ]; then
     exit 0
 fi
 
-if [ "$(id -u)" -eq 0 ]; then
-    SUDO=()
-elif command -v sudo >/dev/null 2>&1; then
-    SUDO=(sudo)
-else
-    echo "ensure-nginx: nginx missing and not root (no sudo); install the nginx package" >&2
-    exit 1
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-"${SUDO[@]}" apt-get update -qq
 # nginx-light is not in every release; plain `nginx` (with gzip and the proxy module) is.
-"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx
+apt_install ensure-nginx nginx
 # Where an init system exists the package may start a system daemon on :80; the tests never use
 # it. In containers without one nothing runs.
 
