@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import random
 import time
 from collections import deque
@@ -27,13 +26,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cache import bands
+from cache.bands import Z95
 from sidecar.config import Deployment
 from sidecar.policy import Policy, Violation
 from sidecar.preference import Preference, Preferer, failure
 from sidecar.sketch import LatencySketch
 
 log = logging.getLogger("sidecar.shadow")
-Z95 = 1.959964
 SKIP_REASONS = ("shutdown", "incumbent_failed", "concurrency", "budget")
 
 
@@ -74,13 +74,8 @@ class ShadowStats:
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
-    """95% Wilson score interval of a proportion k/n (None when n is 0)."""
-    if n <= 0:
-        return None
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    """95% Wilson score interval of a proportion k/n (None when n is 0: nothing judged yet)."""
+    return bands.wilson(k, n, z) if n > 0 else None
 
 
 class ShadowEvaluator:
