@@ -24,8 +24,8 @@ from typing import Any
 import faiss
 import numpy as np
 
-from cache.decision import ANCHOR_BONUS, decide
-from cache.guard import anchored, check
+from cache.decision import anchor_bonus, decide
+from cache.guard import check
 from cache.train_verifier import (
     DATA_DIR,
     embed_texts,
@@ -85,10 +85,10 @@ class Guarded:
 
 
 def guard_masks(pairs: Sequence) -> tuple[np.ndarray, np.ndarray]:
-    """(guard passed, anchored on a shared slot value) per pair."""
+    """(guard passed, verifier-bar bonus for the slot values both share) per pair."""
     passed = np.array([check(b, a).passed for a, b, _ in pairs], dtype=bool)
-    anchor = np.array([anchored(b, a) for a, b, _ in pairs], dtype=bool)
-    return passed, anchor
+    bonus = np.array([anchor_bonus(b, a) for a, b, _ in pairs], dtype=np.float32)
+    return passed, bonus
 
 
 def balanced_precision(accept: np.ndarray, y: np.ndarray) -> float:
@@ -192,8 +192,8 @@ def pair_report(
     p, r = pr_at(both, y)
     cp, cr = pr_at(cos >= tc, y)
     neg_clear = (cos >= tc) & (y == 0)
-    passed, anchor = guard_masks(pairs)
-    bar = np.where(anchor, tv - ANCHOR_BONUS, tv)
+    passed, bonus = guard_masks(pairs)
+    bar = tv - bonus
     served = (cos >= tc) & passed & (score >= bar)
     gp, gr = pr_at(served, y)
     report = {

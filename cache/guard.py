@@ -234,9 +234,9 @@ def check(query: str, cand: str, *, rules: Iterable[str] | None = None) -> Guard
 RULES = ("whole_text", *SLOT_RULES, "polarity", "role")
 
 
-def anchored(query: str, cand: str) -> bool:
-    """True when both texts carry the same meaning-bearing value: a shared name, number, ID or
-    rare word. Such a pair that also passed `check` agrees on what it is about."""
+def anchor_kinds(query: str, cand: str) -> frozenset[str]:
+    """The kinds of meaning-bearing value both texts carry ("name", "number", "id", "rare"):
+    a pair that also passed `check` agrees on what it is about."""
     if len(query) + len(cand) > CHUNK_CHARS:  # long texts: their first and last tokens
         ta, tb = _raw_tokens(query), _raw_tokens(cand)
         keep = EDGE_WORDS + 10
@@ -245,9 +245,14 @@ def anchored(query: str, cand: str) -> bool:
     wa, wb = words_of(query), words_of(cand)
     sa, sb = set(wa), set(wb)
     values = (
-        names(query) & names(cand),
-        numbers(query, wa)[0] & numbers(cand, wb)[0],
-        ids(query) & ids(cand),
-        rare(sa) & rare(sb),
+        ("name", names(query) & names(cand)),
+        ("number", numbers(query, wa)[0] & numbers(cand, wb)[0]),
+        ("id", ids(query) & ids(cand)),
+        ("rare", rare(sa) & rare(sb)),
     )
-    return any(values)
+    return frozenset(kind for kind, shared in values if shared)
+
+
+def anchored(query: str, cand: str) -> bool:
+    """True when both texts carry the same name, number, ID or rare word (`anchor_kinds`)."""
+    return bool(anchor_kinds(query, cand))

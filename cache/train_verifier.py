@@ -28,9 +28,11 @@ import numpy as np
 
 from cache.embedder import Encoder, OnnxEncoder, load_encoder
 from cache.onnx_export import export
+from cache.train_templates import question_pairs, template_pairs
 from cache.verifier import DEFAULT_PATH, FEATURE_VERSION, PairVerifier, pair_features
 
 SEED = 1234
+HARD = (0, 0, 0)  # training-template pairs per family, class-word swaps, synonym swaps
 DATA_DIR = Path(os.environ.get("SIDECAR_DATA_DIR", "/work/shared/data"))
 Pair = tuple[str, str, int]
 
@@ -207,8 +209,10 @@ def featurize(pairs: Sequence[Pair], vecs: dict[str, np.ndarray]) -> tuple[np.nd
     return np.stack(rows), np.asarray(labels), np.asarray(cosines, dtype=np.float32)
 
 
-def training_pairs(data: Path) -> list[Pair]:
-    """All training pairs: QQP (dev questions removed), PAWS train part, MRPC, synthetic."""
+def training_pairs(data: Path, hard: tuple[int, int, int] = (0, 0, 0)) -> list[Pair]:
+    """All training pairs: QQP (dev questions removed), PAWS train part, MRPC, synthetic;
+    `hard` = (pairs per training template family, class-word swaps, synonym swaps) from
+    `cache/train_templates.py`."""
     pairs = data / "pairs"
     dev_questions = {t for a, b, _ in load_qqp(pairs / "qqp_dev.jsonl") for t in (a, b)}
     qqp = [
@@ -220,6 +224,8 @@ def training_pairs(data: Path) -> list[Pair]:
     mrpc = load_mrpc(pairs / "mrpc_train.tsv")
     questions = sorted({t for a, b, _ in qqp for t in (a, b)})
     synth = synthetic_pairs(questions, vocab_words())
+    rng = random.Random(SEED + 1)
+    synth += template_pairs(rng, hard[0]) + question_pairs(questions, rng, hard[1], hard[2])
     print(
         f"train pairs: qqp {len(qqp)}, paws {len(paws_train)}, mrpc {len(mrpc)}, "
         f"synthetic {len(synth)}"
@@ -303,10 +309,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_PATH)
     parser.add_argument("--backend", default="onnx", help="encoder: onnx (serving) or torch")
     parser.add_argument("--hidden", type=int, default=64)
+    parser.add_argument(
+        "--hard", type=int, nargs=3, default=HARD, metavar=("PER_FAMILY", "SWAPS", "SYNONYMS")
+    )
     args = parser.parse_args(argv)
     np.random.seed(SEED)
     encoder = offline_encoder(args.backend)
-    train = training_pairs(args.data)
+    train = training_pairs(args.data, tuple(args.hard))
     dev = load_qqp(args.data / "pairs" / "qqp_dev.jsonl")
     _, paws_held = paws_split(load_paws(args.data / "pairs" / "paws_qqp_train.tsv"))
     vecs = embed_texts(encoder, (t for a, b, _ in train + dev + paws_held for t in (a, b)))
