@@ -91,6 +91,28 @@ def guard_masks(pairs: Sequence) -> tuple[np.ndarray, np.ndarray]:
     return passed, bonus
 
 
+def served_curve(
+    pairs: Sequence, score: np.ndarray, cos: np.ndarray, y: np.ndarray, tc: float
+) -> dict:
+    """What the cache serves (guard, anchor bonus, verifier) as the verifier bar moves, at the
+    shipped cosine gate: [bar, precision, balanced precision, recall] rows, and the two
+    operating-point summaries of issue 12 (balanced precision at recall 0.55, recall at
+    balanced precision 0.97)."""
+    passed, bonus = guard_masks(pairs)
+    rows = []
+    for tv in np.round(np.arange(0.30, 1.0, 0.01), 2):
+        served = (cos >= tc) & passed & (score >= tv - bonus)
+        p, r = pr_at(served, y)
+        rows.append([float(tv), p, balanced_precision(served, y), r])
+    at_recall = [row[2] for row in rows if row[3] >= 0.55]
+    at_precision = [row[3] for row in rows if row[2] >= 0.97]
+    return {
+        "rows": rows,
+        "balanced_precision_at_recall_0.55": max(at_recall, default=None),
+        "recall_at_balanced_precision_0.97": max(at_precision, default=None),
+    }
+
+
 def balanced_precision(accept: np.ndarray, y: np.ndarray) -> float:
     """Precision as if positives and negatives were equally many (false hits reweighted)."""
     tp = float((accept & (y == 1)).sum())
@@ -249,6 +271,7 @@ def main(argv: list[str] | None = None) -> None:
             report["routed"] = routed_recall(pairs, vecs, served, score, bar)
         grid = np.round(np.arange(0.50, 1.0, 0.01), 2)
         report["cosine_only_curve"] = pr_curve(cos, y, grid)
+        report["served_curve"] = served_curve(pairs, score, cos, y, tc)
         report["verifier_curve_at_cosine_threshold"] = pr_curve(
             np.where(cos >= tc, score, -1.0), y, np.round(np.arange(0.05, 1.0, 0.01), 2)
         )

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from cache.decision import ANCHOR_BONUS
-from cache.guard import anchor_kinds
+from cache.decision import ANCHOR_BONUSES
+from cache.guard import anchor_kinds, check
 from cache.store import SemanticCache
 from cache.text import cache_text
 from cache.train_verifier import (
@@ -78,9 +78,7 @@ def _replay(
         trial: Trial = {"family": family, "kind": kind, "result": found.result.value}
         if rec.last is not None:
             q, qv, c, cv, sim = rec.last
-            trial.update(
-                query=q, qv=qv, cand=c, cv=cv, sim=sim, right=is_right(c)
-            )
+            trial.update(query=q, qv=qv, cand=c, cv=cv, sim=sim, right=is_right(c))
         out.append(trial)
     return out
 
@@ -139,7 +137,7 @@ def cached_suite(name: str, build: Callable[..., list[Trial]], embed: Any) -> li
     path = bench_cache_dir() / f"verifier_sweep_{name}.pkl"
     if path.exists():
         with path.open("rb") as fh:
-            return pickle.load(fh)  # noqa: S301 - our own cache file
+            return pickle.load(fh)
     trials = build(embed)
     with path.open("wb") as fh:
         pickle.dump(trials, fh)
@@ -150,9 +148,11 @@ def suite_table(
     trials: list[Trial], v: PairVerifier, tc: float, tv: float, bonus: dict[str, float]
 ) -> dict:
     """Per family: wrong hits / slot-differing trials, right hits / rewordings."""
-    judged = [t for t in trials if "cand" in t]
+    judged = [t for t in trials if "cand" in t and check(t["query"], t["cand"]).passed]
     rows = [pair_features(t["query"], t["qv"], t["cand"], t["cv"], t["sim"]) for t in judged]
     scores = v.score_features(np.stack(rows)) if judged else []
+    for t in trials:
+        t.pop("score", None)
     for t, s in zip(judged, scores, strict=True):
         t["score"] = float(s)
         t["bonus"] = max((bonus[k] for k in anchor_kinds(t["query"], t["cand"])), default=0.0)
@@ -160,7 +160,7 @@ def suite_table(
     for t in trials:
         f = c.setdefault(t["family"], Counter())
         f[f"{t['kind']}_trials"] += 1
-        if "cand" not in t or t["sim"] < tc:
+        if "score" not in t or t["sim"] < tc:
             continue
         bar = tv - t["bonus"]
         if t["score"] >= bar:
@@ -176,7 +176,8 @@ def print_suite(name: str, table: dict) -> None:
         tot.update(f)
         print(
             f"  {fam:22s} wrong {f.get('differ_wrong', 0) + f.get('reword_wrong', 0):3d}"
-            f"/{f.get('differ_trials', 0):4d}  reword {f.get('reword_right', 0) / max(f.get('reword_trials', 1), 1):.2f}"
+            f"/{f.get('differ_trials', 0):4d}"
+            f"  reword {f.get('reword_right', 0) / max(f.get('reword_trials', 1), 1):.2f}"
             f"  (rejected {f.get('reword_rejected', 0)})"
         )
     wrong = tot["differ_wrong"] + tot["reword_wrong"]
@@ -197,13 +198,16 @@ def pairs_report(
         p, r = pr_at(served, y)
         neg = float(served[y == 0].mean())
         bal = r / (r + neg) if r + neg else 0.0
-        out[name] = {"P": round(p, 3), "R": round(r, 3), "balP": round(bal, 3), "neg": round(neg, 4)}
+        out[name] = {
+            "P": round(p, 3),
+            "R": round(r, 3),
+            "balP": round(bal, 3),
+            "neg": round(neg, 4),
+        }
     return out
 
 
 def pair_sets(embed_all: Callable[[list[str]], dict]) -> dict:
-    from cache.guard import check
-
     pairs_dir = DATA_DIR / "pairs"
     dev = load_qqp(pairs_dir / "qqp_dev.jsonl")
     train_q = {t for a, b, _ in load_qqp(pairs_dir / "qqp_train.jsonl") for t in (a, b)}
@@ -240,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     own = cached_suite("own", own_suite, embed)
     held = cached_suite("heldout", heldout_suite, embed) if args.heldout else None
     sets = pair_sets(lambda texts: embed_texts(encoder, texts))
-    bonus = dict.fromkeys(("name", "rare", "number", "id"), ANCHOR_BONUS)
+    bonus = dict(ANCHOR_BONUSES)
     bonus.update({k: float(x) for k, x in (kv.split("=") for kv in args.bonus)})
     for tv in args.tv or [v.threshold]:
         print(f"== tc {tc} tv {tv} bonus {bonus}")

@@ -34,7 +34,7 @@ RESULTS = tuple(r.value for r in LookupResult)
 # a 0.04 bonus (0.82 -> 0.78) kept precision (0.819 vs 0.818 without guard) and recall (0.402 vs
 # 0.400); PAWS negatives served 3.1%. See docs/cache_quality.md for the per-kind values.
 ANCHOR_BONUS = 0.04
-ANCHOR_BONUSES = {"name": ANCHOR_BONUS, "rare": ANCHOR_BONUS, "number": 0.04, "id": 0.04}
+ANCHOR_BONUSES = {"name": ANCHOR_BONUS, "rare": ANCHOR_BONUS, "number": 0.10, "id": 0.10}
 MAX_BONUS = max(ANCHOR_BONUSES.values())
 # Above this many characters (query + candidate) the decision runs in a worker thread: the guard
 # alone costs ~0.13 ms per 1,000 characters of the pair here, the verifier as much again.

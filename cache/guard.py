@@ -162,13 +162,19 @@ def _shingles(tokens: list[str]) -> set[int]:
     return {hash((tokens[i], tokens[i + 1], tokens[i + 2])) for i in range(len(tokens) - 2)}
 
 
-def _covered(tokens: list[str], other: set[int]) -> bytearray:
-    """1 for each token inside a 3-token shingle that `other` also has."""
+def _covered(tokens: list[str], other: set[int]) -> tuple[bytearray, bool]:
+    """1 for each token inside a 3-token shingle that `other` also has, and whether every
+    shingle starting more than `EDGE_WORDS` tokens from both ends is in `other` (coverage alone
+    would pass a document whose sentences were shuffled: each sentence's shingles exist)."""
     mark = bytearray(len(tokens))
+    lo, hi = EDGE_WORDS, len(tokens) - EDGE_WORDS - 2
+    whole = True
     for i in range(len(tokens) - 2):
         if hash((tokens[i], tokens[i + 1], tokens[i + 2])) in other:
             mark[i] = mark[i + 1] = mark[i + 2] = 1
-    return mark
+        elif lo <= i < hi:
+            whole = False
+    return mark, whole
 
 
 def _long_diff(ta: list[str], tb: list[str]) -> tuple[str, str] | None:
@@ -176,7 +182,9 @@ def _long_diff(ta: list[str], tb: list[str]) -> tuple[str, str] | None:
     each that the other lacks (a reworded instruction), which the other rules then compare."""
     if abs(len(ta) - len(tb)) > 2 * EDGE_WORDS:
         return None
-    ca, cb = _covered(ta, _shingles(tb)), _covered(tb, _shingles(ta))
+    (ca, whole_a), (cb, whole_b) = _covered(ta, _shingles(tb)), _covered(tb, _shingles(ta))
+    if not (whole_a and whole_b):
+        return None
     for tokens, mark in ((ta, ca), (tb, cb)):
         if 0 in mark[EDGE_WORDS : len(tokens) - EDGE_WORDS]:
             return None

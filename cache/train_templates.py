@@ -21,6 +21,7 @@ from collections.abc import Sequence
 Pair = tuple[str, str, int]
 Pools = dict[str, list[str]]
 
+# fmt: off
 FAMILIES: tuple[tuple[tuple[str, ...], Pools], ...] = (
     (
         (
@@ -270,6 +271,7 @@ SYNONYMS = [("big", "large"), ("buy", "purchase"), ("begin", "start"), ("movie",
             ("improve", "enhance"), ("way", "method"), ("use", "utilize"),
             ("little", "small"), ("job", "occupation"), ("near", "close to"),
             ("funny", "humorous"), ("scared", "afraid"), ("angry", "mad")]
+# fmt: on
 
 
 def template_pairs(rng: random.Random, per_family: int) -> list[Pair]:
@@ -294,7 +296,8 @@ def template_pairs(rng: random.Random, per_family: int) -> list[Pair]:
         other = (
             {**slots, "cmp": down}
             if flip < 0.5
-            else {**slots, "a": b, "b": a} if flip < 0.75
+            else {**slots, "a": b, "b": a}
+            if flip < 0.75
             else {**slots, "b": rng.choice([t for t in THINGS if t not in (a, b)])}
         )
         out.append((COMPARE[t1].format(**slots), COMPARE[rng.choice((t1, t2))].format(**other), 0))
@@ -309,7 +312,9 @@ def _sub(q: str, old: str, new: str) -> str | None:
     return q[: m.start()] + repl + q[m.end() :]
 
 
-def question_pairs(questions: Sequence[str], rng: random.Random, n_neg: int, n_pos: int) -> list[Pair]:
+def question_pairs(
+    questions: Sequence[str], rng: random.Random, n_neg: int, n_pos: int
+) -> list[Pair]:
     """QQP training questions with one class word swapped (negative) or a synonym (positive)."""
     classes = [(w, c) for c in WORD_CLASSES for w in c]
     swaps = [(a, b) for a, b in OPPOSITES] + [(b, a) for a, b in OPPOSITES]

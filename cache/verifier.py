@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "verifier.npz"
 
 MAX_ORDER_WORDS = 512  # shared words compared for word order (all of them in short prompts)
@@ -78,6 +78,11 @@ LEXICAL_NAMES = (
     "both_empty",
     "nonascii_any",
     "nonascii_jaccard",
+    "only_one_side_min",
+    "only_one_side_max",
+    "one_for_one",
+    "same_frame",
+    "inflected",
 )
 
 
@@ -161,6 +166,24 @@ def _entities(text: str) -> set[str]:
     return out
 
 
+def _substitution(ta: list[str], tb: list[str], ca: set[str], cb: set[str]) -> tuple[float, ...]:
+    """The content words only one text has: how many on each side (capped at 3), one for one,
+    whether the rest of the two word sequences is identical (a value swapped in an unchanged
+    frame: "the grey boot" / "the blue boot"), and whether the differing words are inflections
+    of each other ("phobia" / "phobias"). Linear in the token counts."""
+    da, db = ca - cb, cb - ca
+    lo, hi = sorted((len(da), len(db)))
+    frame = [t for t in ta if t not in da] == [t for t in tb if t not in db]
+    inflected = bool(da and db) and {w[:4] for w in da} == {w[:4] for w in db}
+    return (
+        min(lo, 3) / 3,
+        min(hi, 3) / 3,
+        float(lo == hi == 1),
+        float(frame and hi > 0),
+        float(inflected),
+    )
+
+
 def _bounded(text: str) -> str:
     """A long text's first and last `TEXT_WINDOW` characters: features stay O(1) beyond that
     (the slot guard has already compared long texts whole) and no C call holds the GIL long."""
@@ -213,6 +236,7 @@ def lexical_features(a: str, b: str, cosine: float) -> np.ndarray:
         float(not (sa or sb)),
         float(bool(xa or xb)),
         _jaccard(xa, xb),
+        *_substitution(ta, tb, ca, cb),
     )
     return np.asarray(feats, dtype=np.float32)
 

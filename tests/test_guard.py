@@ -320,3 +320,16 @@ async def test_healthz_stays_responsive_while_a_long_prompt_is_judged(sidecar, m
     # Generous bound for a shared CI box: the mock upstream echoing 3 MiB shares this loop.
     # Before, one 200k-character message stalled the process for 72 s.
     assert len(lags) > 3 and max(lags) < 1.0, max(lags)
+
+
+def test_whole_text_vetoes_a_document_whose_sentences_were_shuffled() -> None:
+    sentences = [
+        f"Sentence number {w} of the quarterly report says something about {w}."
+        for w in "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi".split()
+    ]
+    doc = " ".join(sentences)
+    shuffled = " ".join(sentences[:4] + sentences[9:] + sentences[4:9])
+    found = guard.check("Summarize this report.\n" + doc, "Summarize this report.\n" + shuffled)
+    assert found.reason == guard.LENGTH
+    reworded = "Give me a short summary of the report below.\n" + doc
+    assert guard.check("Summarize this report.\n" + doc, reworded).passed
