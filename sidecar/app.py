@@ -132,9 +132,10 @@ async def _edge(request: web.Request, handler: Handler) -> web.StreamResponse:
         status = resp.status
         return resp
     except Exception as exc:
-        if (sent := request.get(SENT)) is not None:
+        if SENT in request:
             # The answer is already on the wire (reply.send_now): a failure in the bookkeeping
             # after it is logged, never answered a second time on the same connection.
+            sent = request[SENT]
             status = sent.status
             log.exception("error after the answer was sent", extra={"fields": {"request_id": rid}})
             return sent
@@ -225,7 +226,7 @@ def _proxy_for(dialect: Dialect) -> Handler:
             return await handle(Exchange(request, dialect, req, live, out), deps)
         except ConnectionResetError:
             # The client went away mid-answer; nothing more to send.
-            return request.get(SENT) or web.Response(status=499)
+            return request[SENT] if SENT in request else web.Response(status=499)
 
     return proxy
 

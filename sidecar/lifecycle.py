@@ -190,7 +190,7 @@ async def _load_cache(deps: Deps, owned: _Owned) -> None:
 
 async def _load_embedder(deps: Deps, owned: _Owned) -> None:
     from cache.embedder import BatchingEmbedder, load_encoder
-    from cache.encoder_pool import EncoderPool
+    from cache.encoder_pool import EncoderPool, wide_encoder
 
     cfg = deps.settings.cache
     encoder = await asyncio.to_thread(
@@ -198,8 +198,9 @@ async def _load_embedder(deps: Deps, owned: _Owned) -> None:
     )
     embedder: EncoderPool | BatchingEmbedder
     if encoder.per_row:  # one text per run anyway: no batching to gain
+        lone = await asyncio.to_thread(wide_encoder, encoder, cfg.model_dir, cfg.embed_lone_threads)
         embedder = EncoderPool(
-            encoder, workers=cfg.embed_workers, on_batch=deps.metrics.observe_embed
+            encoder, workers=cfg.embed_workers, on_batch=deps.metrics.observe_embed, lone=lone
         )
     else:
         embedder = BatchingEmbedder(
