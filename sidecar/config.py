@@ -161,9 +161,9 @@ class CacheSettings(_Section):
     embed_batch_invariant: bool = True
     # Threads encoding one text each (batch-invariant mode); None = one per core, at most 2.
     embed_workers: int | None = Field(None, ge=1, le=16)
-    # Intra-op threads for a text encoded while nothing else is (low load): 1 = off. Vectors are
-    # bit-identical across thread counts (checked at start-up; a mismatch turns it off).
-    embed_lone_threads: int = Field(2, ge=1, le=8)
+    # Intra-op threads for a text encoded while nothing else is and a core is idle (1 = off).
+    # Vectors are bit-identical across thread counts (checked at start-up; a mismatch: off).
+    embed_lone_threads: int = Field(1, ge=1, le=8)
     max_cached_body_bytes: int = Field(1024 * 1024, gt=0)
     audit: AuditSettings = AuditSettings()
     # Budget of wrong semantic hits (share of semantic hits); None = no budget (measure only).
