@@ -27,7 +27,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from cache.embedder import Encoder
+from cache.embedder import Encoder, plan_runs
 
 __all__ = ["EncoderPool", "default_workers"]
 
@@ -55,9 +55,11 @@ class EncoderPool:
         *,
         workers: int | None = None,
         on_batch: Callable[[int, float], None] | None = None,
+        max_batch: int = 1,
     ) -> None:
         self.encoder = encoder
         self.workers = workers or default_workers()
+        self.max_batch = max(1, max_batch)  # > 1 only for encoders whose batches are invariant
         self.on_batch = on_batch
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
@@ -116,19 +118,55 @@ class EncoderPool:
         return await fut
 
     def _work(self) -> None:
-        """Worker loop: take a text, encode it alone, deliver on the caller's loop."""
+        """Worker loop: take a text (plus what is queued, up to max_batch), encode, deliver."""
         while (job := self._next_job()) is not _STOP:
-            text, fut, loop = job
-            if fut.done():  # cancelled while queued (a racy read; delivery re-checks)
+            jobs = [j for j in self._take_queued(job) if not j[1].done()]  # racy read: see deliver
+            if len(jobs) <= 1:
+                self._encode(jobs)
                 continue
-            t0 = time.perf_counter()
+            for run in plan_runs(self._pieces([text for text, _, _ in jobs])):
+                self._encode([jobs[i] for i in run])  # shortest first, each run answered at once
+
+    def _take_queued(self, job: _Job) -> list[_Job]:
+        """`job` plus a fair share of what is queued, up to `max_batch` (never waits for more).
+
+        A fair share (queued / workers) so one worker does not take the whole queue while the
+        other finds it empty: both cores stay busy and no caller waits behind 31 batch-mates.
+        """
+        jobs = [job]
+        share = -(-(self._jobs.qsize() + 1) // self.workers)  # ceil
+        while len(jobs) < min(self.max_batch, share):
             try:
-                vec: np.ndarray | BaseException = self.encoder.encode([text])[0]
-            except Exception as exc:  # the caller sees the encoder's error, the worker goes on
-                vec = exc
-            seconds = time.perf_counter() - t0
+                more = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if more is _STOP:  # another worker's stop marker: hand it back
+                self._jobs.put(_STOP)
+                break
+            jobs.append(more)
+        return jobs
+
+    def _pieces(self, texts: list[str]) -> list[int]:
+        counter = getattr(self.encoder, "pieces", None)
+        try:
+            return list(counter(texts)) if counter else [len(t) // 4 + 2 for t in texts]
+        except Exception:  # lengths only order the work; a bad count must not fail embeds
+            log.exception("word-piece count failed; using a character estimate")
+            return [len(t) // 4 + 2 for t in texts]
+
+    def _encode(self, jobs: list[_Job]) -> None:
+        """Encode `jobs` as one call and deliver each vector (or the error) on its loop."""
+        if not jobs:
+            return
+        t0 = time.perf_counter()
+        try:
+            vecs: list[np.ndarray | BaseException] = list(self.encoder.encode([j[0] for j in jobs]))
+        except Exception as exc:  # the callers see the encoder's error, the worker goes on
+            vecs = [exc] * len(jobs)
+        seconds = time.perf_counter() - t0
+        for k, ((_, fut, loop), vec) in enumerate(zip(jobs, vecs, strict=True)):
             try:
-                loop.call_soon_threadsafe(self._deliver, fut, vec, seconds)
+                loop.call_soon_threadsafe(self._deliver, fut, vec, seconds, 0 if k else len(jobs))
             except RuntimeError:  # the caller's loop is closed: nobody is waiting
                 continue
 
@@ -136,15 +174,17 @@ class EncoderPool:
         """Block until a text (or the stop marker) arrives; profiles count this as idle."""
         return self._jobs.get()
 
-    def _deliver(self, fut: asyncio.Future[np.ndarray], vec: object, seconds: float) -> None:
+    def _deliver(
+        self, fut: asyncio.Future[np.ndarray], vec: object, seconds: float, size: int
+    ) -> None:
         if fut.done():
             return
         if isinstance(vec, BaseException):
             fut.set_exception(vec)
             return
         fut.set_result(np.asarray(vec, dtype=np.float32))
-        if self.on_batch is not None:
+        if self.on_batch is not None and size:  # one observation per encoder call
             try:
-                self.on_batch(1, seconds)
+                self.on_batch(size, seconds)
             except Exception:  # a metrics bug must never fail embeddings
                 log.exception("on_batch callback failed")
