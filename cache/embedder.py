@@ -150,7 +150,12 @@ class OnnxEncoder:
     dim = DIM
 
     def __init__(
-        self, model_file: str | Path, *, threads: int = 1, per_row: bool | None = None
+        self,
+        model_file: str | Path,
+        *,
+        threads: int = 1,
+        per_row: bool | None = None,
+        session_config: dict[str, str] | None = None,
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -163,6 +168,8 @@ class OnnxEncoder:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
+        for key, value in (session_config or {}).items():  # e.g. session.force_spinning_stop
+            opts.add_session_config_entry(key, value)
         self._session = ort.InferenceSession(
             str(model_file), opts, providers=["CPUExecutionProvider"]
         )

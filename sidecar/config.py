@@ -165,6 +165,9 @@ class CacheSettings(_Section):
     embed_quant: str = Field("dynamic", pattern="^(dynamic|per_token)$")
     # Threads encoding one text each (batch-invariant mode); None = one per core, at most 2.
     embed_workers: int | None = Field(None, ge=1, le=16)
+    # Intra-op threads for a text encoded while nothing else is and a core is idle (1 = off).
+    # Vectors are bit-identical across thread counts (checked at start-up; a mismatch: off).
+    embed_lone_threads: int = Field(1, ge=1, le=8)
     max_cached_body_bytes: int = Field(1024 * 1024, gt=0)
     audit: AuditSettings = AuditSettings()
     # Budget of wrong semantic hits (share of semantic hits); None = no budget (measure only).

@@ -191,7 +191,7 @@ async def _load_cache(deps: Deps, owned: _Owned) -> None:
 
 async def _load_embedder(deps: Deps, owned: _Owned) -> None:
     from cache.embedder import BatchingEmbedder, load_encoder
-    from cache.encoder_pool import EncoderPool
+    from cache.encoder_pool import EncoderPool, wide_encoder
 
     cfg = deps.settings.cache
     encoder = await asyncio.to_thread(
@@ -205,10 +205,12 @@ async def _load_embedder(deps: Deps, owned: _Owned) -> None:
     )
     embedder: EncoderPool | BatchingEmbedder
     if getattr(encoder, "batch_invariant", False):  # per text, or batches that do not leak
+        lone = await asyncio.to_thread(wide_encoder, encoder, cfg.model_dir, cfg.embed_lone_threads)
         embedder = EncoderPool(
             encoder,
             workers=cfg.embed_workers,
             on_batch=deps.metrics.observe_embed,
+            lone=lone,
             max_batch=1 if encoder.per_row else cfg.embed_max_batch,
         )
     else:
