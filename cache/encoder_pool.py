@@ -14,6 +14,11 @@ throughput floor, so batching per-row runs bought ~7% CPU while making 31 caller
 32nd. Compared with `BatchingEmbedder` this drops the collector task, the gather window and one
 executor round trip per batch: the loop does one queue put and one wake-up per text.
 
+Batches, only for encoders whose padded batches are batch-invariant (`max_batch` > 1; the
+per-token int8 graph, `cache.embed_quant: per_token`): a worker takes its text plus a fair share
+of what is queued (queued / workers, at most `max_batch`), cuts it into padding-bounded runs
+(`plan_runs`) and answers each run as it finishes. Vectors stay bit-identical to each text alone.
+
 A lone text: with an optional `lone` encoder (the same model with two intra-op threads,
 `cache.embed_lone_threads`), a worker that takes a text while no other text is waiting or being
 encoded runs it on `lone`, so a request at low load uses the otherwise idle core. ONNX Runtime
@@ -35,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cache.embedder import Encoder, OnnxEncoder
+from cache.embedder import Encoder, OnnxEncoder, plan_runs
 from cache.onnx_export import INT8_FILE, default_model_dir
 
 __all__ = ["EncoderPool", "IdleMeter", "default_workers", "same_vectors", "wide_encoder"]
@@ -101,10 +106,12 @@ class EncoderPool:
         on_batch: Callable[[int, float], None] | None = None,
         lone: Encoder | None = None,
         idle: IdleMeter | None = None,
+        max_batch: int = 1,
     ) -> None:
         self.encoder = encoder
         self.lone = lone
         self.workers = workers or default_workers()
+        self.max_batch = max(1, max_batch)  # > 1 only for encoders whose batches are invariant
         # Texts submitted and not yet answered; written on the loop thread only, read by the
         # workers (a stale read only picks the one-thread encoder for a lone text, or not).
         self._in_flight = 0
@@ -174,23 +181,59 @@ class EncoderPool:
             self._in_flight -= 1
 
     def _work(self) -> None:
-        """Worker loop: take a text, encode it alone, deliver on the caller's loop."""
+        """Worker loop: take a text (plus what is queued, up to max_batch), encode, deliver."""
         while (job := self._next_job()) is not _STOP:
-            text, fut, loop = job
-            if fut.done():  # cancelled while queued (a racy read; delivery re-checks)
+            jobs = [j for j in self._take_queued(job) if not j[1].done()]  # racy read: see deliver
+            if len(jobs) <= 1:
+                self._encode(jobs)
                 continue
-            encoder = self.encoder
-            if self.lone is not None and self._in_flight == 1 and self.idle.spare():
-                encoder = self.lone  # nothing else to encode: use both cores for this one
-                self.lone_runs += 1
-            t0 = time.perf_counter()
+            for run in plan_runs(self._pieces([text for text, _, _ in jobs])):
+                self._encode([jobs[i] for i in run])  # shortest first, each run answered at once
+
+    def _take_queued(self, job: _Job) -> list[_Job]:
+        """`job` plus a fair share of what is queued, up to `max_batch` (never waits for more).
+
+        A fair share (queued / workers) so one worker does not take the whole queue while the
+        other finds it empty: both cores stay busy and no caller waits behind 31 batch-mates.
+        """
+        jobs = [job]
+        share = -(-(self._jobs.qsize() + 1) // self.workers)  # ceil
+        while len(jobs) < min(self.max_batch, share):
             try:
-                vec: np.ndarray | BaseException = encoder.encode([text])[0]
-            except Exception as exc:  # the caller sees the encoder's error, the worker goes on
-                vec = exc
-            seconds = time.perf_counter() - t0
+                more = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if more is _STOP:  # another worker's stop marker: hand it back
+                self._jobs.put(_STOP)
+                break
+            jobs.append(more)
+        return jobs
+
+    def _pieces(self, texts: list[str]) -> list[int]:
+        counter = getattr(self.encoder, "pieces", None)
+        try:
+            return list(counter(texts)) if counter else [len(t) // 4 + 2 for t in texts]
+        except Exception:  # lengths only order the work; a bad count must not fail embeds
+            log.exception("word-piece count failed; using a character estimate")
+            return [len(t) // 4 + 2 for t in texts]
+
+    def _encode(self, jobs: list[_Job]) -> None:
+        """Encode `jobs` as one call and deliver each vector (or the error) on its loop."""
+        if not jobs:
+            return
+        encoder = self.encoder
+        if len(jobs) == 1 and self.lone is not None and self._in_flight == 1 and self.idle.spare():
+            encoder = self.lone  # nothing else to encode: use both cores for this one
+            self.lone_runs += 1
+        t0 = time.perf_counter()
+        try:
+            vecs: list[np.ndarray | BaseException] = list(encoder.encode([j[0] for j in jobs]))
+        except Exception as exc:  # the callers see the encoder's error, the worker goes on
+            vecs = [exc] * len(jobs)
+        seconds = time.perf_counter() - t0
+        for k, ((_, fut, loop), vec) in enumerate(zip(jobs, vecs, strict=True)):
             try:
-                loop.call_soon_threadsafe(self._deliver, fut, vec, seconds)
+                loop.call_soon_threadsafe(self._deliver, fut, vec, seconds, 0 if k else len(jobs))
             except RuntimeError:  # the caller's loop is closed: nobody is waiting
                 continue
 
@@ -198,16 +241,18 @@ class EncoderPool:
         """Block until a text (or the stop marker) arrives; profiles count this as idle."""
         return self._jobs.get()
 
-    def _deliver(self, fut: asyncio.Future[np.ndarray], vec: object, seconds: float) -> None:
+    def _deliver(
+        self, fut: asyncio.Future[np.ndarray], vec: object, seconds: float, size: int
+    ) -> None:
         if fut.done():
             return
         if isinstance(vec, BaseException):
             fut.set_exception(vec)
             return
         fut.set_result(np.asarray(vec, dtype=np.float32))
-        if self.on_batch is not None:
+        if self.on_batch is not None and size:  # one observation per encoder call
             try:
-                self.on_batch(1, seconds)
+                self.on_batch(size, seconds)
             except Exception:  # a metrics bug must never fail embeddings
                 log.exception("on_batch callback failed")
 

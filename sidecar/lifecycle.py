@@ -15,6 +15,7 @@ import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -200,13 +201,23 @@ async def _load_embedder(deps: Deps, owned: _Owned) -> None:
 
     cfg = deps.settings.cache
     encoder = await asyncio.to_thread(
-        load_encoder, cfg.embed_backend, cfg.model_dir, batch_invariant=cfg.embed_batch_invariant
+        partial(
+            load_encoder,
+            cfg.embed_backend,
+            cfg.model_dir,
+            batch_invariant=cfg.embed_batch_invariant,
+            quant=cfg.embed_quant,
+        )
     )
     embedder: EncoderPool | BatchingEmbedder
-    if encoder.per_row:  # one text per run anyway: no batching to gain
+    if getattr(encoder, "batch_invariant", False):  # per text, or batches that do not leak
         lone = await asyncio.to_thread(wide_encoder, encoder, cfg.model_dir, cfg.embed_lone_threads)
         embedder = EncoderPool(
-            encoder, workers=cfg.embed_workers, on_batch=deps.metrics.observe_embed, lone=lone
+            encoder,
+            workers=cfg.embed_workers,
+            on_batch=deps.metrics.observe_embed,
+            lone=lone,
+            max_batch=1 if encoder.per_row else cfg.embed_max_batch,
         )
     else:
         embedder = BatchingEmbedder(

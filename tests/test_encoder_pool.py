@@ -98,6 +98,31 @@ async def test_a_cancelled_caller_is_skipped() -> None:
     assert ["gone"] not in enc.calls
 
 
+async def test_max_batch_takes_what_is_queued_and_stops_cleanly() -> None:
+    enc = SlowEncoder(delay=0.03)
+    seen: list[int] = []
+    pool = EncoderPool(enc, workers=2, max_batch=4, on_batch=lambda n, _s: seen.append(n))
+    texts = [f"text {'a' * i}" for i in range(12)]
+    vecs = await asyncio.gather(*(pool.embed(t) for t in texts))
+    await pool.close()  # a stop marker drained as a batch-mate is handed back, not lost
+    assert all(len(c) <= 4 for c in enc.calls) and max(len(c) for c in enc.calls) > 1
+    assert sorted(t for c in enc.calls for t in c) == sorted(texts)
+    assert sum(seen) == 12 and len(seen) == len(enc.calls)  # one observation per call
+    for t, v in zip(texts, vecs, strict=True):
+        assert np.array_equal(v, enc.encode([t])[0])
+
+
+async def test_an_error_in_a_batch_reaches_each_of_its_callers() -> None:
+    pool = EncoderPool(SlowEncoder(delay=0.02, fail_on="bad"), workers=1, max_batch=8)
+    first = asyncio.ensure_future(pool.embed("first"))
+    await asyncio.sleep(0.005)  # "first" alone on the worker; the next two queue together
+    results = await asyncio.gather(pool.embed("bad"), pool.embed("mate"), return_exceptions=True)
+    assert isinstance(await first, np.ndarray)
+    assert all(isinstance(r, ValueError) for r in results)
+    assert isinstance(await pool.embed("still works"), np.ndarray)
+    await pool.close()
+
+
 @pytest.mark.model
 async def test_real_int8_vectors_do_not_depend_on_what_else_is_in_flight() -> None:
     from cache.embedder import load_encoder
