@@ -52,6 +52,7 @@ def build_auditor(deps: Deps, metrics: AuditMetrics) -> Auditor:
         min_samples=cfg.min_samples,
         z=NormalDist().inv_cdf(1 - (1 - cfg.confidence) / 2),
         burn_in=cfg.burn_in,
+        probation_rate=cfg.probation_rate,
     )
     embed = deps.embedder.embed if deps.embedder is not None else None
     judge = make_judge(
@@ -81,7 +82,7 @@ def admit(deps: Deps, found: Any) -> bool:
 def after_hit(x: Exchange, deps: Deps, entry: Entry, similarity: float) -> None:
     """A semantic hit was served: maybe re-ask it upstream in the background."""
     auditor = deps.auditor
-    if auditor is None or not auditor.sample("hit"):
+    if auditor is None or not auditor.sample("hit", similarity):
         return
     refetch = _refetch(deps, x, entry.model)
     auditor.submit("hit", x.req.text, similarity, entry.body, refetch)
