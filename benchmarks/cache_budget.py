@@ -43,9 +43,12 @@ from sidecar.mock_oracle import Oracle
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
+
 def window_size(n: int) -> int:
     """Requests per plotted window: 1,000 for a 20k day, 5,000 for a 100k day."""
     return max(1000, n // 20)
+
+
 DAY_S = 86400.0
 
 

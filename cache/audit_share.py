@@ -7,10 +7,11 @@ keeps controllers with other band edges apart. ``sync()`` runs one Lua script (a
 band, a pushed generation newer than the stored one replaces it and clears the regime's
 counters; verdicts are added only when pushed for the stored generation (verdicts of an older
 regime are dropped); the whole hash is returned.
-The controller adopts the totals and keeps verdicts recorded meanwhile for the next push. When the hash does not exist
-yet (first replica, or Redis was emptied) the replica seeds it with all its counts, so evidence
-restored from a snapshot is not lost. Redis errors return False: the controller keeps working on
-local counts (the caller counts the failure) and the next sync pushes everything not yet pushed.
+The controller adopts the totals and keeps verdicts recorded meanwhile for the next push.
+When the hash does not exist yet (first replica, or Redis was emptied) the replica seeds it
+with all its rows, so evidence restored from a snapshot is not lost. Redis errors return
+False: the controller keeps working on local counts (the caller counts the failure) and the
+next sync pushes everything not yet pushed.
 No aiohttp or sidecar imports.
 """
 

@@ -39,7 +39,6 @@ class BandCounts:
         """Verdicts that count as evidence."""
         return self.same + self.different
 
-
     def plus(self, other: BandCounts) -> BandCounts:
         """Sum of two counts."""
         return BandCounts(self.same + other.same, self.different + other.different)
@@ -103,3 +102,21 @@ class BandView:
 def band_label(lo: float, hi: float) -> str:
     """Bounded label, e.g. ``0.90-0.93``."""
     return f"{lo:.2f}-{min(hi, 1.0):.2f}"
+
+
+def view(
+    label: str,
+    span: tuple[float, float],
+    open_: bool,
+    hits: BandCounts,
+    probes: BandCounts,
+    certified: bool,
+    z: float = Z95,
+) -> BandView:
+    """The view of one band (or of the pooled served set) from its counts."""
+    lower, upper = wilson(hits.different, hits.n, z)
+    rate = hits.different / hits.n if hits.n else None
+    return BandView(
+        label, span[0], span[1], open_, hits.same, hits.different, rate, upper, lower,
+        certified, probes.same, probes.different,
+    )  # fmt: skip

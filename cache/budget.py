@@ -21,8 +21,9 @@ Contract (docs/cache_audit.md has the argument and the measurements):
   or, while uncertified, when its observed rate is over budget (past ``min_samples``
   verdicts), when it reaches ``max_samples()`` verdicts, or when certifying has become futile
   (its wrong verdicts would keep the upper bound over budget at ``max_samples()`` verdicts).
-  A certified band that drifts out of the certified set is uncertified again (probation). A closed band opens (on probation) when
-  its probes, at least ``min_samples``, have a Wilson upper bound within the budget.
+  A certified band that drifts out of the certified set is uncertified again (probation).
+  A closed band opens (on probation) when its probes, at least ``min_samples``, have a Wilson
+  upper bound within the budget.
 - **Certified** bands: open bands with ``min_samples`` hit verdicts of their own, cleanest
   first, the longest prefix whose pooled hit evidence has an upper bound within the budget.
   Open, uncertified bands are on probation: their hits are audited at ``probation_rate``
@@ -40,7 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cache.bands import Z95, BandCounts, BandEvidence, BandView, band_label, wilson
+from cache.bands import Z95, BandCounts, BandEvidence, BandView, band_label, view, wilson
 
 CLOSED = 1.01  # a threshold no cosine reaches: semantic hits off
 __all__ = ["CLOSED", "BandCounts", "BandView", "BudgetController", "band_edges", "wilson"]
@@ -155,6 +156,13 @@ class BudgetController:
 
     # -- evidence and decision --------------------------------------------------------------
 
+    def set_budget(self, budget: float | None, probation_rate: float) -> None:
+        """A new budget (config reload): the evidence stays, the decision is taken again."""
+        if budget is not None and not 0.0 < budget < 1.0:
+            raise ValueError(f"budget must be in (0, 1), got {budget}")
+        self.budget, self.probation_rate = budget, probation_rate
+        self._decide()
+
     def record(self, similarity: float, *, same: bool, kind: str = "hit") -> None:
         """Count one verdict at ``similarity``: ``kind`` "hit" (an audited served hit) or
         "probe" (a near miss). A hit verdict for a band closed since is dropped."""
@@ -227,37 +235,29 @@ class BudgetController:
 
     def views(self) -> list[BandView]:
         """Every band's hit evidence, bounds, state and near-miss counts."""
-        out = []
-        for i in range(len(self.edges) - 1):
-            c, p = self.hits(i), self.probes(i)
-            lower, upper = wilson(c.different, c.n, self.z)
-            label = band_label(self.edges[i], self.edges[i + 1])
-            rate = c.different / c.n if c.n else None
-            out.append(
-                BandView(
-                    label, float(self.edges[i]), float(self.edges[i + 1]), self.is_open(i),
-                    c.same, c.different, rate, upper, lower, self._certified[i],
-                    p.same, p.different,
-                )  # fmt: skip
+        return [
+            view(
+                band_label(self.edges[i], self.edges[i + 1]),
+                (float(self.edges[i]), float(self.edges[i + 1])),
+                self.is_open(i),
+                self.hits(i),
+                self.probes(i),
+                self._certified[i],
+                self.z,
             )
-        return out
+            for i in range(len(self.edges) - 1)
+        ]
 
     def overall(self) -> BandView:
         """The open bands' hit evidence pooled: the audited estimate of what is served now."""
+        bands = [i for i in range(len(self.edges) - 1) if self.is_open(i)]
         pooled = BandCounts()
-        for i in range(len(self.edges) - 1):
-            if self.is_open(i):
-                pooled = pooled.plus(self.hits(i))
-        lower, upper = wilson(pooled.different, pooled.n, self.z)
+        for i in bands:
+            pooled = pooled.plus(self.hits(i))
         threshold = self.threshold()
-        rate = pooled.different / pooled.n if pooled.n else None
-        certified = any(self._certified) and all(
-            self._certified[i] for i in range(len(self.edges) - 1) if self.is_open(i)
-        )
-        return BandView(
-            "all", min(threshold, 1.0), 1.0, threshold <= 1.0, pooled.same, pooled.different,
-            rate, upper, lower, certified,
-        )  # fmt: skip
+        certified = bool(bands) and all(self._certified[i] for i in bands)
+        span = (min(threshold, 1.0), 1.0)
+        return view("all", span, bool(bands), pooled, BandCounts(), certified, self.z)
 
     # -- persistence and sharing ------------------------------------------------------------
 

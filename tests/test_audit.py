@@ -184,3 +184,28 @@ def test_audit_config_fields_and_their_errors() -> None:
         load_settings(None, {"SIDECAR_CACHE_AUDIT": "{rate: 0.1, judge_tier: huge}"})
     with pytest.raises(ConfigError, match=r"cache\.audit\.judge"):
         load_settings(None, {"SIDECAR_CACHE_AUDIT": "{judge: coin}"})
+
+
+def test_sighup_applies_the_audit_rate_and_budget_and_names_the_rest() -> None:
+    from types import SimpleNamespace
+
+    from sidecar.audit_service import reload_audit
+    from sidecar.config import load_settings
+
+    auditor, _ = make(max_per_minute=60)
+    deps = SimpleNamespace(auditor=auditor)
+    fresh = load_settings(
+        None,
+        {
+            "SIDECAR_CACHE_AUDIT": "{rate: 0.3, max_per_minute: 5, judge: embedding}",
+            "SIDECAR_CACHE_MAX_FALSE_HIT_RATE": "0.01",
+        },
+    )
+    restart = reload_audit(deps, fresh)  # type: ignore[arg-type]
+    assert auditor.cfg.rate == 0.3 and auditor.cfg.max_per_minute == 5
+    assert auditor.cfg.judge == "exact" and restart == ["cache.audit.judge"]
+    assert auditor.controller.budget == 0.01
+    off = load_settings(None, {})
+    assert reload_audit(deps, off) == ["cache.audit.rate"]  # stopping it takes a restart
+    assert auditor.cfg.rate == 0.3 and auditor.controller.budget is None  # measure only
+    assert reload_audit(SimpleNamespace(auditor=None), fresh) == ["cache.audit.rate"]  # type: ignore[arg-type]
