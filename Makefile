@@ -43,6 +43,7 @@ test: install-dev redis prometheus nginx
 
 lint: install-dev
 	$(BIN)/ruff check sidecar cache classifier benchmarks tests
+	$(BIN)/python -m mypy
 	bash scripts/lint-deploy.sh
 
 # wrk (max-RPS runs) and node/npm (the Portkey gateway peer) from Debian, or a loud failure.

@@ -161,8 +161,15 @@ class CacheSettings(_Section):
     # (dynamic quantization scales per tensor). false = padded batches: ~1.6x embed
     # throughput under load, but borderline hits can flip with load.
     embed_batch_invariant: bool = True
+    # int8 activation scales: "dynamic" (one per tensor, served since 2026-11) or "per_token"
+    # (one per token row: padded batches stay batch-invariant; other vectors, other snapshot
+    # family, and the shipped verifier was fitted on dynamic vectors). docs/cache_quality.md.
+    embed_quant: str = Field("dynamic", pattern="^(dynamic|per_token)$")
     # Threads encoding one text each (batch-invariant mode); None = one per core, at most 2.
     embed_workers: int | None = Field(None, ge=1, le=16)
+    # Intra-op threads for a text encoded while nothing else is and a core is idle (1 = off).
+    # Vectors are bit-identical across thread counts (checked at start-up; a mismatch: off).
+    embed_lone_threads: int = Field(1, ge=1, le=8)
     max_cached_body_bytes: int = Field(1024 * 1024, gt=0)
     audit: AuditSettings = AuditSettings()
     # Budget of wrong semantic hits (share of semantic hits); None = no budget (measure only).

@@ -57,6 +57,7 @@ class Dialect(Protocol):
     path: str  # served here, e.g. "/v1/chat/completions"
     upstream_path: str  # appended to a deployment's base URL, e.g. "/chat/completions"
     api: str  # the deployments that may serve it: those with this ``api`` ("openai", ...)
+    routable: bool  # the routing alias (``model: "auto"``) may pick a tier for it
 
     def read(self, body: dict[str, Any], headers: Mapping[str, str]) -> Fields:
         """Validate the API-specific fields; raise BadRequest naming the bad one.

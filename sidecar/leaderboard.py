@@ -17,6 +17,7 @@ and the policy's last violations.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import orjson
 from aiohttp import web
@@ -47,7 +48,7 @@ def scorecard_response(
     if order not in (None, "asc", "desc"):
         raise BadRequest("order must be asc or desc", param="order")
     rows = leaderboard(card.rows(window), sort, order)
-    body = {
+    body: dict[str, Any] = {
         "window": window,
         "sort": sort,
         "order": order or ("desc" if SORTABLE[sort] else "asc"),

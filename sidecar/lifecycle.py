@@ -14,6 +14,7 @@ import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -190,16 +191,27 @@ async def _load_cache(deps: Deps, owned: _Owned) -> None:
 
 async def _load_embedder(deps: Deps, owned: _Owned) -> None:
     from cache.embedder import BatchingEmbedder, load_encoder
-    from cache.encoder_pool import EncoderPool
+    from cache.encoder_pool import EncoderPool, wide_encoder
 
     cfg = deps.settings.cache
     encoder = await asyncio.to_thread(
-        load_encoder, cfg.embed_backend, cfg.model_dir, batch_invariant=cfg.embed_batch_invariant
+        partial(
+            load_encoder,
+            cfg.embed_backend,
+            cfg.model_dir,
+            batch_invariant=cfg.embed_batch_invariant,
+            quant=cfg.embed_quant,
+        )
     )
     embedder: EncoderPool | BatchingEmbedder
-    if encoder.per_row:  # one text per run anyway: no batching to gain
+    if getattr(encoder, "batch_invariant", False):  # per text, or batches that do not leak
+        lone = await asyncio.to_thread(wide_encoder, encoder, cfg.model_dir, cfg.embed_lone_threads)
         embedder = EncoderPool(
-            encoder, workers=cfg.embed_workers, on_batch=deps.metrics.observe_embed
+            encoder,
+            workers=cfg.embed_workers,
+            on_batch=deps.metrics.observe_embed,
+            lone=lone,
+            max_batch=1 if encoder.per_row else cfg.embed_max_batch,
         )
     else:
         embedder = BatchingEmbedder(

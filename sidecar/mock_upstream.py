@@ -254,9 +254,9 @@ class MockUpstream:
             if self.config.token_delay_s:
                 await asyncio.sleep(self.config.token_delay_s)
             piece = word if i == 0 else " " + word
-            delta = {"delta": {"content": piece}} if chat else {"text": piece}
+            delta: dict[str, Any] = {"delta": {"content": piece}} if chat else {"text": piece}
             await send([{"index": 0, **delta, "finish_reason": None}])
-        end = {"delta": {}} if chat else {"text": ""}
+        end: dict[str, Any] = {"delta": {}} if chat else {"text": ""}
         await send([{"index": 0, **end, "finish_reason": finish}])
         if (body.get("stream_options") or {}).get("include_usage"):
             await send([], _usage(prompt_tokens, len(words)))

@@ -18,6 +18,7 @@ from sidecar import audit_service as audit
 from sidecar import caching
 from sidecar.caching import Hit
 from sidecar.deps import Deps
+from sidecar.errors import BadRequest
 from sidecar.exchange import Exchange
 from sidecar.forward import forward
 from sidecar.outcome import CacheResult
@@ -79,6 +80,11 @@ def route(x: Exchange, deps: Deps, forced: int | None) -> Route:
     settings = x.settings
     if not x.routed:
         return NOT_ROUTED
+    if not x.dialect.routable:
+        raise BadRequest(
+            f"model '{settings.routing.alias}' picks a chat tier; name a model this API serves",
+            param="model",
+        )
     if forced is not None:
         chosen = header_route(forced, settings)
     elif deps.router is None or not settings.routing.enabled:

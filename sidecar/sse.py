@@ -183,9 +183,9 @@ def replay(
             text = choice.get("text") or ""
         for start in range(0, len(text), piece_chars):
             piece = text[start : start + piece_chars]
-            delta = {"delta": {"content": piece}} if chat else {"text": piece}
+            delta: dict[str, Any] = {"delta": {"content": piece}} if chat else {"text": piece}
             yield event([{"index": index, **delta, "finish_reason": None}])
-        end = {"delta": {}} if chat else {"text": ""}
+        end: dict[str, Any] = {"delta": {}} if chat else {"text": ""}
         yield event([{"index": index, **end, "finish_reason": choice.get("finish_reason")}])
     if include_usage:
         yield event([], answer.get("usage"))

@@ -77,7 +77,6 @@ def new_session(cfg: UpstreamSettings) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(
         connector=connector,
         auto_decompress=True,  # see the module docstring: answers are always decoded here
-        json_serialize=None,
         skip_auto_headers=("User-Agent",),
     )
 

@@ -81,6 +81,17 @@ async def test_completions_embeddings_models(sidecar, mock):
     ]
 
 
+async def test_routing_alias_on_embeddings_is_a_clear_400(sidecar, mock):
+    """The tiers are chat models: "auto" must not send a chat model an embedding call."""
+    client = await sidecar()
+    sent = len(mock.requests)
+    resp = await client.post("/v1/embeddings", json={"model": "auto", "input": "a"})
+    assert resp.status == 400
+    error = (await resp.json())["error"]
+    assert error["type"] == "invalid_request_error" and error["param"] == "model"
+    assert len(mock.requests) == sent  # nothing went upstream
+
+
 @pytest.mark.parametrize(
     ("raw", "status", "fragment"),
     [

@@ -165,6 +165,7 @@ class Messages:
     path = "/v1/messages"
     upstream_path = "/messages"
     api = "anthropic"
+    routable = True
 
     def read(self, body: dict[str, Any], headers: Mapping[str, str]) -> Fields:
         """Validate; the last plain-text user turn is matched, everything else scopes."""

@@ -20,6 +20,7 @@ class Embeddings(OpenAIDialect):
     endpoint = Endpoint.EMBEDDINGS
     path = "/v1/embeddings"
     upstream_path = "/embeddings"
+    routable = False  # the tiers are chat models: "auto" must not send them an embedding call
 
     def read(self, body: dict[str, Any], headers: Mapping[str, str]) -> Fields:
         """Validate the shared fields and input; streaming is refused."""

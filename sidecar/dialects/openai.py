@@ -59,6 +59,7 @@ class OpenAIDialect:
     path: str
     upstream_path: str
     api = "openai"
+    routable = True
 
     def upstream_body(self, req: ParsedRequest) -> dict[str, Any]:
         """The client's body as sent (unknown fields survive)."""
