@@ -7,7 +7,8 @@ Starts the mock and two sidecars with the cache on: `sidecar` as shipped
 `sidecar-pt` (`cache.embed_quant: per_token`: the pool hands each worker up to `--max-batch`
 queued texts as one padded call; vectors stay bit-identical to a text alone). Runs the
 `make bench` miss scenario (unique prompts, interleaved rounds) and semantic scenario
-(paraphrases of seeded questions, wrk at c=32/128) on both. Writes
+(paraphrases of seeded questions, wrk at c=32/128) on both, and on `sidecar-pt1` (per-token
+vectors, one text per call: what the graph costs without batching). Writes
 `benchmarks/results/per_token_proxy.json`. The shipped verifier was fitted on dynamic
 vectors, so the per-token sidecar's semantic hit share is reported, not assumed.
 """
@@ -43,6 +44,13 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     servers = {
         "sidecar": peers.sidecar("sidecar", peers.free_port(), upstream, env),
         "sidecar-pt": peers.sidecar("sidecar-pt", peers.free_port(), upstream, pt_env),
+        # the same per-token vectors one text per call: the graph's cost without batching
+        "sidecar-pt1": peers.sidecar(
+            "sidecar-pt1",
+            peers.free_port(),
+            upstream,
+            {**pt_env, "SIDECAR_CACHE_EMBED_MAX_BATCH": "1"},
+        ),
     }
     sizes = harness.Sizes.pick(args.quick)
     sizes.miss = {1: sizes.miss[1], 32: sizes.miss[32] * 2}
