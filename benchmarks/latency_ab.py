@@ -1,21 +1,22 @@
 """Added latency at concurrency 1, code tree against code tree, in one run (issue 17, item 1).
 
     python -m benchmarks.overhead --trees before=/path/to/old/tree after=. \
-        [--requests 300] [--rounds 4] [--out benchmarks/results/latency_ab_<date>.json]
+        [lone2=.@SIDECAR_CACHE_EMBED_LONE_THREADS=2] [--requests 300] [--rounds 4] [--out FILE]
 
 One bundled mock; per tree a sidecar with its cache on and one with `SIDECAR_CACHE_ENABLED=false`
 (each with `PYTHONPATH` and cwd at its tree, the env of `benchmarks.systems`). In every round,
 trees alternating, the same fresh prompts go direct to the mock and through each system:
 
-* miss, c=1 (mock TTFT 20 ms): unique prompts; cache on and cache off;
+* miss, c=1 (mock TTFT 20 ms): unique prompts, the same ones direct, cache on and cache off;
 * exact hit, c=1 (TTFT 0): prompts seeded before the rounds, repeated;
 * semantic hit, c=1 (TTFT 0): QQP paraphrases of seeded questions, only pairs that hit in a
   calibration pass of *every* tree (the same pairs for both);
 * miss, c=32 (TTFT 20 ms): req/s and CPU ms per request.
 
-Added = percentile(system) - the same percentile direct, over all rounds. Percentiles of a
-block move +-20% between rounds on this shared machine; the rounds interleave the trees so
-both see the same noise. The result JSON keeps every block's p50 for paired reading.
+At c=1 the systems take turns request by request (`_paired`), not block by block: on this
+shared machine block medians drifted by +-2 ms within a minute, more than the differences
+measured. Added = percentile(system) - the same percentile direct, over all rounds; the result
+JSON keeps every block's p50 too.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import orjson
 
 from benchmarks import loadgen, peers, systems, workloads
@@ -32,16 +34,29 @@ from benchmarks.harness import configure_mock, stats, tenant
 from benchmarks.loadgen import Job
 
 KINDS = ("miss_c1", "nocache_c1", "exact_c1", "semantic_c1", "miss_c32")
-DIRECT_OF = {"nocache_c1": "miss_c1"}  # the direct block a kind is compared with
+DIRECT_OF = {"nocache_c1": "miss_c1"}  # the direct requests a kind is compared with
+
+
+def parse_tree(spec: str) -> tuple[str, str, dict[str, str]]:
+    """``NAME=PATH[@KEY=VALUE...]``: a tree and the env overrides its sidecars run with."""
+    name, _, rest = spec.partition("=")
+    path, *pairs = rest.split("@")
+    env = dict(p.split("=", 1) for p in pairs)
+    return name, str(Path(path).resolve()), env
 
 
 def _servers(trees: dict[str, str], upstream: str) -> dict[str, peers.Server]:
     env, _ = systems.sidecar_env()
     out: dict[str, peers.Server] = {}
-    for name, path in trees.items():
+    for name, spec in trees.items():
+        path, *pairs = spec.split("@")
+        own = dict(p.split("=", 1) for p in pairs)
         for suffix, extra in (("", {}), ("-nocache", {"SIDECAR_CACHE_ENABLED": "false"})):
             s = peers.sidecar(
-                name + suffix, peers.free_port(), upstream, {**env, **extra, "PYTHONPATH": path}
+                name + suffix,
+                peers.free_port(),
+                upstream,
+                {**env, **own, **extra, "PYTHONPATH": path},
             )
             s.cwd = path
             out[s.name] = s
@@ -52,6 +67,43 @@ async def _timed(target: peers.Server, jobs: Sequence[Job], c: int) -> dict[str,
     cpu0 = target.cpu()
     run = await loadgen.run_closed(target.url, jobs, c, max_seconds=120)
     return {"samples": run.samples, "wall": run.wall_s, "cpu": target.cpu() - cpu0}
+
+
+async def _paired(entries: list[tuple[str, peers.Server, list[Job]]]) -> dict[str, dict[str, Any]]:
+    """Concurrency 1, one request to each system in turn (the order rotating), each system over
+    its own kept-alive connection: neighbouring requests meet the same machine noise, which
+    moves block medians by +-2 ms here. Samples, wall time and CPU per system."""
+    out: dict[str, dict[str, Any]] = {}
+    sessions = {}
+    for label, target, _ in entries:
+        conn = aiohttp.TCPConnector(limit=1)
+        sessions[label] = aiohttp.ClientSession(connector=conn, auto_decompress=False)
+        out[label] = {"samples": [], "wall": 0.0, "cpu": -target.cpu()}
+    t0 = time.perf_counter()
+    try:
+        for i in range(max(len(jobs) for _, _, jobs in entries)):
+            turn = entries[i % len(entries) :] + entries[: i % len(entries)]
+            for label, target, jobs in turn:
+                if i < len(jobs):
+                    smp = await _one(sessions[label], target.url, jobs[i], t0)
+                    out[label]["samples"].append(smp)
+                    out[label]["wall"] += smp.latency
+    finally:
+        for sess in sessions.values():
+            await sess.close()
+    for label, target, _ in entries:
+        out[label]["cpu"] += target.cpu()
+    return out
+
+
+async def _one(sess: aiohttp.ClientSession, url: str, job: Job, t0: float) -> loadgen.Sample:
+    start = time.perf_counter()
+    headers = {**loadgen.HEADERS, **job.headers}
+    async with sess.post(url, data=job.body, headers=headers) as resp:
+        await resp.read()
+        end = time.perf_counter()
+        cache = resp.headers.get("X-Sidecar-Cache", "")
+        return loadgen.Sample(start - t0, end - start, end - start, resp.status, cache)
 
 
 def _bodies(texts: Sequence[str]) -> list[bytes]:
@@ -128,7 +180,9 @@ async def _round(
     """One round: misses (c=1, cache on and off), exact and semantic hits, misses at c=32."""
 
     async def block(kind: str, target: peers.Server, label: str, jobs: list[Job], c: int) -> None:
-        res = await _timed(target, jobs, c)
+        record(kind, label, await _timed(target, jobs, c))
+
+    def record(kind: str, label: str, res: dict[str, Any]) -> None:
         a = acc[kind].setdefault(label, {"samples": [], "wall": 0.0, "cpu": 0.0})
         a["samples"] += res["samples"]
         a["wall"] += res["wall"]
@@ -149,24 +203,33 @@ async def _round(
         bodies = _bodies(texts)
         return [Job(bodies[i % len(bodies)], headers=hdr) for i in range(count)]
 
+    async def paired(kind: str, entries: list[tuple[str, peers.Server, list[Job]]]) -> None:
+        for label, res in (await _paired(entries)).items():
+            record(kind, label, res)
+
     configure_mock(mock, ttft_s=0.02, token_delay_s=0.0)
     miss_texts = [p.text for p in fresh[: n + 8]]
-    await block("miss_c1", mock, "direct", jobs(miss_texts[8:], {}, n), 1)
     for name in names:
-        for suffix, kind in (("", "miss_c1"), ("-nocache", "nocache_c1")):
+        for suffix in ("", "-nocache"):  # first requests (connections, allocations) untimed
             hdr = tenant("miss", name, r)
             await loadgen.run_closed(servers[name + suffix].url, jobs(miss_texts[:8], hdr, 8), 1)
-            await block(kind, servers[name + suffix], name, jobs(miss_texts[8:], hdr, n), 1)
+    entries = [("miss_c1|direct", mock, jobs(miss_texts[8:], {}, n))]
+    for name in names:
+        hdr = tenant("miss", name, r)
+        for kind, suffix in (("miss_c1", ""), ("nocache_c1", "-nocache")):
+            entries.append((f"{kind}|{name}", servers[name + suffix], jobs(miss_texts[8:], hdr, n)))
+    for label, res in (await _paired(entries)).items():
+        kind, _, system = label.partition("|")
+        record(kind, system, res)
     configure_mock(mock, ttft_s=0.0, token_delay_s=0.0)
     for kind, texts, scope in (
         ("exact_c1", seeded, "exact"),
         ("semantic_c1", paraphrases, "semantic"),
     ):
-        if not texts:
-            continue
-        await block(kind, mock, "direct", jobs(texts, {}, n), 1)
-        for name in names:
-            await block(kind, servers[name], name, jobs(texts, tenant(scope, name), n), 1)
+        if texts:
+            entries = [("direct", mock, jobs(texts, {}, n))]
+            entries += [(nm, servers[nm], jobs(texts, tenant(scope, nm), n)) for nm in names]
+            await paired(kind, entries)
     configure_mock(mock, ttft_s=0.02, token_delay_s=0.0)
     c32 = [p.text for p in fresh[n + 8 :]]
     await block("miss_c32", mock, "direct", jobs(c32, {}, 4 * n), 32)

@@ -146,7 +146,9 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="result JSON (default overhead.json or, with --trees, latency_ab_<UTC date>.json)",
     )
-    p.add_argument("--trees", nargs="+", help="NAME=PATH code trees to compare (first = before)")
+    p.add_argument(
+        "--trees", nargs="+", help="NAME=PATH[@ENV=VALUE...] code trees to compare (first = before)"
+    )
     args = p.parse_args(argv)
     t0 = time.time()
     if args.trees:
@@ -167,7 +169,10 @@ def main(argv: list[str] | None = None) -> None:
 
 def compare_trees(args: argparse.Namespace, t0: float) -> None:
     """`--trees`: the c=1 latency A/B of `benchmarks.latency_ab`; prints a table, writes JSON."""
-    trees = {k: str(Path(v).resolve()) for k, v in (t.split("=", 1) for t in args.trees)}
+    trees = {}
+    for spec in args.trees:  # NAME=PATH[@KEY=VALUE...]
+        name, path, env = latency_ab.parse_tree(spec)
+        trees[name] = "@".join([path, *(f"{k}={v}" for k, v in env.items())])
     requests = args.requests or 300
     logs = peers.BENCH_CACHE / "latency_ab"
     doc = asyncio.run(latency_ab.run(trees, requests, args.rounds, logs))

@@ -129,9 +129,11 @@ class AuditSettings(_Section):
     floor: float = Field(0.70, ge=0, le=1)  # never serve a semantic hit below this cosine
     confidence: float = Field(0.95, gt=0.5, lt=1)  # two-sided level of the Wilson interval
     sync_interval_s: float = Field(5.0, gt=0)  # Redis sync of the budget counts
-    # Until a set of bands is proven within the budget: "shadow" serves no semantic hit and
-    # compares candidates with the miss's fresh answer; "serve" serves the shipped point.
-    burn_in: str = Field("shadow", pattern="^(shadow|serve)$")
+    # Before any evidence: "serve" serves the shipped bands on probation (every hit audited at
+    # probation_rate until certified or closed); "shadow" serves nothing until near misses prove
+    # a band (they read pessimistic: on measured traffic that never happens at 1-5%).
+    burn_in: str = Field("serve", pattern="^(shadow|serve)$")
+    probation_rate: float = Field(1.0, ge=0, le=1)  # audit share of uncertified bands' hits
 
 
 class CacheSettings(_Section):

@@ -9,6 +9,7 @@ export runs on the loop so it is consistent; the file write runs in a thread).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator, Callable
@@ -174,6 +175,11 @@ async def _load(deps: Deps, needs: dict[str, bool], owned: _Owned) -> None:
             deps.readiness.set(part)
         except Exception:
             log.exception("loading %s failed; serving without it, /readyz stays 503", part)
+    if any(needs.values()):
+        # What is loaded now (models, tokenizer, verifier, snapshot: ~77k objects) lives as long
+        # as the process: out of the cyclic collector's reach, a full collection scans only what
+        # requests create instead of pausing the event loop ~30-70 ms for all of it.
+        gc.freeze()
 
 
 async def _load_router(deps: Deps, owned: _Owned) -> None:
