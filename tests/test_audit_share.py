@@ -116,3 +116,28 @@ async def test_two_sidecars_share_the_budget_through_redis(
     await eventually(lambda: a.controller.to_state() == b.controller.to_state())
     band = a.controller.band_of(0.97)
     assert band is not None and a.controller.rows()[band][0] == 1  # opened: a new regime
+
+
+async def test_verdicts_of_an_ended_regime_are_dropped_by_redis(
+    redis_server: RedisServer,  # noqa: F811
+) -> None:
+    a = BudgetController(0.05, 0.74, min_samples=30)
+    b = BudgetController(0.05, 0.74, min_samples=30)
+    share_a, share_b = SharedBudget(a, redis_server.url), SharedBudget(b, redis_server.url)
+    assert await share_a.sync() and await share_b.sync()
+    band = a.band_of(0.91)
+    assert band is not None
+    for _ in range(3):
+        a.record(0.91, same=False)  # proven over 5% on a: closed, generation 1
+    for _ in range(10):
+        b.record(0.91, same=True)  # b still serves it, in generation 0
+    assert not a.allows(0.91) and b.allows(0.91)
+    assert await share_a.sync() and await share_b.sync()
+    # b's 10 verdicts describe the regime a ended: dropped, and b adopts the closed band.
+    assert not b.allows(0.91) and b.rows()[band] == a.rows()[band] == (1, 0, 0, 0, 0)
+    client = aioredis.Redis.from_url(redis_server.url)
+    raw = await client.hgetall(budget_key(a))
+    assert raw.get(f"{band}:g".encode()) == b"1" and f"{band}:s".encode() not in raw
+    for closing in (share_a, share_b):
+        await closing.close()
+    await client.aclose()
