@@ -21,10 +21,11 @@ of what is queued (queued / workers, at most `max_batch`), cuts it into padding-
 
 A lone text: with an optional `lone` encoder (the same model with two intra-op threads,
 `cache.embed_lone_threads`), a worker that takes a text while no other text is waiting or being
-encoded runs it on `lone`, so a request at low load uses the otherwise idle core. ONNX Runtime
-gives bit-identical vectors across intra-op thread counts (`wide_encoder`'s caller checks it
-once at start-up: a mismatch drops `lone`), so which encoder ran never changes a vector. Under
-load the queue is never empty and every text runs on its worker's one thread.
+encoded runs it on `lone`, so a request at low load uses the otherwise idle core. Off by
+default: for a ~20-piece question two threads measured slower here (docs/benchmarks.md).
+ONNX Runtime gives bit-identical vectors across intra-op thread counts (`wide_encoder` checks
+it once at start-up: a mismatch drops `lone`), so which encoder ran never changes a vector.
+Under load the queue is never empty and every text runs on its worker's one thread.
 """
 
 from __future__ import annotations

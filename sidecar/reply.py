@@ -10,6 +10,8 @@ twice on the same connection.
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from sidecar.billing import credit_hit
@@ -69,4 +71,11 @@ async def send_now(x: Exchange, response: web.StreamResponse) -> web.StreamRespo
         await response.write_eof()
     except ConnectionResetError:
         pass
+    except asyncio.CancelledError:
+        # The client left while a large answer waited for the socket (aiohttp cancels the
+        # handler): the bookkeeping after this is synchronous and still runs, as it did when
+        # aiohttp wrote the answer after the handler returned; the task then ends normally.
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
     return response

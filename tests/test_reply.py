@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
 import pytest
 
 from sidecar import pipeline
-from sidecar.reply import SENT
+from sidecar.reply import SENT, send_now
 from tests.conftest import chat, metric
 
 URL = "/v1/chat/completions"
@@ -64,3 +66,40 @@ async def test_hits_are_counted_whatever_the_order(sidecar, stream):
     await resp.read()
     assert resp.headers["X-Sidecar-Cache"] == "exact"
     assert metric(client, "sidecar_cache_lookups_total", {"result": "exact"}) == 1
+
+
+class _Vanishing:
+    """A response whose write fails (`error`) or waits for a socket that never drains."""
+
+    def __init__(self, error: BaseException | None) -> None:
+        self.error, self.prepared, self.status = error, False, 200
+
+    async def prepare(self, request: Any) -> None:
+        self.prepared = True
+
+    async def write_eof(self) -> None:
+        if self.error is not None:
+            raise self.error
+        await asyncio.Event().wait()
+
+
+async def test_a_reset_mid_write_does_not_skip_the_bookkeeping():
+    x = SimpleNamespace(http={})
+    response = _Vanishing(ConnectionResetError("gone"))
+    assert await send_now(x, response) is response  # no exception: the caller goes on
+    assert x.http[SENT] is response
+
+
+async def test_a_handler_cancelled_mid_write_still_does_its_bookkeeping():
+    """aiohttp cancels the handler when the client leaves; the answer was already paid for."""
+    x = SimpleNamespace(http={})
+
+    async def handler() -> str:
+        await send_now(x, _Vanishing(None))
+        return "billed and stored"
+
+    task = asyncio.create_task(handler())
+    await asyncio.sleep(0.01)
+    task.cancel()
+    assert await task == "billed and stored"
+    assert task.cancelling() == 0
