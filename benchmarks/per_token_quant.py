@@ -66,20 +66,40 @@ def decisions(
     served: dict[str, np.ndarray],
     verifier: PairVerifier,
 ) -> dict[str, Any]:
-    """Accept decisions with per-token vectors vs the served ones, and what the flips are."""
+    """Accept decisions with per-token vectors vs the served ones, and what the flips are.
+
+    A flip's margin is how far the served decision was from the gate that made it (cosine
+    threshold, or the nearer of the two once the cosine gate passed): flips of borderline pairs
+    are the new vectors' noise, flips far from both gates would be a real change.
+    """
     labels = [y for *_, y in pairs]
     d_new, d_old = _decisions(pairs, new, verifier), _decisions(pairs, served, verifier)
     flips = [(n, y) for n, o, y in zip(d_new, d_old, labels, strict=True) if n != o]
+    margins = np.array([_margin(a, b, served, verifier) for a, b, _ in pairs])
+    flipped = np.array([n != o for n, o in zip(d_new, d_old, strict=True)])
     return {
         "flipped": len(flips),
         "newly_accepted_duplicates": sum(n and y for n, y in flips),
         "newly_accepted_non_duplicates": sum(n and not y for n, y in flips),
         "newly_rejected_duplicates": sum(not n and y for n, y in flips),
         "newly_rejected_non_duplicates": sum(not n and not y for n, y in flips),
+        "served_margin_median": {
+            "flipped": float(np.median(margins[flipped])) if flipped.any() else None,
+            "all_pairs": float(np.median(margins)),
+        },
         "accepted": {"per_token": sum(d_new), "served": sum(d_old)},
         "per_token": _pr(d_new, labels),
         "served": _pr(d_old, labels),
     }
+
+
+def _margin(a: str, b: str, vecs: dict[str, np.ndarray], verifier: PairVerifier) -> float:
+    cos = float(vecs[a] @ vecs[b])
+    to_cos = abs(cos - verifier.cosine_threshold)
+    if cos < verifier.cosine_threshold:
+        return to_cos
+    score = float(verifier.score(a, vecs[a], b, vecs[b], cos))
+    return min(to_cos, abs(score - verifier.threshold))
 
 
 def _cpu_round(enc: OnnxEncoder, texts: list[str], batch: int) -> float:
