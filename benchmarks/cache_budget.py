@@ -30,7 +30,7 @@ import numpy as np
 from prometheus_client import CollectorRegistry
 
 from benchmarks.budget_workload import Request, build_day
-from cache.budget import BudgetController, wilson
+from cache.budget import BudgetController, band_edges, wilson
 from cache.store import SemanticCache
 from cache.train_verifier import embed_texts, offline_encoder
 from cache.verifier import PairVerifier
@@ -42,7 +42,13 @@ from sidecar.metrics_audit import AuditMetrics
 from sidecar.mock_oracle import Oracle
 
 RESULTS = Path(__file__).resolve().parent / "results"
-WINDOW = 1000
+
+
+def window_size(n: int) -> int:
+    """Requests per plotted window: 1,000 for a 20k day, 5,000 for a 100k day."""
+    return max(1000, n // 20)
+
+
 DAY_S = 86400.0
 
 
@@ -63,6 +69,7 @@ class Tally:
     refetches: int = 0
     explored: int = 0
     threshold: float = 0.0
+    by_band: dict[str, list[int]] = field(default_factory=dict)  # band -> [served, wrong]
 
     def row(self) -> dict[str, Any]:
         """Rates of this tally."""
@@ -78,6 +85,7 @@ class Tally:
             "audit_calls_per_1k": 1000 * self.refetches / max(1, self.requests),
             "near_misses_compared": self.explored,
             "threshold": self.threshold,
+            "served_by_band": self.by_band,
         }
 
 
@@ -105,12 +113,16 @@ class Sim:
                 floor=self.audit.floor,
                 min_samples=self.audit.min_samples,
                 burn_in=self.audit.burn_in,
+                probation_rate=self.audit.probation_rate,
             )
-            metrics = AuditMetrics(CollectorRegistry())
+            self.registry = CollectorRegistry()
+            metrics = AuditMetrics(self.registry)
             self.auditor = Auditor(
                 self.audit, ExactJudge(), ctl, metrics, rng=random.Random(3), clock=lambda: self.now
             )
         self.deps = SimpleNamespace(auditor=self.auditor, cache=self.cache)
+        start = min(self.fixed, 1.0)
+        self.edges = band_edges(start, min(AuditSettings().floor, start))
 
     async def step(self, req: Request, tally: Tally) -> None:
         """One request through exact lookup, semantic lookup (+ audit), or a miss (+ store)."""
@@ -124,7 +136,11 @@ class Sim:
         if admit(self.deps, found):  # type: ignore[arg-type]
             assert found.entry is not None
             tally.semantic += 1
-            tally.wrong += self.oracle.meaning(found.entry.text) != req.meaning
+            wrong = self.oracle.meaning(found.entry.text) != req.meaning
+            tally.wrong += wrong
+            counts = tally.by_band.setdefault(self._band(float(found.similarity or 0.0)), [0, 0])
+            counts[0] += 1
+            counts[1] += wrong
             self._audit_hit(req, found.entry.body, float(found.similarity or 0.0), tally)
             return
         fake = SimpleNamespace(scope=req.scope, text=req.text)
@@ -142,8 +158,13 @@ class Sim:
             tally.explored += 1
             after_miss(self.deps, fake, candidate, stored)  # type: ignore[arg-type]
 
+    def _band(self, sim: float) -> str:
+        edges = self.edges
+        i = next((k for k in range(len(edges) - 1) if sim < edges[k + 1]), len(edges) - 2)
+        return f"{edges[i]:.2f}"
+
     def _audit_hit(self, req: Request, served: bytes, sim: float, tally: Tally) -> None:
-        if self.auditor is None or not self.auditor.sample("hit"):
+        if self.auditor is None or not self.auditor.sample("hit", sim):
             return
         answer = body(self.oracle.answer(req.text))
 
@@ -155,13 +176,13 @@ class Sim:
 
     async def run(self, requests: list[Request]) -> dict[str, Any]:
         """The whole day; returns totals and per-window rows."""
-        window = Tally()
+        window, size = Tally(), window_size(len(requests))
         for i, req in enumerate(requests):
             self.now = DAY_S * i / len(requests)
             await self.step(req, window)
             if self.auditor is not None:
                 await self.auditor.drain()  # the oracle answers at once: no audit outlives a step
-            if window.requests == WINDOW or i == len(requests) - 1:
+            if window.requests == size or i == len(requests) - 1:
                 window.threshold = self._threshold()
                 self.windows.append(window.row())
                 self._add(window)
@@ -171,7 +192,15 @@ class Sim:
         if self.auditor is not None:
             out["audited"] = self.auditor.controller.overall().as_dict()
             out["bands"] = [v.as_dict() for v in self.auditor.controller.views()]
+            out["hit_audits"] = self._hit_audits()
         return {"total": out, "windows": self.windows}
+
+    def _hit_audits(self) -> dict[str, Any]:
+        """Every served-hit audit of the run pooled (unweighted: probation audits every hit)."""
+        name = "sidecar_cache_audits_total"
+        same = int(self.registry.get_sample_value(name, {"verdict": "same"}) or 0)
+        diff = int(self.registry.get_sample_value(name, {"verdict": "different"}) or 0)
+        return {"same": same, "different": diff, "upper": wilson(diff, same + diff)[1]}
 
     def _threshold(self) -> float:
         return serve_threshold(self.deps, self.fixed)  # type: ignore[arg-type]
@@ -184,12 +213,16 @@ class Sim:
         t.wrong += w.wrong
         t.refetches += w.refetches
         t.explored += w.explored
+        for band, (served, wrong) in w.by_band.items():
+            counts = t.by_band.setdefault(band, [0, 0])
+            counts[0] += served
+            counts[1] += wrong
 
 
 def audit_settings(rate: float, burn_in: str) -> AuditSettings:
-    """The audit used by every budgeted run (near misses on)."""
+    """The audit used by every budgeted run (near misses on, probation audits every hit)."""
     return AuditSettings(
-        rate=rate, near_miss=True, max_per_minute=60, min_samples=30, burn_in=burn_in
+        rate=rate, near_miss=True, max_per_minute=600, min_samples=30, burn_in=burn_in
     )
 
 
@@ -204,11 +237,11 @@ async def run_all(n: int, rate: float, seed: int) -> dict[str, Any]:
     runs: dict[str, Any] = {}
     configs = [
         ("fixed", None, ""),
-        ("budget_0.5%", 0.005, "shadow"),
-        ("budget_1%", 0.01, "shadow"),
-        ("budget_5%", 0.05, "shadow"),
-        ("budget_1%_serve_burn_in", 0.01, "serve"),
-        ("budget_5%_serve_burn_in", 0.05, "serve"),
+        ("budget_0.5%", 0.005, "serve"),
+        ("budget_1%", 0.01, "serve"),
+        ("budget_5%", 0.05, "serve"),
+        ("budget_1%_shadow_burn_in", 0.01, "shadow"),
+        ("budget_5%_shadow_burn_in", 0.05, "shadow"),
     ]
     for name, budget, burn_in in configs:
         audit = None if budget is None else audit_settings(rate, burn_in)
@@ -260,57 +293,67 @@ def compare(runs: dict[str, Any], sweep: list[dict[str, Any]]) -> dict[str, Any]
                 "false_hit_rate": best["false_hit_rate"],
             },
             "audit_calls_per_1k": t["audit_calls_per_1k"],
+            "certified_at_end": bool(audited.get("certified")),
+            "run_hit_audits": t.get("hit_audits"),
         }
     return out
 
 
-def plot(result: dict[str, Any], path: Path) -> None:
-    """False-hit rate and hit rate per 1,000 requests, per run."""
+def plot(days: dict[str, Any], path: Path) -> None:
+    """Per day length: false-hit rate, hit rate and threshold per window, per run."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(16, 4.5))
-    for name, run in result["runs"].items():
-        xs = [(i + 1) * WINDOW for i in range(len(run["windows"]))]
-        fhr = [w["false_hit_rate"] or 0.0 for w in run["windows"]]
-        (line,) = ax1.plot(xs, fhr, label=name)
-        if run["budget"] is not None:
-            ax1.axhline(run["budget"], color=line.get_color(), linestyle=":", linewidth=1)
-        ax2.plot(xs, [w["hit_rate"] for w in run["windows"]], label=name)
-        ax3.plot(xs, [min(w["threshold"], 1.01) for w in run["windows"]], label=name)
-    ax1.set(
-        title="Realized false-hit rate per 1,000 requests (dotted: budget)",
-        xlabel="requests",
-        ylabel="wrong / semantic hits",
-    )
-    ax2.set(title="Hit rate (exact + semantic) per 1,000 requests", xlabel="requests")
-    ax3.set(title="Cosine threshold in force (1.01 = semantic off)", xlabel="requests")
-    for ax in (ax1, ax2, ax3):
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+    fig, axes = plt.subplots(len(days), 3, figsize=(17, 4.5 * len(days)), squeeze=False)
+    for row, (n, result) in enumerate(days.items()):
+        ax1, ax2, ax3 = axes[row]
+        size = window_size(int(n))
+        for name, run in result["runs"].items():
+            xs = [(i + 1) * size for i in range(len(run["windows"]))]
+            fhr = [w["false_hit_rate"] or 0.0 for w in run["windows"]]
+            (line,) = ax1.plot(xs, fhr, label=name)
+            if run["budget"] is not None:
+                ax1.axhline(run["budget"], color=line.get_color(), linestyle=":", linewidth=1)
+            ax2.plot(xs, [w["hit_rate"] for w in run["windows"]], label=name)
+            ax3.plot(xs, [min(w["threshold"], 1.01) for w in run["windows"]], label=name)
+        ax1.set(
+            title=f"{int(n):,} requests: false-hit rate per {size:,} (dotted: budget)",
+            xlabel="requests",
+            ylabel="wrong / semantic hits",
+            ylim=(0, 0.08),
+        )
+        ax2.set(title=f"Hit rate (exact + semantic) per {size:,} requests", xlabel="requests")
+        ax3.set(title="Lowest open band's edge (1.01 = semantic off)", xlabel="requests")
+        for ax in (ax1, ax2, ax3):
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the simulated day and write the results."""
+    """Run the simulated days and write the results."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--n", type=int, default=20000)
+    parser.add_argument("--n", default="20000,100000", help="day lengths, comma-separated")
     parser.add_argument("--rate", type=float, default=0.1, help="cache.audit.rate")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", default=str(RESULTS / "cache_budget.json"))
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    result = asyncio.run(run_all(args.n, args.rate, args.seed))
-    result["seconds"] = round(time.perf_counter() - t0, 1)
-    result["note"] = "2 vCPU machine shared with other agents; in-process, simulated clock"
+    days = {n: asyncio.run(run_all(int(n), args.rate, args.seed)) for n in args.n.split(",")}
+    result = {
+        "seconds": round(time.perf_counter() - t0, 1),
+        "note": "2 vCPU machine shared with other agents; in-process, simulated clock",
+        "days": days,
+    }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
-    plot(result, out.with_suffix(".png"))
-    print(json.dumps(result["comparison"], indent=1))
+    plot(days, out.with_suffix(".png"))
+    for n, day in days.items():
+        print(n, json.dumps(day["comparison"], indent=1))
 
 
 if __name__ == "__main__":

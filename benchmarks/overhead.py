@@ -1,6 +1,10 @@
 """Issue 3: the sidecar's added latency on the miss path, vs going direct to the mock.
 
     python -m benchmarks.overhead [--requests 600] [--rounds 4] [--ttft 0.02]
+    python -m benchmarks.overhead --trees before=/old/tree after=. [--requests 300]
+
+The second form compares code trees at concurrency 1 (misses, cache off, exact and semantic
+hits) and misses at c=32, interleaved in one run: `benchmarks/latency_ab.py`.
 
 Starts the mock upstream, the sidecar with its cache on (every request a unique prompt: exact
 lookup, embedding, semantic search, forward, store) and with `SIDECAR_CACHE_ENABLED=false`
@@ -20,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import harness, peers, systems
+from benchmarks import harness, latency_ab, peers, systems
 
 OUT = Path(__file__).resolve().parent / "results" / "overhead.json"
 
@@ -129,12 +133,29 @@ def peers_metrics(server: peers.Server) -> str:
 def main(argv: list[str] | None = None) -> None:
     """CLI: measure and write overhead.json."""
     p = argparse.ArgumentParser(prog="python -m benchmarks.overhead", description=__doc__)
-    p.add_argument("--requests", type=int, default=400, help="per system at c=1 (x4 at c=32)")
+    p.add_argument(
+        "--requests",
+        type=int,
+        default=None,
+        help="per system at c=1 (x4 at c=32); 400, 300 with --trees",
+    )
     p.add_argument("--rounds", type=int, default=4)
     p.add_argument("--ttft", type=float, default=0.02, help="mock time to first byte, s")
-    p.add_argument("--out", default=str(OUT))
+    p.add_argument(
+        "--out",
+        default=None,
+        help="result JSON (default overhead.json or, with --trees, latency_ab_<UTC date>.json)",
+    )
+    p.add_argument(
+        "--trees", nargs="+", help="NAME=PATH[@ENV=VALUE...] code trees to compare (first = before)"
+    )
     args = p.parse_args(argv)
     t0 = time.time()
+    if args.trees:
+        compare_trees(args, t0)
+        return
+    args.out = args.out or str(OUT)
+    args.requests = args.requests or 400
     doc = asyncio.run(measure(args))
     doc["seconds"] = round(time.time() - t0, 1)
     Path(args.out).write_text(json.dumps(doc, indent=1) + "\n")
@@ -144,6 +165,36 @@ def main(argv: list[str] | None = None) -> None:
                 a = row[name]["added_ms"]
                 print(f"c={c} {name}: added p50 {a['p50']:.2f} ms, p99 {a['p99']:.2f} ms")
     print(f"wrote {args.out}")
+
+
+def compare_trees(args: argparse.Namespace, t0: float) -> None:
+    """`--trees`: the c=1 latency A/B of `benchmarks.latency_ab`; prints a table, writes JSON."""
+    trees = {}
+    for spec in args.trees:  # NAME=PATH[@KEY=VALUE...]
+        name, path, env = latency_ab.parse_tree(spec)
+        trees[name] = "@".join([path, *(f"{k}={v}" for k, v in env.items())])
+    requests = args.requests or 300
+    logs = peers.BENCH_CACHE / "latency_ab"
+    doc = asyncio.run(latency_ab.run(trees, requests, args.rounds, logs))
+    stamp = time.strftime("%Y-%m-%d_%H%M", time.gmtime())
+    out = Path(args.out or OUT.parent / f"latency_ab_{stamp}.json")
+    doc.update(
+        trees=trees,
+        requests=requests,
+        rounds=args.rounds,
+        machine=systems.machine(),
+        seconds=round(time.time() - t0, 1),
+    )
+    out.write_text(json.dumps(doc, indent=1) + "\n")
+    for kind, per in doc["summary"].items():
+        for name, row in per.items():
+            add = row.get("added_ms", {}).get("p50")
+            print(
+                f"{kind:12s} {name:10s} p50 {row['latency_ms']['p50']:7.2f} ms"
+                + (f" added {add:6.2f}" if add is not None else "")
+                + f"  rps {row['rps']:7.1f}  cpu {row['cpu_ms_per_req'] or 0:.2f} ms/req"
+            )
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,17 @@
 """Share the false-hit budget's evidence between replicas through one Redis hash of counters.
 
-Contract: the hash ``<prefix>:<edges digest>`` holds ``<band>:s`` / ``<band>:d`` counters (same,
-different) summed over every replica; the digest keeps controllers with other band edges apart.
-``sync()`` adds what this replica observed since its last sync (HINCRBY in one MULTI), reads
-the totals back (HGETALL, same transaction) and hands both to the controller, which adopts the
-totals and keeps verdicts recorded meanwhile for the next push. When the hash does not exist
-yet (first replica, or Redis was emptied) the replica seeds it with all its counts, so evidence
-restored from a snapshot is not lost. Redis errors return False: the controller keeps working on
-local counts (the caller counts the failure) and the next sync pushes everything not yet pushed.
+Contract: the hash ``<prefix>:<edges digest>`` holds per band ``<band>:g`` (the regime
+generation), ``<band>:s`` / ``<band>:d`` (served-hit verdicts same / different of that regime)
+and ``<band>:ps`` / ``<band>:pd`` (near-miss verdicts), summed over every replica; the digest
+keeps controllers with other band edges apart. ``sync()`` runs one Lua script (atomic): per
+band, a pushed generation newer than the stored one replaces it and clears the regime's
+counters; verdicts are added only when pushed for the stored generation (verdicts of an older
+regime are dropped); the whole hash is returned.
+The controller adopts the totals and keeps verdicts recorded meanwhile for the next push.
+When the hash does not exist yet (first replica, or Redis was emptied) the replica seeds it
+with all its rows, so evidence restored from a snapshot is not lost. Redis errors return
+False: the controller keeps working on local counts (the caller counts the failure) and the
+next sync pushes everything not yet pushed.
 No aiohttp or sidecar imports.
 """
 
@@ -25,7 +29,29 @@ from redis.exceptions import RedisError
 from cache.budget import BudgetController
 
 log = logging.getLogger("cache.audit_share")
-DEFAULT_PREFIX = "llm-sidecar:budget"
+DEFAULT_PREFIX = "llm-sidecar:budget:v2"  # v2: regimes (v1 hashes held pooled counts)
+# ARGV: band count, then per band gen, hit same, hit different, probe same, probe different.
+PUSH = """
+local key = KEYS[1]
+for i = 0, tonumber(ARGV[1]) - 1 do
+  local a = 2 + i * 5
+  local gen = tonumber(ARGV[a])
+  local stored = tonumber(redis.call('HGET', key, i .. ':g') or '0')
+  if gen > stored then
+    redis.call('HSET', key, i .. ':g', gen)
+    redis.call('HDEL', key, i .. ':s', i .. ':d', i .. ':ps', i .. ':pd')
+    stored = gen
+  end
+  local fields = {'s', 'd', 'ps', 'pd'}
+  for k = 1, 4 do
+    local n = tonumber(ARGV[a + k])
+    if n ~= 0 and gen == stored then
+      redis.call('HINCRBY', key, i .. ':' .. fields[k], n)
+    end
+  end
+end
+return redis.call('HGETALL', key)
+"""
 
 
 def budget_key(controller: BudgetController, prefix: str = DEFAULT_PREFIX) -> str:
@@ -52,6 +78,7 @@ class SharedBudget:
         self._redis: Any = aioredis.Redis.from_url(
             url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
+        self._push = self._redis.register_script(PUSH)
         self.syncs = 0
 
     async def sync(self) -> bool:
@@ -61,21 +88,19 @@ class SharedBudget:
             seeded = await self._redis.exists(self.key)
             delta = ctl.take_delta()
             # An absent hash is seeded with everything known here (restored from a snapshot).
-            pushed = delta if seeded else [(c.same, c.different) for c in ctl.counts()]
-            pipe = self._redis.pipeline(transaction=True)
-            for i, (same, diff) in enumerate(pushed):
-                if same:
-                    pipe.hincrby(self.key, f"{i}:s", same)
-                if diff:
-                    pipe.hincrby(self.key, f"{i}:d", diff)
-            pipe.hgetall(self.key)
-            raw = (await pipe.execute())[-1]
+            pushed = delta if seeded else ctl.rows()
+            args = [len(pushed), *(v for row in pushed for v in row)]
+            flat = await self._push(keys=[self.key], args=args)
         except (RedisError, OSError) as exc:
             log.warning("budget sync with redis failed (%s); local counts kept", exc)
             self._on_error()
             return False
-        totals = [(_int(raw, f"{i}:s"), _int(raw, f"{i}:d")) for i in range(len(pushed))]
-        ctl.merge_shared(totals, delta)
+        raw = dict(zip(flat[::2], flat[1::2], strict=True))
+        totals = [
+            tuple(_int(raw, f"{i}:{f}") for f in ("g", "s", "d", "ps", "pd"))
+            for i in range(len(pushed))
+        ]
+        ctl.merge_shared(totals, delta)  # type: ignore[arg-type]
         self.syncs += 1
         return True
 

@@ -1,12 +1,15 @@
 """Band evidence: the Wilson score interval, per-band verdict counts and their JSON view.
 
-Pure helpers of the false-hit budget (cache/budget.py); no I/O.
+Pure helpers of the false-hit budget (cache/budget.py); no I/O. A band holds two kinds of
+evidence that are never pooled: ``hits`` (audited *served* hits of the band's current regime,
+the unbiased estimate of what it serves) and ``probes`` (near misses: candidates not served,
+compared with the miss's own fresh answer; first occurrences, known to read pessimistic).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 Z95 = 1.959963984540054
@@ -36,6 +39,29 @@ class BandCounts:
         """Verdicts that count as evidence."""
         return self.same + self.different
 
+    def plus(self, other: BandCounts) -> BandCounts:
+        """Sum of two counts."""
+        return BandCounts(self.same + other.same, self.different + other.different)
+
+    def minus(self, same: int, different: int) -> None:
+        """Take ``same``/``different`` off (what a sync pushed)."""
+        self.same, self.different = self.same - same, self.different - different
+
+
+@dataclass(slots=True)
+class BandEvidence:
+    """One band's evidence: the regime ``gen`` (bumped when the band opens or closes), the
+    served-hit verdicts of that regime, the near-miss verdicts (all regimes)."""
+
+    gen: int = 0
+    hits: BandCounts = field(default_factory=BandCounts)
+    probes: BandCounts = field(default_factory=BandCounts)
+
+    def row(self) -> tuple[int, int, int, int, int]:
+        """(gen, hit same, hit different, probe same, probe different)."""
+        h, p = self.hits, self.probes
+        return (self.gen, h.same, h.different, p.same, p.different)
+
 
 @dataclass(frozen=True, slots=True)
 class BandView:
@@ -50,6 +76,9 @@ class BandView:
     false_hit_rate: float | None
     false_hit_upper: float
     false_hit_lower: float
+    certified: bool = False  # served, and within the budget on its own regime's hit audits
+    probe_same: int = 0
+    probe_different: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -64,9 +93,30 @@ class BandView:
             "precision": precision,
             "precision_lower": 1.0 - self.false_hit_upper,
             "precision_upper": 1.0 - self.false_hit_lower,
+            "certified": self.certified,
+            "near_miss_same": self.probe_same,
+            "near_miss_different": self.probe_different,
         }
 
 
 def band_label(lo: float, hi: float) -> str:
     """Bounded label, e.g. ``0.90-0.93``."""
     return f"{lo:.2f}-{min(hi, 1.0):.2f}"
+
+
+def view(
+    label: str,
+    span: tuple[float, float],
+    open_: bool,
+    hits: BandCounts,
+    probes: BandCounts,
+    certified: bool,
+    z: float = Z95,
+) -> BandView:
+    """The view of one band (or of the pooled served set) from its counts."""
+    lower, upper = wilson(hits.different, hits.n, z)
+    rate = hits.different / hits.n if hits.n else None
+    return BandView(
+        label, span[0], span[1], open_, hits.same, hits.different, rate, upper, lower,
+        certified, probes.same, probes.different,
+    )  # fmt: skip

@@ -28,7 +28,13 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from cache.onnx_export import INT8_FILE, default_model_dir, export
+from cache.onnx_export import (
+    INT8_FILE,
+    PER_TOKEN_FILE,
+    default_model_dir,
+    export,
+    export_per_token,
+)
 from cache.text import cache_text, tokenizer_path
 
 __all__ = [
@@ -37,6 +43,7 @@ __all__ = [
     "OnnxEncoder",
     "TorchEncoder",
     "cache_text",
+    "encoder_family",
     "load_encoder",
     "plan_runs",
 ]
@@ -44,6 +51,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FAMILY = "all-MiniLM-L6-v2"
+# Per-token int8 vectors differ from the dynamic int8 ones (cosine ~0.995): another family tag,
+# so a snapshot of one is refused by the other and never mixed into the same index.
+PER_TOKEN_FAMILY = f"{FAMILY}+int8-pt"
+QUANTS = ("dynamic", "per_token")
 DIM = 384
 MAX_LENGTH = 256  # word pieces, special tokens included (the model's max_seq_length)
 
@@ -105,6 +116,7 @@ class TorchEncoder:
     dim = DIM
     name = f"{FAMILY}/torch-fp32"
     per_row = False  # encodes padded batches (per-row encoding is an int8 ONNX option)
+    batch_invariant = False  # padded torch batches are not checked to match a text alone
 
     def __init__(self) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights are local; never reach a hub
@@ -138,16 +150,26 @@ class OnnxEncoder:
     dim = DIM
 
     def __init__(
-        self, model_file: str | Path, *, threads: int = 1, per_row: bool | None = None
+        self,
+        model_file: str | Path,
+        *,
+        threads: int = 1,
+        per_row: bool | None = None,
+        session_config: dict[str, str] | None = None,
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         model_file = Path(model_file)
-        self.name = f"{FAMILY}/onnx-{'int8' if 'int8' in model_file.name else 'fp32'}"
+        kind = "int8" if "int8" in model_file.name else "fp32"
+        kind = "int8-pt" if model_file.name == PER_TOKEN_FILE else kind
+        self.name = f"{FAMILY}/onnx-{kind}"
+        self.family = PER_TOKEN_FAMILY if kind == "int8-pt" else FAMILY
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
+        for key, value in (session_config or {}).items():  # e.g. session.force_spinning_stop
+            opts.add_session_config_entry(key, value)
         self._session = ort.InferenceSession(
             str(model_file), opts, providers=["CPUExecutionProvider"]
         )
@@ -159,8 +181,12 @@ class OnnxEncoder:
         # min 0.969 against the same text alone, which flipped 102 of 3,000 qqp_dev accept
         # decisions. One text per run makes a text's vector independent of what else is in
         # flight (at ~1.6x the CPU of a padded batch of short questions).
-        quantized = "int8" in model_file.name  # fp32 is batch-invariant as it is
+        # fp32 and per-token int8 (one activation scale per row) are batch-invariant as they are
+        quantized = kind == "int8"
         self.per_row = quantized if per_row is None else per_row and quantized
+        # a padded batch gives every row the vector it gets alone (checked on the real models:
+        # tests/test_encoder_pool.py, benchmarks/per_token_quant.py)
+        self.batch_invariant = self.per_row or not quantized
 
     def pieces(self, texts: Sequence[str]) -> list[int]:
         """Word pieces per text (special tokens included, truncated like `encode`)."""
@@ -195,17 +221,35 @@ def _torch_importable() -> bool:
     return True
 
 
+def encoder_family(quant: str) -> str:
+    """The snapshot family tag of vectors from `load_encoder(..., quant=quant)`."""
+    return PER_TOKEN_FAMILY if quant == "per_token" else FAMILY
+
+
 def load_encoder(
-    backend: str = "auto", model_dir: str | None = None, *, batch_invariant: bool = True
+    backend: str = "auto",
+    model_dir: str | None = None,
+    *,
+    batch_invariant: bool = True,
+    quant: str = "dynamic",
 ) -> Encoder:
     """`onnx`, `torch`, or `auto`: ONNX int8 if exported (exporting it if possible), else torch.
 
     `batch_invariant=False` lets int8 ONNX run a micro-batch as one padded tensor: more
     throughput under load, but a text's vector then depends slightly on its batch-mates.
+    `quant="per_token"` serves the per-token int8 graph (`cache.onnx_export.per_token_graph`):
+    batch-invariant in padded batches, its own family tag; ONNX only.
     """
+    if quant not in QUANTS:
+        raise ValueError(f"unknown encoder quantization {quant!r} ({', '.join(QUANTS)})")
+    out = Path(model_dir) if model_dir else default_model_dir()
+    if quant == "per_token":
+        if backend == "torch":
+            raise ValueError("quant 'per_token' is an ONNX int8 graph; use backend onnx or auto")
+        per_token = out / PER_TOKEN_FILE
+        return OnnxEncoder(per_token if per_token.exists() else export_per_token(out))
     if backend == "torch":
         return TorchEncoder()
-    out = Path(model_dir) if model_dir else default_model_dir()
     int8 = out / INT8_FILE
     if backend == "onnx":
         return OnnxEncoder(int8 if int8.exists() else export(out), per_row=batch_invariant)

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from sidecar.app import DEPS, create_app
+from sidecar.audit_service import reload_audit
 from sidecar.config import (
     ConfigError,
     Settings,
@@ -120,7 +121,10 @@ def _reload(app: web.Application, path: str | None, environ: Mapping[str, str]) 
     except ConfigError as exc:
         log.error("config reload rejected: %s", exc)
         return
-    log.info("config reloaded (cache thresholds/policy and routing)")
+    restart = reload_audit(deps, fresh)
+    if restart:
+        log.warning("config reload: %s change only on restart", ", ".join(restart))
+    log.info("config reloaded (cache thresholds/policy, audit rate and budget, routing)")
 
 
 def main(argv: list[str] | None = None) -> None:

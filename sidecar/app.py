@@ -44,6 +44,7 @@ from sidecar.metrics import Metrics, status_class
 from sidecar.metrics_audit import AuditMetrics
 from sidecar.outcome import Outcome
 from sidecar.pipeline import handle
+from sidecar.reply import SENT
 from sidecar.target import Target
 from sidecar.upstream import UpstreamClient
 
@@ -130,13 +131,20 @@ async def _edge(request: web.Request, handler: Handler) -> web.StreamResponse:
         resp = await handler(request)
         status = resp.status
         return resp
-    except SidecarError as exc:
-        status = exc.status
-        return _error(exc, dialect, out)
-    except web.HTTPException as exc:
-        status = exc.status
-        return _error(_http_error(exc, request), dialect, out)
-    except Exception:
+    except Exception as exc:
+        if SENT in request:
+            # The answer is already on the wire (reply.send_now): a failure in the bookkeeping
+            # after it is logged, never answered a second time on the same connection.
+            sent = request[SENT]
+            status = sent.status
+            log.exception("error after the answer was sent", extra={"fields": {"request_id": rid}})
+            return sent
+        if isinstance(exc, SidecarError):
+            status = exc.status
+            return _error(exc, dialect, out)
+        if isinstance(exc, web.HTTPException):
+            status = exc.status
+            return _error(_http_error(exc, request), dialect, out)
         status = 500
         log.exception("unhandled error", extra={"fields": {"request_id": rid}})
         return _error(SidecarError("internal error in the sidecar"), dialect, out)
@@ -217,8 +225,8 @@ def _proxy_for(dialect: Dialect) -> Handler:
         try:
             return await handle(Exchange(request, dialect, req, live, out), deps)
         except ConnectionResetError:
-            # The client went away mid-answer; nothing was stored, nothing to send.
-            return web.Response(status=499)
+            # The client went away mid-answer; nothing more to send.
+            return request[SENT] if SENT in request else web.Response(status=499)
 
     return proxy
 

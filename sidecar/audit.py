@@ -1,8 +1,9 @@
 """The background hit auditor: re-ask a sample of semantic hits upstream and judge the answers.
 
 Contract:
-- ``sample(kind)`` is the only call on the request path before the answer is sent: one coin
-  flip with ``cache.audit.rate`` (``near_miss`` also needs ``cache.audit.near_miss``).
+- ``sample(kind, similarity)`` is the only call on the request path before the answer is
+  sent: one coin flip with ``cache.audit.rate`` (a hit in a band on probation: the
+  controller's ``probation_rate``; ``near_miss`` needs ``cache.audit.near_miss``).
 - ``submit(...)`` runs after the client's answer was served (a hit) or decided (a near miss).
   It never waits and never raises: past ``max_concurrency`` audits in flight or
   ``max_per_minute`` re-asks in the last minute the audit is skipped (counted), never queued.
@@ -11,7 +12,8 @@ Contract:
   never stored), then the judge compares the fresh answer (reference) with the served or
   candidate answer. Upstream failures, timeouts, non-200s and judge failures are
   ``Verdict.ERROR`` with a reason: counted, never evidence. ``same``/``different`` verdicts go
-  to the budget controller at the candidate's similarity.
+  to the budget controller at the candidate's similarity: a hit's as served-hit evidence, a
+  near miss's as probe evidence (never pooled, cache/budget.py).
 - Every re-ask is counted (``sidecar_cache_audit_upstream_calls_total``) and priced
   (``sidecar_cache_audit_spend_usd_total``); the client-facing spend counter is not touched.
 """
@@ -75,22 +77,27 @@ class Auditor:
         """Audits running now."""
         return len(self._tasks)
 
-    def sample(self, kind: str) -> bool:
+    def sample(self, kind: str, similarity: float | None = None) -> bool:
         """Should this hit (or near miss) be audited? One coin flip; no other work.
 
-        While no band is served, every near miss is compared: it costs no upstream call (the
-        request's own fresh answer is the reference) and is then the only evidence."""
+        A hit in a band on probation (open, not yet certified) is audited at the controller's
+        ``probation_rate``, others at ``cache.audit.rate``. With a budget and near misses on,
+        every near miss is compared: it costs no upstream call (the request's own fresh answer
+        is the reference) unless the judge is ``llm``, which is sampled at the rate."""
         if self.closed or self.cfg.rate <= 0:
             return False
-        if kind == "near_miss" and not self.controller.serving and self._explores():
-            return True
-        if kind == "near_miss" and not self.cfg.near_miss:
-            return False
-        return self._rng.random() < self.cfg.rate
+        if kind == "near_miss":
+            if not self._explores():
+                return False
+            return self.judge.name != "llm" or self._rng.random() < self.cfg.rate
+        rate = self.cfg.rate
+        if similarity is not None:
+            rate = self.controller.audit_rate(similarity, rate)
+        return self._rng.random() < rate
 
     def _explores(self) -> bool:
-        return self.controller.budget is not None and (
-            self.cfg.near_miss or self.controller.burn_in == "shadow"
+        return self.cfg.near_miss or (
+            self.controller.budget is not None and self.controller.burn_in == "shadow"
         )
 
     def submit(
@@ -175,7 +182,8 @@ class Auditor:
         counter = self.metrics.audits if kind == "hit" else self.metrics.explorations
         counter.labels(verdict.value).inc()
         if verdict is not Verdict.ERROR:
-            self.controller.record(similarity, same=verdict is Verdict.SAME)
+            evidence = "hit" if kind == "hit" else "probe"
+            self.controller.record(similarity, same=verdict is Verdict.SAME, kind=evidence)
         log.info(
             "cache audit",
             extra={
@@ -225,6 +233,9 @@ class Auditor:
                 "threshold": ctl.threshold(),
                 "serving": ctl.threshold() <= 1.0,
                 "min_samples": ctl.min_samples,
+                "max_samples": ctl.max_samples(),
+                "burn_in": ctl.burn_in,
+                "probation_rate": ctl.probation_rate,
             },
             "overall": overall,
             "bands": [v.as_dict() for v in ctl.views()],

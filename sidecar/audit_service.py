@@ -7,6 +7,9 @@
 - ``after_hit`` / ``near_miss`` / ``after_miss``: the request-path hooks. They only flip a coin
   and start background tasks; they never raise into the request path.
 - ``status_body`` is the JSON of ``GET /sidecar/cache/audit``.
+- ``reload_audit(deps, fresh)`` (SIGHUP): applies the live-safe audit settings (``LIVE_FIELDS``
+  and ``cache.max_false_hit_rate``) to the running auditor; the others need a restart (listed
+  in the return value, logged by the caller).
 Lifecycle (build at start, state file, Redis sync) is in ``sidecar/audit_lifecycle.py``.
 """
 
@@ -30,6 +33,9 @@ from sidecar.metrics_audit import AuditMetrics
 from sidecar.upstream import Target
 
 log = logging.getLogger("sidecar.audit")
+# Audit settings a SIGHUP may change: they act per sample/submit. The others shape the judge,
+# the bands or the evidence and need a restart (the state file would not match).
+LIVE_FIELDS = ("rate", "near_miss", "max_concurrency", "max_per_minute", "timeout_s")
 COSINE_ONLY_THRESHOLD = 0.95  # the pipeline's shipped point without the verifier
 CHAT_PATH = "/chat/completions"  # the llm judge asks an OpenAI-compatible deployment
 
@@ -52,6 +58,7 @@ def build_auditor(deps: Deps, metrics: AuditMetrics) -> Auditor:
         min_samples=cfg.min_samples,
         z=NormalDist().inv_cdf(1 - (1 - cfg.confidence) / 2),
         burn_in=cfg.burn_in,
+        probation_rate=cfg.probation_rate,
     )
     embed = deps.embedder.embed if deps.embedder is not None else None
     judge = make_judge(
@@ -81,7 +88,7 @@ def admit(deps: Deps, found: Any) -> bool:
 def after_hit(x: Exchange, deps: Deps, entry: Entry, similarity: float) -> None:
     """A semantic hit was served: maybe re-ask it upstream in the background."""
     auditor = deps.auditor
-    if auditor is None or not auditor.sample("hit"):
+    if auditor is None or not auditor.sample("hit", similarity):
         return
     refetch = _refetch(deps, x, entry.model)
     auditor.submit("hit", x.req.text, similarity, entry.body, refetch)
@@ -192,6 +199,28 @@ def _llm_ask(deps: Deps, metrics: AuditMetrics) -> Callable[[list[dict[str, str]
         return text
 
     return ask
+
+
+def reload_audit(deps: Deps, fresh: Any) -> list[str]:
+    """Apply the live-safe audit settings of ``fresh`` (validated ``Settings``); returns the
+    names of changed settings that need a restart (nothing applied for those)."""
+    auditor = deps.auditor
+    new, new_budget = fresh.cache.audit, fresh.cache.max_false_hit_rate
+    if auditor is None:
+        return ["cache.audit.rate"] if new.rate > 0 else []
+    old = auditor.cfg
+    restart = [
+        f"cache.audit.{k}"
+        for k in type(old).model_fields
+        if k not in (*LIVE_FIELDS, "probation_rate") and getattr(old, k) != getattr(new, k)
+    ]
+    if new.rate <= 0:
+        restart.append("cache.audit.rate")  # turning it off: stop the auditor on restart
+        new = new.model_copy(update={"rate": old.rate})
+    live = {k: getattr(new, k) for k in LIVE_FIELDS}
+    auditor.cfg = old.model_copy(update=live)
+    auditor.controller.set_budget(new_budget, new.probation_rate)
+    return restart
 
 
 def status_body(deps: Deps) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 
-from cache.embedder import FAMILY
+from cache.embedder import encoder_family
 from cache.store import SemanticCache
 from cache.verifier import HitVerifier
 from sidecar.config import CacheSettings
@@ -35,7 +35,8 @@ def build_cache(
         default_ttl=cfg.ttl_s,
         hnsw_min_size=cfg.hnsw_min_size,
         verifier=verifier,
-        model_family=FAMILY,  # a snapshot made with another model is refused
+        # a snapshot made with another model (or quantization) is refused
+        model_family=encoder_family(cfg.embed_quant),
         rebuild_executor=rebuild_executor,
         keep_bodies=keep_bodies,
     )

@@ -129,9 +129,11 @@ class AuditSettings(_Section):
     floor: float = Field(0.70, ge=0, le=1)  # never serve a semantic hit below this cosine
     confidence: float = Field(0.95, gt=0.5, lt=1)  # two-sided level of the Wilson interval
     sync_interval_s: float = Field(5.0, gt=0)  # Redis sync of the budget counts
-    # Until a set of bands is proven within the budget: "shadow" serves no semantic hit and
-    # compares candidates with the miss's fresh answer; "serve" serves the shipped point.
-    burn_in: str = Field("shadow", pattern="^(shadow|serve)$")
+    # Before any evidence: "serve" serves the shipped bands on probation (every hit audited at
+    # probation_rate until certified or closed); "shadow" serves nothing until near misses prove
+    # a band (they read pessimistic: on measured traffic that never happens at 1-5%).
+    burn_in: str = Field("serve", pattern="^(shadow|serve)$")
+    probation_rate: float = Field(1.0, ge=0, le=1)  # audit share of uncertified bands' hits
 
 
 class CacheSettings(_Section):
@@ -159,8 +161,15 @@ class CacheSettings(_Section):
     # (dynamic quantization scales per tensor). false = padded batches: ~1.6x embed
     # throughput under load, but borderline hits can flip with load.
     embed_batch_invariant: bool = True
+    # int8 activation scales: "dynamic" (one per tensor, served since 2026-11) or "per_token"
+    # (one per token row: padded batches stay batch-invariant; other vectors, other snapshot
+    # family, and the shipped verifier was fitted on dynamic vectors). docs/cache_quality.md.
+    embed_quant: str = Field("dynamic", pattern="^(dynamic|per_token)$")
     # Threads encoding one text each (batch-invariant mode); None = one per core, at most 2.
     embed_workers: int | None = Field(None, ge=1, le=16)
+    # Intra-op threads for a text encoded while nothing else is and a core is idle (1 = off).
+    # Vectors are bit-identical across thread counts (checked at start-up; a mismatch: off).
+    embed_lone_threads: int = Field(1, ge=1, le=8)
     max_cached_body_bytes: int = Field(1024 * 1024, gt=0)
     audit: AuditSettings = AuditSettings()
     # Budget of wrong semantic hits (share of semantic hits); None = no budget (measure only).

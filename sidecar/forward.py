@@ -16,7 +16,7 @@ from sidecar.deps import Deps
 from sidecar.dispatch import parse_answer, plan, send
 from sidecar.exchange import Exchange
 from sidecar.relay import relay
-from sidecar.reply import SSE_HEADERS, json_response
+from sidecar.reply import SSE_HEADERS, json_response, send_now
 from sidecar.upstream import Reply
 
 
@@ -35,7 +35,9 @@ async def forward(x: Exchange, deps: Deps) -> tuple[web.StreamResponse, Answer |
         **{k: v for k, v in reply.headers.items() if k.lower() != "content-type"},
         **x.out.headers(),
     }
-    return json_response(body, reply.status, headers), _answer(x, deps, reply)
+    # The client gets its answer before billing and the store step run.
+    response = await send_now(x, json_response(body, reply.status, headers))
+    return response, _answer(x, deps, reply)
 
 
 def _answer(x: Exchange, deps: Deps, reply: Reply) -> Answer | None:

@@ -49,12 +49,15 @@ async def test_verdicts_counted_and_fed_to_the_controller() -> None:
     assert value(reg, "sidecar_cache_audit_upstream_calls_total", purpose="refetch") == 2
     assert value(reg, "sidecar_cache_audit_spend_usd_total") == 0.002
     band = auditor.controller.band_of(0.9)
-    assert band is not None and auditor.controller.counts()[band].n == 2
-    assert value(reg, "sidecar_cache_hit_precision", band="0.90-0.93") == 0.0  # not watched yet
+    # One wrong in two is proven over a 5% budget: the band closed, its regime's hits are gone.
+    assert band is not None and auditor.controller.counts()[band].n == 0
+    assert auditor.submit("hit", "q", 0.95, body("A"), fresh("A"))  # type: ignore[arg-type]
+    await auditor.drain()
+    assert value(reg, "sidecar_cache_hit_precision", band="0.93-0.96") == 0.0  # not watched yet
     auditor.metrics.watch(lambda: auditor.controller)
-    assert value(reg, "sidecar_cache_hit_precision", band="0.90-0.93") == 0.5
-    assert 0.0 < value(reg, "sidecar_cache_hit_precision_lower", band="0.90-0.93") < 0.5
-    # One wrong in two is proven over a 5% budget: that band stops; the others burn in.
+    assert value(reg, "sidecar_cache_hit_precision", band="0.93-0.96") == 1.0
+    assert 0.0 < value(reg, "sidecar_cache_hit_precision_lower", band="0.93-0.96") < 1.0
+    # The others stay on probation.
     assert value(reg, "sidecar_cache_band_served", band="0.90-0.93") == 0.0
     assert value(reg, "sidecar_cache_band_served", band="0.93-0.96") == 1.0
     assert value(reg, "sidecar_cache_budget_threshold") == 0.74
@@ -174,10 +177,35 @@ def test_audit_config_fields_and_their_errors() -> None:
         },
     )
     assert s.cache.audit.rate == 0.05 and s.cache.max_false_hit_rate == 0.01
-    assert s.cache.audit.burn_in == "shadow"
+    assert s.cache.audit.burn_in == "serve" and s.cache.audit.probation_rate == 1.0
     with pytest.raises(ConfigError, match=r"cache\.max_false_hit_rate"):
         load_settings(None, {"SIDECAR_CACHE_MAX_FALSE_HIT_RATE": "0.01"})  # audit off
     with pytest.raises(ConfigError, match="judge_tier"):
         load_settings(None, {"SIDECAR_CACHE_AUDIT": "{rate: 0.1, judge_tier: huge}"})
     with pytest.raises(ConfigError, match=r"cache\.audit\.judge"):
         load_settings(None, {"SIDECAR_CACHE_AUDIT": "{judge: coin}"})
+
+
+def test_sighup_applies_the_audit_rate_and_budget_and_names_the_rest() -> None:
+    from types import SimpleNamespace
+
+    from sidecar.audit_service import reload_audit
+    from sidecar.config import load_settings
+
+    auditor, _ = make(max_per_minute=60)
+    deps = SimpleNamespace(auditor=auditor)
+    fresh = load_settings(
+        None,
+        {
+            "SIDECAR_CACHE_AUDIT": "{rate: 0.3, max_per_minute: 5, judge: embedding}",
+            "SIDECAR_CACHE_MAX_FALSE_HIT_RATE": "0.01",
+        },
+    )
+    restart = reload_audit(deps, fresh)  # type: ignore[arg-type]
+    assert auditor.cfg.rate == 0.3 and auditor.cfg.max_per_minute == 5
+    assert auditor.cfg.judge == "exact" and restart == ["cache.audit.judge"]
+    assert auditor.controller.budget == 0.01
+    off = load_settings(None, {})
+    assert reload_audit(deps, off) == ["cache.audit.rate"]  # stopping it takes a restart
+    assert auditor.cfg.rate == 0.3 and auditor.controller.budget is None  # measure only
+    assert reload_audit(SimpleNamespace(auditor=None), fresh) == ["cache.audit.rate"]  # type: ignore[arg-type]

@@ -105,7 +105,10 @@ async def test_audits_never_change_client_answers(sidecar: Any, mock: Any) -> No
 
 async def test_budget_shadow_burn_in_serves_no_wrong_hit(sidecar: Any, mock: Any) -> None:
     mock.oracle = oracle()
-    env = {**AUDIT_ON, "SIDECAR_CACHE_MAX_FALSE_HIT_RATE": "0.05"}
+    env = {
+        "SIDECAR_CACHE_AUDIT": "{rate: 1.0, burn_in: shadow}",
+        "SIDECAR_CACHE_MAX_FALSE_HIT_RATE": "0.05",
+    }
     client = await sidecar(env=env, cache=SemanticCache(verifier=AcceptAll()))
     auditor = await ready_auditor(client)
     await ask(client, COOK)
@@ -131,7 +134,7 @@ async def test_budget_state_survives_a_restart(sidecar: Any, mock: Any, tmp_path
     assert auditor.controller.serving
     await first.close()  # shutdown writes the state beside the cache snapshot
     state = json.loads((tmp_path / "audit_state.json").read_text())
-    assert sum(s for s, _ in state["counts"]) == 100
+    assert sum(row[1] for row in state["bands"]) == 100
     second = await sidecar(env=env, cache=SemanticCache(verifier=AcceptAll()))
     again = await ready_auditor(second)
     assert again.controller.serving and again.controller.to_state() == state

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.redis]
 
 
 def controller() -> BudgetController:
-    return BudgetController(0.05, 0.74, min_samples=30)
+    return BudgetController(0.05, 0.74, min_samples=30, burn_in="shadow")
 
 
 async def test_two_replicas_pool_their_evidence_and_agree(
@@ -24,21 +24,22 @@ async def test_two_replicas_pool_their_evidence_and_agree(
     a, b = controller(), controller()
     share_a, share_b = SharedBudget(a, redis_server.url), SharedBudget(b, redis_server.url)
     for _ in range(40):
-        a.record(0.95, same=True)
+        a.record(0.95, same=True, kind="probe")
     for _ in range(40):
-        b.record(0.95, same=True)
-    # Alone, 40 clean verdicts leave the upper bound at 8.8%: neither replica may serve.
+        b.record(0.95, same=True, kind="probe")
+    # Alone, 40 clean near misses leave the upper bound at 8.8%: neither replica may serve.
     assert a.threshold() == CLOSED and b.threshold() == CLOSED
     assert await share_a.sync() and await share_b.sync() and await share_a.sync()
     band = a.band_of(0.95)
     assert band is not None
-    assert a.counts()[band].same == b.counts()[band].same == 80
-    assert a.threshold() == b.threshold() == 0.74  # 80 clean: upper bound 4.6%, both serve
-    b.record(0.80, same=False)
-    b.record(0.80, same=False)
+    # 80 clean: upper bound 4.6%, both open it (a new regime: its evidence starts from zero)
+    assert a.allows(0.95) and b.allows(0.95) and a.rows()[band][0] == b.rows()[band][0] == 1
+    b.record(0.95, same=False)  # served hits, audited: the band is proven bad on b
+    b.record(0.95, same=False)
+    assert not b.allows(0.95) and a.allows(0.95)
     assert await share_b.sync() and await share_a.sync()
     assert a.to_state() == b.to_state()
-    assert not a.allows(0.80) and not b.allows(0.80)  # the band proven bad, on both
+    assert not a.allows(0.95)  # b's newer regime (closed) wins on a too
     for share in (share_a, share_b):
         await share.close()
 
@@ -46,12 +47,12 @@ async def test_two_replicas_pool_their_evidence_and_agree(
 async def test_state_restored_from_a_snapshot_seeds_an_empty_redis(
     redis_server: RedisServer,  # noqa: F811
 ) -> None:
-    restored = controller()
-    restored.load_state(
+    restored = BudgetController(0.05, 0.74, min_samples=30)
+    assert restored.load_state(
         {
-            "version": 1,
+            "version": 2,
             "edges": list(restored.edges),
-            "counts": [[0, 0]] * 6 + [[90, 0]] + [[0, 0]] * 2,
+            "bands": [[0] * 5] * 6 + [[0, 90, 0, 0, 0]] + [[0] * 5] * 2,
         }
     )
     share = SharedBudget(restored, redis_server.url)
@@ -59,7 +60,7 @@ async def test_state_restored_from_a_snapshot_seeds_an_empty_redis(
     client = aioredis.Redis.from_url(redis_server.url)
     raw = await client.hgetall(budget_key(restored))
     assert raw == {b"6:s": b"90"}
-    fresh = controller()
+    fresh = BudgetController(0.05, 0.74, min_samples=30)
     share_fresh = SharedBudget(fresh, redis_server.url)
     assert await share_fresh.sync()
     assert fresh.to_state() == restored.to_state()  # a new replica starts from the shared counts
@@ -77,7 +78,7 @@ async def test_redis_down_keeps_local_counts_and_pushes_them_later(
     ctl = controller()
     share = SharedBudget(ctl, redis_server.url, on_error=lambda: errors.append(1))
     redis_server.stop()
-    ctl.record(0.9, same=True)
+    ctl.record(0.9, same=True, kind="probe")
     assert not await share.sync() and errors == [1]
     assert ctl.counts()[ctl.band_of(0.9) or 0].same == 1
     redis_server.start()
@@ -101,16 +102,42 @@ async def test_two_sidecars_share_the_budget_through_redis(
 
     env = {
         "SIDECAR_REDIS_URL": redis_server.url,
-        "SIDECAR_CACHE_AUDIT": "{rate: 1.0, sync_interval_s: 0.05}",
+        "SIDECAR_CACHE_AUDIT": "{rate: 1.0, sync_interval_s: 0.05, burn_in: shadow}",
         "SIDECAR_CACHE_MAX_FALSE_HIT_RATE": "0.05",
     }
     one = await sidecar(env=env, cache=SemanticCache(verifier=AcceptAll()))
     two = await sidecar(env=env, cache=SemanticCache(verifier=AcceptAll()))
     a, b = await ready_auditor(one), await ready_auditor(two)
     for _ in range(50):
-        a.controller.record(0.97, same=True)
-        b.controller.record(0.97, same=True)
+        a.controller.record(0.97, same=True, kind="probe")
+        b.controller.record(0.97, same=True, kind="probe")
     assert not a.controller.serving  # 50 clean each: not enough alone for 5%
     await eventually(lambda: a.controller.serving and b.controller.serving)
     await eventually(lambda: a.controller.to_state() == b.controller.to_state())
-    assert sum(s for s, _ in a.controller.to_state()["counts"]) == 100
+    band = a.controller.band_of(0.97)
+    assert band is not None and a.controller.rows()[band][0] == 1  # opened: a new regime
+
+
+async def test_verdicts_of_an_ended_regime_are_dropped_by_redis(
+    redis_server: RedisServer,  # noqa: F811
+) -> None:
+    a = BudgetController(0.05, 0.74, min_samples=30)
+    b = BudgetController(0.05, 0.74, min_samples=30)
+    share_a, share_b = SharedBudget(a, redis_server.url), SharedBudget(b, redis_server.url)
+    assert await share_a.sync() and await share_b.sync()
+    band = a.band_of(0.91)
+    assert band is not None
+    for _ in range(3):
+        a.record(0.91, same=False)  # proven over 5% on a: closed, generation 1
+    for _ in range(10):
+        b.record(0.91, same=True)  # b still serves it, in generation 0
+    assert not a.allows(0.91) and b.allows(0.91)
+    assert await share_a.sync() and await share_b.sync()
+    # b's 10 verdicts describe the regime a ended: dropped, and b adopts the closed band.
+    assert not b.allows(0.91) and b.rows()[band] == a.rows()[band] == (1, 0, 0, 0, 0)
+    client = aioredis.Redis.from_url(redis_server.url)
+    raw = await client.hgetall(budget_key(a))
+    assert raw.get(f"{band}:g".encode()) == b"1" and f"{band}:s".encode() not in raw
+    for closing in (share_a, share_b):
+        await closing.close()
+    await client.aclose()

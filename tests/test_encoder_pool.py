@@ -10,7 +10,18 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from cache.encoder_pool import EncoderPool
+from cache.encoder_pool import EncoderPool, IdleMeter
+
+
+class Spare(IdleMeter):
+    """An idle meter with a fixed answer."""
+
+    def __init__(self, answer: bool) -> None:
+        super().__init__()
+        self.answer = answer
+
+    def spare(self) -> bool:
+        return self.answer
 
 
 class SlowEncoder:
@@ -87,6 +98,31 @@ async def test_a_cancelled_caller_is_skipped() -> None:
     assert ["gone"] not in enc.calls
 
 
+async def test_max_batch_takes_what_is_queued_and_stops_cleanly() -> None:
+    enc = SlowEncoder(delay=0.03)
+    seen: list[int] = []
+    pool = EncoderPool(enc, workers=2, max_batch=4, on_batch=lambda n, _s: seen.append(n))
+    texts = [f"text {'a' * i}" for i in range(12)]
+    vecs = await asyncio.gather(*(pool.embed(t) for t in texts))
+    await pool.close()  # a stop marker drained as a batch-mate is handed back, not lost
+    assert all(len(c) <= 4 for c in enc.calls) and max(len(c) for c in enc.calls) > 1
+    assert sorted(t for c in enc.calls for t in c) == sorted(texts)
+    assert sum(seen) == 12 and len(seen) == len(enc.calls)  # one observation per call
+    for t, v in zip(texts, vecs, strict=True):
+        assert np.array_equal(v, enc.encode([t])[0])
+
+
+async def test_an_error_in_a_batch_reaches_each_of_its_callers() -> None:
+    pool = EncoderPool(SlowEncoder(delay=0.02, fail_on="bad"), workers=1, max_batch=8)
+    first = asyncio.ensure_future(pool.embed("first"))
+    await asyncio.sleep(0.005)  # "first" alone on the worker; the next two queue together
+    results = await asyncio.gather(pool.embed("bad"), pool.embed("mate"), return_exceptions=True)
+    assert isinstance(await first, np.ndarray)
+    assert all(isinstance(r, ValueError) for r in results)
+    assert isinstance(await pool.embed("still works"), np.ndarray)
+    await pool.close()
+
+
 @pytest.mark.model
 async def test_real_int8_vectors_do_not_depend_on_what_else_is_in_flight() -> None:
     from cache.embedder import load_encoder
@@ -99,3 +135,55 @@ async def test_real_int8_vectors_do_not_depend_on_what_else_is_in_flight() -> No
     await pool.close()
     for t, v in zip(texts, together, strict=True):
         assert np.array_equal(v, enc.encode([t])[0]), t  # bit-identical to the text alone
+
+
+async def test_a_lone_text_runs_on_the_lone_encoder_and_a_crowd_on_the_workers() -> None:
+    narrow, wide = SlowEncoder(delay=0.02), SlowEncoder(delay=0.02)
+    pool = EncoderPool(narrow, workers=2, lone=wide, idle=Spare(True))
+    await pool.start()  # warms both workers and the lone encoder
+    assert wide.calls == [["warm-up alone"]]
+    alone = await pool.embed("alone aaa")
+    crowd = await asyncio.gather(*(pool.embed(f"crowd {'a' * i}") for i in range(6)))
+    await pool.close()
+    assert ["alone aaa"] in wide.calls and ["alone aaa"] not in narrow.calls
+    # Six at once: the first worker may see an empty queue only if the others were not yet
+    # queued; gather queues all six before any worker runs Python, so none is lone.
+    assert not any(c[0].startswith("crowd") for c in wide.calls)
+    assert pool.lone_runs == 2
+    assert np.array_equal(alone, narrow.encode(["alone aaa"])[0])
+    assert len(crowd) == 6
+
+
+@pytest.mark.model
+def test_real_two_thread_encoder_gives_the_same_vectors() -> None:
+    from cache.embedder import load_encoder
+    from cache.encoder_pool import CHECK_TEXTS, same_vectors, wide_encoder
+
+    enc = load_encoder("onnx")
+    wide = wide_encoder(enc, None, 2)
+    assert wide is not None
+    texts = [*CHECK_TEXTS, *(f"Is {w} a good first language to learn?" for w in ("C", "Go", "Lua"))]
+    assert same_vectors(enc, wide, texts)
+    assert wide_encoder(enc, None, 1) is None
+
+
+async def test_no_spare_core_means_no_lone_encoder() -> None:
+    narrow, wide = SlowEncoder(delay=0.0), SlowEncoder(delay=0.0)
+    pool = EncoderPool(narrow, workers=1, lone=wide, idle=Spare(False))
+    await pool.embed("alone but the machine is busy")
+    await pool.close()
+    assert wide.calls == [] and pool.lone_runs == 0
+
+
+def test_idle_meter_reads_the_idle_share_of_proc_stat(tmp_path) -> None:
+    stat = tmp_path / "stat"
+    meter = IdleMeter(str(stat), window=0.0)
+    meter._cores = 2
+    # user nice system idle iowait irq softirq steal
+    stat.write_text("cpu  100 0 0 100 0 0 0 0 0 0\ncpu0 ...\n")
+    assert not meter.spare()  # one sample: no interval yet
+    stat.write_text("cpu  130 0 0 170 0 0 0 0 0 0\n")  # 70 of 100 ticks idle
+    assert meter.spare()
+    stat.write_text("cpu  200 0 0 200 0 0 0 0 0 0\n")  # 30 of 100 idle: under one core
+    assert not meter.spare()
+    assert not IdleMeter(str(tmp_path / "missing"), window=0.0).spare()

@@ -94,3 +94,20 @@ async def test_dead_background_task_does_not_skip_final_snapshot(sidecar, tmp_pa
     await asyncio.sleep(0.1)  # the maintenance task dies on its next round
     await client.close()
     assert SemanticCache().load_snapshot(str(tmp_path / lifecycle.SNAPSHOT_NAME)) == 1
+
+
+async def test_what_the_app_loads_is_frozen_out_of_the_collector(sidecar):
+    """Latency: a full GC pass must not rescan the loaded models on the event loop."""
+    import gc
+
+    gc.unfreeze()  # earlier tests may have frozen objects already
+    client = await sidecar(cache=None)  # the cache is built by the app, not injected
+    deps = deps_of(client)
+    for _ in range(200):
+        if deps.readiness.parts.get("index"):
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.05)  # _load freezes after its last part
+    assert deps.readiness.parts.get("index")
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()
