@@ -74,6 +74,7 @@ MISMATCHES = [
     ("xkq zzv plorm fweeb?", "qxz vvz mrolp beewf?"),
 ]
 PARAPHRASES = [
+    ("How do I learn Python quickly?", "What is the fastest way to learn Python?"),
     ("How can I lose weight fast?", "How do I lose weight quickly?"),
     ("What is machine learning?", "What is meant by machine learning?"),
     ("How do I get a job at Google?", "How can I get a job at Google?"),
@@ -103,18 +104,13 @@ def test_accepts_clear_paraphrases(verifier: PairVerifier, encoder, a: str, b: s
     )
 
 
-# Scored ~0.89 by the 2026-11-29 verifier, under its 0.91 bar: a miss at this operating point
-# (docs/cache_quality.md), but still ranked above every hand-written mismatch.
-NEAR_BAR = [("How do I learn Python quickly?", "What is the fastest way to learn Python?")]
-
-
 @pytest.mark.model
 def test_paraphrases_outscore_every_mismatch(verifier: PairVerifier, encoder) -> None:  # type: ignore[no-untyped-def]
     def score(a: str, b: str) -> float:
         u, v = encoder.encode([a, b])
         return verifier.score(a, u, b, v, float(u @ v))
 
-    worst_paraphrase = min(score(a, b) for a, b in PARAPHRASES + NEAR_BAR)
+    worst_paraphrase = min(score(a, b) for a, b in PARAPHRASES)
     best_mismatch = max(score(a, b) for a, b in MISMATCHES)
     assert worst_paraphrase > best_mismatch + 0.2, (worst_paraphrase, best_mismatch)
 
