@@ -278,7 +278,7 @@ def average(models: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         "w1": np.concatenate([m["w1"] for m in models], axis=1),
         "b1": np.concatenate([m["b1"] for m in models]),
         "w2": np.concatenate([m["w2"] / n for m in models], axis=0),
-        "b2": sum(m["b2"] for m in models) / n,
+        "b2": np.mean([m["b2"] for m in models], axis=0),
     }
 
 
