@@ -5,7 +5,9 @@ small MLP over both embeddings (|u-v|, u*v) and lexical features that cosine is 
 numbers, negation, capitalized entities, question words, word order (ordered bigrams, discordant
 order of shared words -- "flights from A to B" vs "from B to A"), token/char overlap, length, and
 how word-like the text is (random gibberish has high cosine to other gibberish, never real
-overlap). Pass the *full* message texts, not the head+tail `cache_text`. Features are symmetric
+overlap), and the content words only one text has (one value swapped in an unchanged frame,
+"the grey boot" / "the blue boot", is what the embedding alone tells worst from a synonym).
+Pass the *full* message texts, not the head+tail `cache_text`. Features are symmetric
 in (query, cand) and bounded: a text longer than 64 KiB is read as its first and last 32 KiB,
 word order is compared on at most 512 shared words, character trigrams on the first and last
 8 KiB (the slot guard compares long texts whole). Weights: `cache/data/verifier.npz` written
