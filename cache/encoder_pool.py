@@ -227,16 +227,28 @@ class EncoderPool:
             encoder = self.lone  # nothing else to encode: use both cores for this one
             self.lone_runs += 1
         t0 = time.perf_counter()
-        try:
-            vecs: list[np.ndarray | BaseException] = list(encoder.encode([j[0] for j in jobs]))
-        except Exception as exc:  # the callers see the encoder's error, the worker goes on
-            vecs = [exc] * len(jobs)
+        vecs = self._vectors(encoder, [j[0] for j in jobs])
         seconds = time.perf_counter() - t0
         for k, ((_, fut, loop), vec) in enumerate(zip(jobs, vecs, strict=True)):
             try:
                 loop.call_soon_threadsafe(self._deliver, fut, vec, seconds, 0 if k else len(jobs))
             except RuntimeError:  # the caller's loop is closed: nobody is waiting
                 continue
+
+    @staticmethod
+    def _vectors(encoder: Encoder, texts: list[str]) -> list[np.ndarray | BaseException]:
+        """One vector (or the error) per text. A batch that fails is retried one text at a
+        time, so a text the encoder rejects fails only its own caller, never its batch-mates
+        (vectors are the same either way: batches are only used when batch-invariant)."""
+        try:
+            return list(encoder.encode(texts))
+        except Exception as exc:  # the callers see the encoder's error, the worker goes on
+            if len(texts) == 1:
+                return [exc]
+        out: list[np.ndarray | BaseException] = []
+        for text in texts:
+            out.extend(EncoderPool._vectors(encoder, [text]))
+        return out
 
     def _next_job(self) -> _Job | None:
         """Block until a text (or the stop marker) arrives; profiles count this as idle."""

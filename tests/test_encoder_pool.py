@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -112,13 +113,43 @@ async def test_max_batch_takes_what_is_queued_and_stops_cleanly() -> None:
         assert np.array_equal(v, enc.encode([t])[0])
 
 
-async def test_an_error_in_a_batch_reaches_each_of_its_callers() -> None:
-    pool = EncoderPool(SlowEncoder(delay=0.02, fail_on="bad"), workers=1, max_batch=8)
+async def until(condition: Callable[[], bool]) -> None:
+    """Poll `condition` on the loop for up to 10 s (the pool's state changes on its threads)."""
+    for _ in range(10_000):
+        if condition():
+            return
+        await asyncio.sleep(0.001)
+    raise TimeoutError("condition not reached")
+
+
+class GatedEncoder(SlowEncoder):
+    """Holds the call that encodes "first" until the test opens the gate."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.gate = threading.Event()
+        self.holding = threading.Event()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if "first" in texts:
+            self.holding.set()
+            self.gate.wait(10)
+        return super().encode(texts)
+
+
+async def test_an_error_in_a_batch_fails_only_its_own_caller() -> None:
+    enc = GatedEncoder(delay=0.0, fail_on="bad")
+    pool = EncoderPool(enc, workers=1, max_batch=8)
     first = asyncio.ensure_future(pool.embed("first"))
-    await asyncio.sleep(0.005)  # "first" alone on the worker; the next two queue together
-    results = await asyncio.gather(pool.embed("bad"), pool.embed("mate"), return_exceptions=True)
+    await until(enc.holding.is_set)  # the worker holds "first" (alone) at the gate
+    later = [asyncio.ensure_future(pool.embed(t)) for t in ("bad", "mate")]
+    await until(lambda: pool._jobs.qsize() == 2)  # both queued behind it: they form one batch
+    enc.gate.set()
+    results = await asyncio.gather(*later, return_exceptions=True)
     assert isinstance(await first, np.ndarray)
-    assert all(isinstance(r, ValueError) for r in results)
+    assert isinstance(results[0], ValueError)
+    assert np.array_equal(results[1], enc.encode(["mate"])[0])  # its batch-mate is answered
+    assert any(len(c) > 1 and "bad" in c for c in enc.calls)  # "bad" did fail inside a batch
     assert isinstance(await pool.embed("still works"), np.ndarray)
     await pool.close()
 
