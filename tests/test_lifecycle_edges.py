@@ -103,11 +103,10 @@ async def test_what_the_app_loads_is_frozen_out_of_the_collector(sidecar):
     gc.unfreeze()  # earlier tests may have frozen objects already
     client = await sidecar(cache=None)  # the cache is built by the app, not injected
     deps = deps_of(client)
-    for _ in range(200):
-        if deps.readiness.parts.get("index"):
+    for _ in range(400):  # _load freezes after its last part: poll, a loaded box is slow
+        if deps.readiness.parts.get("index") and gc.get_freeze_count() > 0:
             break
         await asyncio.sleep(0.05)
-    await asyncio.sleep(0.05)  # _load freezes after its last part
     assert deps.readiness.parts.get("index")
     assert gc.get_freeze_count() > 0
     gc.unfreeze()
