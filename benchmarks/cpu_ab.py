@@ -76,9 +76,7 @@ def prompts(n: int, pad: int) -> list[str]:
 async def run(trees: dict[str, str], n: int, rounds: int, pad: int, logs: Path) -> dict[str, Any]:
     """Start the mock and one sidecar per tree; alternate blocks; stop everything."""
     mock = peers.mock(peers.free_port())
-    mock.start(logs)
-    if not mock.wait_ready(30):
-        raise SystemExit(f"mock did not start: {mock.error}")
+    peers.start_ready([mock], logs, 30)
     env, _ = systems.sidecar_env()
     servers = {}
     for name, path in trees.items():
@@ -87,11 +85,7 @@ async def run(trees: dict[str, str], n: int, rounds: int, pad: int, logs: Path) 
         servers[name] = s
     rows: list[dict[str, Any]] = []
     try:
-        for s in servers.values():
-            s.start(logs)
-        for s in servers.values():
-            if not s.wait_ready(180):
-                raise SystemExit(f"{s.name} did not start: {s.log_tail()}")
+        peers.start_ready(servers.values(), logs)
         async with aiohttp.ClientSession() as sess:
             for s in servers.values():  # first requests (allocations, caches) not measured
                 await block(sess, s, prompts(20, pad))

@@ -115,12 +115,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     samples: dict[str, Any] = {}
     load = [round(x, 2) for x in os.getloadavg()]
     try:
-        mock.start(logs)
-        if not mock.wait_ready(30):
-            raise SystemExit(f"mock did not start: {mock.error}")
-        side.start(logs)
-        if not side.wait_ready(240):
-            raise SystemExit(f"sidecar did not start: {side.error}")
+        peers.start_ready([mock], logs, 30)
+        peers.start_ready([side], logs, 240)
         async with aiohttp.ClientSession() as session:
             for r in range(args.rounds):
                 await run_round(session, mock.base, side.base, args.requests, r, samples)

@@ -9,23 +9,13 @@ only if that prompt has the query's slots, and a miss must echo the query itself
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
 from typing import Any
 
+from benchmarks import peers
 from benchmarks.heldout_families import FAMILIES
 from benchmarks.heldout_scoring import score_family, totals
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _post(url: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[str, str]:
@@ -38,20 +28,6 @@ def _post(url: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[str,
     with urllib.request.urlopen(req, timeout=60) as resp:
         data = json.loads(resp.read())
         return resp.headers.get("X-Sidecar-Cache", ""), data["choices"][0]["message"]["content"]
-
-
-def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
-    for _ in range(600):
-        if proc.poll() is not None:
-            raise RuntimeError(f"sidecar exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(base + "/readyz", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("sidecar not ready after 120 s")
 
 
 class _Client:
@@ -79,20 +55,14 @@ class _Client:
 
 
 def run_e2e(seeds: list[int], stored: int) -> dict[str, Any]:
-    """All families through one sidecar process, stopped by its PID afterwards."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "SIDECAR_CACHE_MAX_TEMPERATURE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sidecar", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stderr=subprocess.DEVNULL,
-    )
+    """All families through one sidecar process (its own echo mock), stopped by its PID."""
+    port = peers.free_port()
+    cmd = [sys.executable, "-m", "sidecar", "--host", "127.0.0.1", "--port", str(port)]
+    side = peers.Server("sidecar", cmd, port, "/readyz", env={"SIDECAR_CACHE_MAX_TEMPERATURE": "1"})
     try:
-        _wait_ready(base, proc)
-        client = _Client(base)
+        peers.start_ready([side], peers.BENCH_CACHE / "heldout_e2e" / "logs", 120)
+        client = _Client(side.base)
         out = {f.name: score_family(f, seeds, stored, client.put, client.ask) for f in FAMILIES}
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=60)
+        side.stop(60)
     return {"families": out, **totals(out), "misses_not_echoing_their_prompt": client.bad_misses}

@@ -132,18 +132,12 @@ async def _calibrate(
 async def run(trees: dict[str, str], requests: int, rounds: int, logs: Path) -> dict[str, Any]:
     """Start everything, run the interleaved rounds, stop everything; the result document."""
     mock = peers.mock(peers.free_port(), ttft=0.02)
-    mock.start(logs)
-    if not mock.wait_ready(30):
-        raise SystemExit(f"mock did not start: {mock.error}")
+    peers.start_ready([mock], logs, 30)
     servers = _servers(trees, mock.base + "/v1")
     acc: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in KINDS}
     blocks: list[dict[str, Any]] = []
     try:
-        for s in servers.values():
-            s.start(logs)
-        for s in servers.values():
-            if not s.wait_ready(180):
-                raise SystemExit(f"{s.name} did not start: {s.log_tail()}")
+        peers.start_ready(servers.values(), logs)
         configure_mock(mock, ttft_s=0.0, token_delay_s=0.0)
         seeded = [p.text for p in workloads.unique(40, seed=7, tag="x")]
         for name in trees:

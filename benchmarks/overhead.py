@@ -88,9 +88,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     work = peers.BENCH_CACHE / "overhead"
     logs = work / "logs"
     mock = peers.mock(peers.free_port(), ttft=args.ttft)
-    mock.start(logs)
-    if not mock.wait_ready(30):
-        raise SystemExit(f"mock did not start: {mock.error}")
+    peers.start_ready([mock], logs, 30)
     env, notes = systems.sidecar_env()
     upstream = mock.base + "/v1"
     servers = systems.sidecars(upstream, env)
@@ -100,11 +98,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     ns = argparse.Namespace(quick=False)
     bench = harness.Bench(ns, sizes, mock, servers)
     try:
-        for s in servers.values():
-            s.start(logs)
-        for s in servers.values():
-            if not s.wait_ready(180):
-                raise SystemExit(f"{s.name} did not start: {s.error}")
+        peers.start_ready(servers.values(), logs)
         miss = await harness.interleaved(
             bench, "overhead", [mock, *servers.values()], {1: args.requests, 32: args.requests * 4}
         )

@@ -27,6 +27,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -202,6 +203,17 @@ class Server:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)  # its own session: only its children
             self.proc.wait(timeout=5)
+
+
+def start_ready(servers: Iterable[Server], logs: Path, timeout_s: float = 180.0) -> None:
+    """Start every server, then wait for each (they boot side by side); exit naming the first
+    that never became ready, with the reason `wait_ready` recorded (exit code, log tail)."""
+    servers = list(servers)
+    for s in servers:
+        s.start(logs)
+    for s in servers:
+        if not s.wait_ready(timeout_s):
+            raise SystemExit(f"{s.name} did not start: {s.error}")
 
 
 def mock(

@@ -31,9 +31,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     """Start mock + both sidecars, run miss then semantic, stop everything."""
     logs = peers.BENCH_CACHE / "per_token_proxy" / "logs"
     mock = peers.mock(peers.free_port())
-    mock.start(logs)
-    if not mock.wait_ready(30):
-        raise SystemExit(f"mock did not start: {mock.error}")
+    peers.start_ready([mock], logs, 30)
     env, notes = systems.sidecar_env()
     upstream = mock.base + "/v1"
     pt_env = {
@@ -57,11 +55,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": systems.machine(), "notes": notes}
     bench = harness.Bench(args, sizes, mock, servers, results)
     try:
-        for s in servers.values():
-            s.start(logs)
-        for s in servers.values():
-            if not s.wait_ready(240):
-                raise SystemExit(f"{s.name} did not start: {s.error}")
+        peers.start_ready(servers.values(), logs, 240)
         await run_all.warm_up(bench)
         for name, scenario in (
             ("miss", run_all.miss_scenario),
