@@ -24,6 +24,7 @@ import json
 import random
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,50 +72,64 @@ def _ask(cache: SemanticCache, scope: str, text: str, embed: Embedder, tc: float
     return cache.lookup(scope, text, embed(text), tc)
 
 
+def trials(
+    family: Family, seed: int, stored: int
+) -> tuple[list[str], Iterator[tuple[str, str, int | None]]]:
+    """One family and seed: the stored prompts, and the trials asked against them in order —
+    ("reword", query, index of the stored prompt whose slots it has) and ("differ", query,
+    None: any hit is wrong). The one definition of the suite (`verifier_sweep` replays it)."""
+    rng = random.Random(f"{family.name}/{seed}")
+    seeds = _distinct(family, rng, stored)
+    texts = [family.render(s, 0) for s in seeds]
+
+    def asked() -> Iterator[tuple[str, str, int | None]]:
+        keys = set(texts)
+        for i, slots in enumerate(seeds):
+            for t in range(1, len(family.templates)):
+                yield "reword", family.render(slots, t), i
+            for _ in range(3):
+                other = family.vary(slots, rng)
+                if family.render(other, 0) in keys:
+                    continue
+                for t in (0, rng.randrange(1, len(family.templates))):
+                    yield "differ", family.render(other, t), None
+
+    return texts, asked()
+
+
 def run_family(
     family: Family, seed: int, cache: SemanticCache, embed: Embedder, tc: float, stored: int
 ) -> dict[str, Any]:
     """One family, one seed: counts of trials, wrong hits, rewording hits and reasons."""
-    rng = random.Random(f"{family.name}/{seed}")
     scope = f"{family.name}/{seed}"
-    seeds = _distinct(family, rng, stored)
+    texts, asked = trials(family, seed, stored)
     owner: dict[str, int] = {}
-    for i, slots in enumerate(seeds):
-        text = family.render(slots, 0)
+    for i, text in enumerate(texts):
         entry = cache.put(scope, text, embed(text), body=b"{}", model="m", tier="t", tier_rank=0)
         owner[entry.id] = i
-    keys = {family.render(s, 0) for s in seeds}
     out: dict[str, Any] = Counter()
     reasons: Counter[str] = Counter()
     examples: list[dict[str, Any]] = []
-    for i, slots in enumerate(seeds):
-        for t in range(1, len(family.templates)):
-            found = _ask(cache, scope, family.render(slots, t), embed, tc)
-            out["reword_trials"] += 1
+    for kind, query, own in asked:
+        found = _ask(cache, scope, query, embed, tc)
+        out[f"{kind}_trials"] += 1
+        if kind == "reword":
             if found.entry is not None:
-                good = owner[found.entry.id] == i
-                out["reword_hits" if good else "reword_wrong"] += 1
+                out["reword_hits" if owner[found.entry.id] == own else "reword_wrong"] += 1
             else:
                 reasons[f"reword:{found.result}"] += 1
-        for _ in range(3):
-            other = family.vary(slots, rng)
-            if family.render(other, 0) in keys:
-                continue
-            for t in (0, rng.randrange(1, len(family.templates))):
-                query = family.render(other, t)
-                found = _ask(cache, scope, query, embed, tc)
-                out["differ_trials"] += 1
-                reasons[f"differ:{found.result}"] += 1
-                if found.entry is not None:
-                    out["differ_wrong"] += 1
-                    if len(examples) < 3:
-                        examples.append(
-                            {
-                                "query": query[:300],
-                                "served": found.entry.text[:300],
-                                "similarity": round(float(found.similarity), 4),
-                            }
-                        )
+            continue
+        reasons[f"differ:{found.result}"] += 1
+        if found.entry is not None:
+            out["differ_wrong"] += 1
+            if len(examples) < 3:
+                examples.append(
+                    {
+                        "query": query[:300],
+                        "served": found.entry.text[:300],
+                        "similarity": round(float(found.similarity), 4),
+                    }
+                )
     return {**out, "reasons": dict(reasons), "examples": examples}
 
 

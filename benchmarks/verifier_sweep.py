@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import pickle
-import random
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -86,30 +85,21 @@ def _replay(
 def own_suite(embed: Callable[[str], np.ndarray]) -> list[Trial]:
     """The trials of `benchmarks/cache_adversarial.py` (seeds 11 22 33, 12 stored)."""
     from benchmarks.adversarial_families import FAMILIES
-    from benchmarks.cache_adversarial import SEEDS, _distinct
+    from benchmarks.cache_adversarial import SEEDS, trials
 
     stored: dict[str, list[str]] = {}
 
     def items() -> Iterator[tuple[str, str, str, str, Callable[[str], bool]]]:
         for family in FAMILIES:
             for seed in SEEDS:
-                rng = random.Random(f"{family.name}/{seed}")
                 scope = f"{family.name}/{seed}"
-                seeds = _distinct(family, rng, 12)
-                stored[scope] = [family.render(s, 0) for s in seeds]
-                keys = set(stored[scope])
-                for slots in seeds:
-                    own = family.render(slots, 0)
-                    for t in range(1, len(family.templates)):
-                        q = family.render(slots, t)
-                        yield family.name, scope, "reword", q, lambda c, own=own: c == own
-                    for _ in range(3):
-                        other = family.vary(slots, rng)
-                        if family.render(other, 0) in keys:
-                            continue
-                        for t in (0, rng.randrange(1, len(family.templates))):
-                            q = family.render(other, t)
-                            yield family.name, scope, "differ", q, lambda c: False
+                texts, asked = trials(family, seed, 12)
+                stored[scope] = texts
+                for kind, query, own in asked:
+                    if own is None:
+                        yield family.name, scope, kind, query, lambda c: False
+                    else:
+                        yield family.name, scope, kind, query, lambda c, t=texts[own]: c == t
 
     return _replay(items(), lambda scope: stored[scope], embed)
 
