@@ -26,13 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from benchmarks.loadgen import percentile
 from sidecar.app import create_app
 from sidecar.config import Settings
-from sidecar.mock_upstream import MockConfig, start_mock
+from sidecar.mock_upstream import MockConfig, serve, start_mock
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PHASES = ("healthy", "A latency x10", "A x10 + 30% errors")
@@ -89,11 +88,7 @@ async def run_strategy(strategy: str, phase_s: float, concurrency: int) -> list[
     mock_a, runner_a, url_a = await start_mock(config=MockConfig(ttft_s=BASE_TTFT_S, seed=1))
     _, runner_b, url_b = await start_mock(config=MockConfig(ttft_s=BASE_TTFT_S, seed=2))
     app = create_app(settings(url_a, url_b, strategy), registry=CollectorRegistry(), environ={})
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve(app)
     url = f"http://127.0.0.1:{port}/v1/chat/completions"
     samples: list[Sample] = []
     t0 = time.perf_counter()

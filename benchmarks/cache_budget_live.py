@@ -26,7 +26,7 @@ from prometheus_client import CollectorRegistry
 from benchmarks.budget_workload import Request, build_day
 from sidecar.app import DEPS, create_app
 from sidecar.config import load_settings
-from sidecar.mock_upstream import MockConfig, start_mock
+from sidecar.mock_upstream import MockConfig, serve, start_mock
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -34,11 +34,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 async def start_sidecar(upstream: str, env: dict[str, str]) -> tuple[web.AppRunner, str, Any]:
     """One sidecar on a free port, ready (model, cache and classifier loaded)."""
     app = create_app(load_settings(None, env, upstream=upstream), registry=CollectorRegistry())
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve(app)
     url = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as http:
         for _ in range(600):

@@ -24,12 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from sidecar.app import DEPS, create_app
 from sidecar.config import Settings
-from sidecar.mock_upstream import MockConfig, _is_wrong, start_mock
+from sidecar.mock_upstream import MockConfig, _is_wrong, serve, start_mock
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QQP = Path(__file__).resolve().parents[2] / "shared" / "data" / "pairs" / "qqp_dev.jsonl"
@@ -92,11 +91,7 @@ async def run(n: int, rate: float, concurrency: int) -> dict[str, Any]:
     config = MockConfig(wrong_rate_by_model=dict(WRONG))
     mock, mock_runner, url = await start_mock(config=config)
     app = create_app(settings(url, rate), registry=CollectorRegistry(), environ={})
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve(app)
     texts = prompts(n)
     queue: asyncio.Queue[str] = asyncio.Queue()
     for t in texts:

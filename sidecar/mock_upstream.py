@@ -428,14 +428,23 @@ async def start_mock(
 ) -> tuple[MockUpstream, web.AppRunner, str]:
     """Start a mock on ``host:port`` (0 = free port); returns (mock, runner, base_url)."""
     mock = MockUpstream(config or MockConfig())
-    runner = web.AppRunner(mock.app(), handler_cancellation=True, access_log=None)
+    runner, bound = await serve(mock.app(), host, port, handler_cancellation=True)
+    return mock, runner, f"http://{host}:{bound}/v1"
+
+
+async def serve(
+    app: web.Application, host: str = "127.0.0.1", port: int = 0, **runner_kw: Any
+) -> tuple[web.AppRunner, int]:
+    """Serve ``app`` on ``host:port`` (0 = a free port): its runner (clean it up) and the port
+    it bound. For the mock here and for in-process sidecars in benchmarks."""
+    runner = web.AppRunner(app, access_log=None, **runner_kw)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
     server = site._server
-    assert server is not None and getattr(server, "sockets", None)
-    bound = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-    return mock, runner, f"http://{host}:{bound}/v1"
+    if server is None or not getattr(server, "sockets", None):
+        raise RuntimeError(f"{host}:{port} did not bind")
+    return runner, int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
 
 
 def main() -> None:
