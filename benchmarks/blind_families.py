@@ -107,6 +107,8 @@ CODE_EXPLAIN = pooled(
         "op": [">", ">=", "<", "=="],
         "lit": ["10", "100", "250", "1000"],
     },
+    # the function's name alone does not change what it does: only the body is varied
+    vary_keys=("attr", "op", "lit"),
 )
 COUNT_WORDS = pooled(
     "spelled_count",
