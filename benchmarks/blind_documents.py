@@ -124,6 +124,7 @@ _BODY = (
     "the second line next year, ideally in a short call once the current project is closed. "
     "Thank you again for the quick answers from your engineering team during installation; "
     "it made a real difference to the schedule, and several of our technicians mentioned it. "
+    "The updated drawings and the spare parts list are on the shared drive as usual. "
 )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import adversarial_families, blind_families, heldout_families
+from benchmarks import adversarial_families, blind_documents, blind_families, heldout_families
 from benchmarks.cache_heldout import SUITES
 from benchmarks.heldout_scoring import score_family, stored_texts, trials
 
@@ -48,6 +48,13 @@ def test_rewordings_keep_slots_and_variants_change_one(family) -> None:
         assert sum(slots[k] != other[k] for k in slots) == 1
         for t in range(len(family.templates)):
             assert family.render(other, t) != family.render(slots, t)
+
+
+def test_long_emails_are_long() -> None:
+    rng = random.Random(0)
+    for _ in range(20):
+        slots = blind_documents.EMAIL_REPLY.sample(rng)
+        assert min(len(blind_documents.EMAIL_REPLY.render(slots, t)) for t in range(3)) >= 2000
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
