@@ -17,9 +17,15 @@ from typing import Any
 
 import pytest
 
-from benchmarks import adversarial_families, blind_documents, blind_families, heldout_families
+from benchmarks import (
+    adversarial_families,
+    blind_documents,
+    blind_families,
+    blind_report,
+    heldout_families,
+)
 from benchmarks.cache_heldout import SUITES
-from benchmarks.heldout_scoring import score_family, stored_texts, trials
+from benchmarks.heldout_scoring import score_family, stored_texts, totals, trials
 
 FAMILIES = blind_families.FAMILIES
 
@@ -123,3 +129,21 @@ def test_no_four_word_run_shared_with_the_other_suites() -> None:
     assert sum(len(g) for g in mine.values()) > 200  # the frames are really compared
     shared = {k: sorted(g & others) for k, g in mine.items() if g & others}
     assert shared == {}
+
+
+def test_report_lists_every_wrong_hit() -> None:
+    put, ask = _fake(lambda stored, text: stored[0])
+    fams = {f.name: score_family(f, [1], 4, put, ask, "blind", 10_000) for f in FAMILIES[:3]}
+    run = {"in_process": {"families": fams, **totals(fams)}}
+    rows = blind_report.table(run)
+    assert len(rows) == 2 + 3 + 1
+    listed = sum(
+        int(line[2:].split(" ", 1)[0])
+        for line in blind_report.wrong_hits(run)
+        if line.startswith("- ")
+    )
+    assert (
+        listed
+        == run["in_process"]["totals"]["differ_wrong"] + run["in_process"]["totals"]["reword_wrong"]
+        > 0
+    )
