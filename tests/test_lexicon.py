@@ -1,4 +1,4 @@
-"""WordNet lexicon for the verifier: synonyms vs. related values, bounded cost, reproducible file."""
+"""WordNet lexicon for the verifier: synonyms vs. related values, bounded cost, same file."""
 
 from __future__ import annotations
 
