@@ -88,11 +88,20 @@ def precision_box(tp: float, fp: float, r0: Rate, r1: Rate, w: float = 1.0) -> d
     }
 
 
-def corrected_recall(tp: float, missed: float, q1_served: float, q1_missed: float) -> float:
-    """Recall among QQP positives judged duplicates: tp (1 - q1s) / (tp (1 - q1s) + missed
-    (1 - q1m)). QQP negatives that are true duplicates and not served are not counted."""
-    hit = tp * (1 - q1_served)
-    return hit / max(hit + missed * (1 - q1_missed), 1e-12)
+def corrected_recall(
+    tp: float,
+    fp: float,
+    q0: float,
+    q1: float,
+    missed1: float,
+    q1_missed: float,
+    missed0: float = 0.0,
+    q0_missed: float = 0.0,
+) -> float:
+    """Recall against judged duplicates: served duplicates tp (1 - q1) + fp q0 over those plus
+    the missed ones, missed1 (1 - q1_missed) + missed0 q0_missed (label-1 / label-0 misses)."""
+    hit = tp * (1 - q1) + fp * q0
+    return hit / max(hit + missed1 * (1 - q1_missed) + missed0 * q0_missed, 1e-12)
 
 
 def agreement(labels: Iterable[int], verdicts: Iterable[str]) -> dict[str, dict[str, int]]:
