@@ -58,7 +58,7 @@ ROUNDS = (  # per round: stratum -> pairs drawn (round 2 draws from what round 1
 )
 RECALL_TARGET = 0.55
 JUDGMENTS = RESULTS / "qqp_relabel_judgments.json"
-CATEGORIES = ("entity", "scope", "asker", "intent", "relation", "time", "unclear")
+CATEGORIES = ("entity", "scope", "asker", "intent", "relation", "time", "unclear", "unrelated")
 
 
 def evaluate() -> Setup:
