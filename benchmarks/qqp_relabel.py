@@ -40,7 +40,7 @@ from benchmarks.cache_quality import (
     served_mask,
     unseen_indices,
 )
-from benchmarks.relabel_report import Sample, Setup, join
+from benchmarks.relabel_report import Sample, Setup, join, strata
 from benchmarks.relabel_stats import VERDICTS
 from cache.train_verifier import (
     DATA_DIR,
@@ -87,19 +87,8 @@ def evaluate() -> Setup:
     if balanced_precision(served["recall_0.55"], y) != row[2]:
         raise RuntimeError("served mask does not reproduce the served_curve row")
     bars = {"shipped": float(tv), "recall_0.55": float(row[0]), "cosine_gate": float(tc)}
-    higher = [r[0] for r in curve["rows"] if r[0] >= row[0]]
-    return Setup(np.array(idx) + 1, pairs, y, bars, served, mask_at, higher)
-
-
-def strata(s: Setup) -> Sample:
-    """Positions (into the unseen subset) of each stratum at the R>=0.55 point."""
-    at = s.served["recall_0.55"]
-    return {
-        "served_label0": np.flatnonzero(at & (s.y == 0)),
-        "served_label1": np.flatnonzero(at & (s.y == 1)),
-        "missed_label1": np.flatnonzero(~at & (s.y == 1)),
-        "missed_label0": np.flatnonzero(~at & (s.y == 0)),
-    }
+    curve_bars = [r[0] for r in curve["rows"]]
+    return Setup(np.array(idx) + 1, pairs, y, bars, served, mask_at, curve_bars)
 
 
 def draw(s: Setup) -> list[Sample]:

@@ -3,8 +3,9 @@
 `join(setup, sample, judged)` returns the JSON written to `benchmarks/results/qqp_relabel.json`:
 per-stratum verdict counts, the label x judgment agreement matrix of served pairs, the noise
 rates q0/q1 with Wilson intervals, precision and balanced precision corrected with them at the
-two operating points (three treatments of "unsure"), a corrected curve over higher bars, the
-recall side, and the served pairs judged "no" grouped by what differs. Arithmetic lives in
+two operating points (three treatments of "unsure"), label noise among misses, the whole served
+curve with judged labels in place of QQP's (`benchmarks.relabel_curve`), and the served pairs
+judged "no" grouped by what differs. Arithmetic lives in
 `benchmarks.relabel_stats`; this module only selects which verdicts feed which rate.
 """
 
@@ -17,16 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmarks.cache_quality import balanced_precision
-from benchmarks.relabel_stats import (
-    agreement,
-    corrected_precision,
-    corrected_recall,
-    precision_box,
-    rate,
-    tally,
-)
+from benchmarks.relabel_curve import CURVE_KEYS, Stratum, best_at, bootstrap, judged_curve
+from benchmarks.relabel_stats import agreement, precision_box, rate, tally
 from cache.train_verifier import pr_at
 
+DUP = {"yes": 1.0, "no": 0.0, "unsure": float("nan")}
 UNSURE_TREATMENTS = (("unsure_dropped", None), ("unsure_against", "no"), ("unsure_for", "yes"))
 
 
@@ -40,10 +36,22 @@ class Setup:
     bars: dict[str, float]  # "shipped", "recall_0.55", "cosine_gate"
     served: dict[str, np.ndarray]  # served mask at "shipped" and "recall_0.55"
     mask_at: Callable[[float], np.ndarray]  # served mask at any verifier bar
-    higher_bars: list[float]  # served-curve bars from the R>=0.55 bar up
+    curve_bars: list[float]  # the verifier bars of cache_quality's served curve
 
 
 Sample = dict[str, np.ndarray]  # stratum -> positions into Setup.pairs
+STRATA = ("served_label0", "served_label1", "missed_label1", "missed_label0")
+
+
+def strata(s: Setup) -> Sample:
+    """Positions (into the unseen subset) of each stratum at the R>=0.55 point."""
+    at = s.served["recall_0.55"]
+    return {
+        "served_label0": np.flatnonzero(at & (s.y == 0)),
+        "served_label1": np.flatnonzero(at & (s.y == 1)),
+        "missed_label1": np.flatnonzero(~at & (s.y == 1)),
+        "missed_label0": np.flatnonzero(~at & (s.y == 0)),
+    }
 
 
 def verdicts(s: Setup, verdict: dict[int, str], positions: Sequence[int]) -> list[str]:
@@ -74,9 +82,8 @@ def join(s: Setup, sample: Sample, judged: dict[int, dict]) -> dict:
         point: point_summary(s, sample, verdict, s.served[point], w)
         for point in ("shipped", "recall_0.55")
     }
-    out["recall_side"] = recall_side(s, sample, verdict)
-    judged_positives = out["recall_side"]["judged_duplicates_in_subset"]
-    out["corrected_curve"] = corrected_curve(s, sample, verdict, w, judged_positives)
+    out["misses"] = miss_rates(s, sample, verdict)
+    out["judged_labels"] = judged_section(s, sample, verdict)
     out["wrong_hits"] = wrong_hits(s, served_pos, judged)
     return out
 
@@ -110,64 +117,62 @@ def point_summary(
     return out
 
 
-def recall_side(s: Setup, sample: Sample, verdict: dict[int, str]) -> dict:
-    """How many duplicates (by judgment) the subset holds, and the judged recall at R>=0.55.
-
-    Estimated per stratum from its sample: served label-1 pairs times (1 - q1), missed label-1
-    times (1 - q1 of misses), missed label-0 times their judged-duplicate share."""
-    at, y = s.served["recall_0.55"], s.y
-    n = {
-        "tp": int((at & (y == 1)).sum()),
-        "fp": int((at & (y == 0)).sum()),
-        "m1": int((~at & (y == 1)).sum()),
-        "m0": int((~at & (y == 0)).sum()),
-    }
-    q1s = rate(verdicts(s, verdict, sample["served_label1"]), "no")
-    q0s = rate(verdicts(s, verdict, sample["served_label0"]), "yes")
-    q1m = rate(verdicts(s, verdict, sample["missed_label1"]), "no")
-    q0m = rate(verdicts(s, verdict, sample.get("missed_label0", np.array([], int))), "yes")
-    q0m_value = q0m.value if q0m.n else 0.0
-    dup = (
-        n["tp"] * (1 - q1s.value)
-        + n["fp"] * q0s.value
-        + n["m1"] * (1 - q1m.value)
-        + n["m0"] * q0m_value
-    )
+def miss_rates(s: Setup, sample: Sample, verdict: dict[int, str]) -> dict:
+    """Label noise among the pairs not served at the R>=0.55 point."""
     return {
-        "missed_label1_judged_not_duplicate": q1m.as_dict(),
-        "missed_label0_judged_duplicate": q0m.as_dict(),
-        "judged_duplicates_in_subset": dup,
-        "judged_recall_at_recall_0.55_point": corrected_recall(
-            n["tp"], n["fp"], q0s.value, q1s.value, n["m1"], q1m.value, n["m0"], q0m_value
-        ),
+        "missed_label1_judged_not_duplicate": rate(
+            verdicts(s, verdict, sample["missed_label1"]), "no"
+        ).as_dict(),
+        "missed_label0_judged_duplicate": rate(
+            verdicts(s, verdict, sample["missed_label0"]), "yes"
+        ).as_dict(),
     }
 
 
-def corrected_curve(
-    s: Setup, sample: Sample, verdict: dict[int, str], w: float, judged_positives: float
-) -> list[dict]:
-    """Per bar from the R>=0.55 bar up: corrected balanced precision (unsure dropped, with its
-    Wilson box) and judged recall = judged duplicates served / judged duplicates in the subset.
-    The sample thins as the bar rises (n0, n1 say how many sampled pairs are still served)."""
+def judged_strata(
+    s: Setup, sample: Sample, verdict: dict[int, str], masks: np.ndarray
+) -> list[Stratum]:
+    """The four strata for `judged_curve`; `masks` is (bars, pairs): served at each bar."""
+    pools, out = strata(s), []
+    for name in STRATA:
+        pos = sample[name]
+        dup = np.array([DUP[v] for v in verdicts(s, verdict, pos)])
+        out.append(Stratum(len(pools[name]), masks[:, pools[name]].sum(axis=1), masks[:, pos], dup))
+    return out
+
+
+def with_interval(curve: dict, ci: dict, i: int) -> dict[str, list[float]]:
+    """[estimate, 2.5%, 97.5%] per curve key at row i."""
+    return {k: [float(curve[k][i]), float(ci[k][0, i]), float(ci[k][1, i])] for k in CURVE_KEYS}
+
+
+def judged_section(s: Setup, sample: Sample, verdict: dict[int, str]) -> dict:
+    """The served curve and both points with judged labels (`benchmarks.relabel_curve`)."""
+    bars = np.array(s.curve_bars)
+    masks = np.stack([s.mask_at(float(b)) for b in bars])
+    st = judged_strata(s, sample, verdict, masks)
+    curve, ci = judged_curve(st), bootstrap(st)
     rows = []
-    for bar in s.higher_bars:
-        at = s.mask_at(bar)
-        tp, fp = int((at & (s.y == 1)).sum()), int((at & (s.y == 0)).sum())
-        r0 = rate(verdicts(s, verdict, [p for p in sample["served_label0"] if at[p]]), "yes")
-        r1 = rate(verdicts(s, verdict, [p for p in sample["served_label1"] if at[p]]), "no")
-        good = tp * (1 - r1.value) + fp * r0.value
-        rows.append(
-            {
-                "bar": bar,
-                "n0": r0.n,
-                "n1": r1.n,
-                "measured_balanced_precision": balanced_precision(at, s.y),
-                "balanced_precision": precision_box(tp, fp, r0, r1, w),
-                "precision": corrected_precision(tp, fp, r0.value, r1.value),
-                "judged_recall": good / judged_positives,
-            }
-        )
-    return rows
+    for i, bar in enumerate(bars):
+        p, r = pr_at(masks[i], s.y)
+        measured = {"precision": p, "balanced_precision": balanced_precision(masks[i], s.y)}
+        rows.append({"bar": float(bar), "qqp_labels": measured | {"recall": r}})
+        rows[-1]["judged"] = with_interval(curve, ci, i)
+    two = np.stack([s.served["shipped"], s.served["recall_0.55"]])
+    pst = judged_strata(s, sample, verdict, two)
+    pcurve, pci = judged_curve(pst), bootstrap(pst)
+    ok = curve["balanced_precision"] >= 0.97
+    return {
+        "judged_duplicates_in_subset": curve["judged_duplicates"],
+        "points": {
+            name: with_interval(pcurve, pci, i) for i, name in enumerate(("shipped", "recall_0.55"))
+        },
+        "best_balanced_precision_at_judged_recall_0.55": best_at(curve, bars, min_recall=0.55),
+        "judged_recall_at_balanced_precision_0.97": float(curve["recall"][ok].max())
+        if ok.any()
+        else None,
+        "rows": rows,
+    }
 
 
 def wrong_hits(s: Setup, served_pos: np.ndarray, judged: dict[int, dict]) -> dict[str, list]:

@@ -88,22 +88,6 @@ def precision_box(tp: float, fp: float, r0: Rate, r1: Rate, w: float = 1.0) -> d
     }
 
 
-def corrected_recall(
-    tp: float,
-    fp: float,
-    q0: float,
-    q1: float,
-    missed1: float,
-    q1_missed: float,
-    missed0: float = 0.0,
-    q0_missed: float = 0.0,
-) -> float:
-    """Recall against judged duplicates: served duplicates tp (1 - q1) + fp q0 over those plus
-    the missed ones, missed1 (1 - q1_missed) + missed0 q0_missed (label-1 / label-0 misses)."""
-    hit = tp * (1 - q1) + fp * q0
-    return hit / max(hit + missed1 * (1 - q1_missed) + missed0 * q0_missed, 1e-12)
-
-
 def agreement(labels: Iterable[int], verdicts: Iterable[str]) -> dict[str, dict[str, int]]:
     """QQP label x judgment counts: {"label_0": {"yes": .., "no": .., "unsure": ..}, ...}."""
     rows: dict[int, list[str]] = {0: [], 1: []}
