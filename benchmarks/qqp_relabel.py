@@ -127,7 +127,7 @@ def write_to_judge(s: Setup, drawn: Sample, seed: int, path: Path) -> int:
     return len(positions)
 
 
-def load_judgments(path: Path, keys: set[int]) -> dict[int, dict]:
+def load_judgments(path: Path, keys: set[int]) -> dict[int, dict[str, str]]:
     """Judgments for every sampled key, validated; a clear error otherwise."""
     if not path.exists():
         sys.exit(f"{path} does not exist: judge the pairs first (labels stay hidden until then)")

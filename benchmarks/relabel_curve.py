@@ -18,6 +18,7 @@ sample with replacement. Pure numpy on arrays; no model, no data files.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -43,10 +44,11 @@ def _share(served: np.ndarray, dup: np.ndarray) -> tuple[np.ndarray, float]:
     return np.where(n > 0, k / np.maximum(n, 1), overall), float(overall)
 
 
-def judged_curve(strata: list[Stratum], idx: list[np.ndarray] | None = None) -> dict:
+def judged_curve(strata: list[Stratum], idx: list[np.ndarray] | None = None) -> dict[str, Any]:
     """Precision, balanced precision and recall per bar with judged labels. `idx` picks (with
     repetition) which sampled pairs of each stratum to use (the bootstrap); default all."""
-    dups = served = positives = 0.0
+    bars = strata[0].counts.shape[0]
+    dups, served, positives = np.zeros(bars), np.zeros(bars), 0.0
     population = sum(s.total for s in strata)
     for i, s in enumerate(strata):
         pick = np.arange(len(s.dup)) if idx is None else idx[i]
@@ -64,7 +66,7 @@ def judged_curve(strata: list[Stratum], idx: list[np.ndarray] | None = None) -> 
     }
 
 
-def bootstrap(strata: list[Stratum], reps: int = 2000, seed: int = 0) -> dict:
+def bootstrap(strata: list[Stratum], reps: int = 2000, seed: int = 0) -> dict[str, Any]:
     """2.5 / 97.5 percentiles per bar of each curve, resampling within strata."""
     rng = np.random.default_rng(seed)
     draws: dict[str, list[np.ndarray]] = {k: [] for k in CURVE_KEYS}
@@ -76,7 +78,7 @@ def bootstrap(strata: list[Stratum], reps: int = 2000, seed: int = 0) -> dict:
     return {k: np.percentile(np.stack(v), [2.5, 97.5], axis=0) for k, v in draws.items()}
 
 
-def best_at(curve: dict, bars: np.ndarray, *, min_recall: float) -> dict | None:
+def best_at(curve: dict[str, Any], bars: np.ndarray, *, min_recall: float) -> dict[str, Any] | None:
     """The bar with the highest balanced precision among those with recall >= min_recall."""
     ok = np.flatnonzero(curve["recall"] >= min_recall)
     if not len(ok):

@@ -12,8 +12,9 @@ judged "no" grouped by what differs. Arithmetic lives in
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -54,17 +55,17 @@ def strata(s: Setup) -> Sample:
     }
 
 
-def verdicts(s: Setup, verdict: dict[int, str], positions: Sequence[int]) -> list[str]:
+def verdicts(s: Setup, verdict: dict[int, str], positions: Iterable[Any]) -> list[str]:
     return [verdict[int(s.keys[p])] for p in positions]
 
 
-def join(s: Setup, sample: Sample, judged: dict[int, dict]) -> dict:
+def join(s: Setup, sample: Sample, judged: dict[int, dict[str, str]]) -> dict[str, Any]:
     """Agreement, noise rates, corrected precision at both points, wrong hits by category."""
     verdict = {
         int(s.keys[p]): judged[int(s.keys[p])]["verdict"] for v in sample.values() for p in v
     }
     at = s.served["recall_0.55"]
-    out: dict = {"bars": s.bars, "sample": {k: len(v) for k, v in sample.items()}}
+    out: dict[str, Any] = {"bars": s.bars, "sample": {k: len(v) for k, v in sample.items()}}
     out["population"] = {
         "served_label0": int((at & (s.y == 0)).sum()),
         "served_label1": int((at & (s.y == 1)).sum()),
@@ -90,7 +91,7 @@ def join(s: Setup, sample: Sample, judged: dict[int, dict]) -> dict:
 
 def point_summary(
     s: Setup, sample: Sample, verdict: dict[int, str], at: np.ndarray, w: float
-) -> dict:
+) -> dict[str, Any]:
     """Measured and label-corrected precision / balanced precision where `at` is served.
 
     The rates come from the sampled pairs served here: a random sample of its served label-0 /
@@ -99,7 +100,7 @@ def point_summary(
     v0 = verdicts(s, verdict, [p for p in sample["served_label0"] if at[p]])
     v1 = verdicts(s, verdict, [p for p in sample["served_label1"] if at[p]])
     p, r = pr_at(at, s.y)
-    out: dict = {"served": tp + fp, "label1_served": tp, "label0_served": fp}
+    out: dict[str, Any] = {"served": tp + fp, "label1_served": tp, "label0_served": fp}
     out["measured"] = {
         "precision": p,
         "balanced_precision": balanced_precision(at, s.y),
@@ -117,7 +118,7 @@ def point_summary(
     return out
 
 
-def miss_rates(s: Setup, sample: Sample, verdict: dict[int, str]) -> dict:
+def miss_rates(s: Setup, sample: Sample, verdict: dict[int, str]) -> dict[str, Any]:
     """Label noise among the pairs not served at the R>=0.55 point."""
     return {
         "missed_label1_judged_not_duplicate": rate(
@@ -141,12 +142,12 @@ def judged_strata(
     return out
 
 
-def with_interval(curve: dict, ci: dict, i: int) -> dict[str, list[float]]:
+def with_interval(curve: dict[str, Any], ci: dict[str, Any], i: int) -> dict[str, list[float]]:
     """[estimate, 2.5%, 97.5%] per curve key at row i."""
     return {k: [float(curve[k][i]), float(ci[k][0, i]), float(ci[k][1, i])] for k in CURVE_KEYS}
 
 
-def judged_section(s: Setup, sample: Sample, verdict: dict[int, str]) -> dict:
+def judged_section(s: Setup, sample: Sample, verdict: dict[int, str]) -> dict[str, Any]:
     """The served curve and both points with judged labels (`benchmarks.relabel_curve`)."""
     bars = np.array(s.curve_bars)
     masks = np.stack([s.mask_at(float(b)) for b in bars])
@@ -175,9 +176,11 @@ def judged_section(s: Setup, sample: Sample, verdict: dict[int, str]) -> dict:
     }
 
 
-def wrong_hits(s: Setup, served_pos: np.ndarray, judged: dict[int, dict]) -> dict[str, list]:
+def wrong_hits(
+    s: Setup, served_pos: np.ndarray, judged: dict[int, dict[str, str]]
+) -> dict[str, list[dict[str, Any]]]:
     """Served pairs (R>=0.55 point) judged "no", grouped by what differs."""
-    groups: dict[str, list] = defaultdict(list)
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for p in served_pos:
         key = int(s.keys[p])
         j = judged[key]
