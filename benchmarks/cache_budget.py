@@ -337,7 +337,8 @@ def compare(runs: dict[str, Any], sweep: list[dict[str, Any]]) -> dict[str, Any]
 
 
 def plot(days: dict[str, Any], path: Path) -> None:
-    """Per day length: false-hit rate, hit rate and threshold per window, per run."""
+    """Per day length and run: realized false-hit rate so far, hit rate and threshold per
+    window."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -349,14 +350,16 @@ def plot(days: dict[str, Any], path: Path) -> None:
         size = window_size(int(n))
         for name, run in result["runs"].items():
             xs = [(i + 1) * size for i in range(len(run["windows"]))]
-            fhr = [w["false_hit_rate"] or 0.0 for w in run["windows"]]
+            wrong = np.cumsum([w["wrong_hits"] for w in run["windows"]])
+            served = np.cumsum([w["semantic_hits"] for w in run["windows"]])
+            fhr = wrong / np.maximum(served, 1)  # realized over the day so far
             (line,) = ax1.plot(xs, fhr, label=name)
             if run["budget"] is not None:
                 ax1.axhline(run["budget"], color=line.get_color(), linestyle=":", linewidth=1)
             ax2.plot(xs, [w["hit_rate"] for w in run["windows"]], label=name)
             ax3.plot(xs, [min(w["threshold"], 1.01) for w in run["windows"]], label=name)
         ax1.set(
-            title=f"{int(n):,} requests: false-hit rate per {size:,} (dotted: budget)",
+            title=f"{int(n):,} requests: realized false-hit rate so far (dotted: budget)",
             xlabel="requests",
             ylabel="wrong / semantic hits",
             ylim=(0, 0.08),
