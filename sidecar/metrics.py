@@ -79,6 +79,7 @@ LOOKUP_RESULTS = (
     "guard_length",
     "verifier_rejected",
     "budget_rejected",  # verified, but its cosine band is over the false-hit budget
+    "budget_unfunded",  # verified, its band on probation, and the error budget spent
     "shared",  # a singleflight follower served the leader's fresh answer (not a cache hit)
 )
 STAGES = ("parse", "cache_exact", "embed", "classify", "cache_semantic", "total")

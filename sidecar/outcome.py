@@ -28,6 +28,7 @@ class CacheResult(StrEnum):
     GUARD_LENGTH = "guard_length"
     VERIFIER_REJECTED = "verifier_rejected"
     BUDGET_REJECTED = "budget_rejected"  # verified, but its cosine band is over the budget
+    BUDGET_UNFUNDED = "budget_unfunded"  # verified, band on probation, error budget spent
     SHARED = "shared"  # a miss answered by an identical in-flight miss's upstream call
 
     @property
