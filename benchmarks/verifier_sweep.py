@@ -9,7 +9,8 @@ Why cached pairs: the cache judges only the best candidate above the cosine thre
 pair the guard and verifier see does not depend on the verifier. The suites are replayed once
 through the real `SemanticCache` (int8 MiniLM, slot guard) with a recording verifier; each
 trial keeps its best candidate, cosine, guard outcome and whether serving it would be right.
-Replays are cached under `$SIDECAR_BENCH_CACHE` (`verifier_sweep_*.pkl`).
+The guard is off while recording and applied per sweep, so one replay serves every guard version.
+Replays are cached under `$SIDECAR_BENCH_CACHE` (`verifier_sweep_v2_*.pkl`).
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 
 from cache.decision import ANCHOR_BONUS
-from cache.guard import anchor_kinds, check
+from cache.guard import PASS, anchor_kinds, check
 from cache.store import SemanticCache
 from cache.text import cache_text
 from cache.train_verifier import (
@@ -67,6 +69,21 @@ def _replay(
     rec = Recorder()
     caches: dict[str, SemanticCache] = {}
     out: list[Trial] = []
+    # The guard is judged later, per sweep (`suite_table`): recording every best candidate
+    # keeps the replays valid for any guard version.
+    with mock.patch("cache.guard.check", return_value=PASS):
+        for trial in _record(items, stores, embed, rec, caches):
+            out.append(trial)
+    return out
+
+
+def _record(
+    items: Iterator[tuple[str, str, str, str, Callable[[str], bool]]],
+    stores: Callable[[str], list[str]],
+    embed: Callable[[str], np.ndarray],
+    rec: Recorder,
+    caches: dict[str, SemanticCache],
+) -> Iterator[Trial]:
     for family, scope, kind, query, is_right in items:
         if scope not in caches:
             caches[scope] = cache = SemanticCache(verifier=rec, model_family="m")
@@ -78,8 +95,7 @@ def _replay(
         if rec.last is not None:
             q, qv, c, cv, sim = rec.last
             trial.update(query=q, qv=qv, cand=c, cv=cv, sim=sim, right=is_right(c))
-        out.append(trial)
-    return out
+        yield trial
 
 
 def own_suite(embed: Callable[[str], np.ndarray]) -> list[Trial]:
@@ -125,7 +141,7 @@ def heldout_suite(embed: Callable[[str], np.ndarray], suite: str = "heldout") ->
 
 
 def cached_suite(name: str, build: Callable[..., list[Trial]], embed: Any) -> list[Trial]:
-    path = bench_cache_dir() / f"verifier_sweep_{name}.pkl"
+    path = bench_cache_dir() / f"verifier_sweep_v2_{name}.pkl"
     if path.exists():
         with path.open("rb") as fh:
             return pickle.load(fh)

@@ -38,7 +38,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cache.qualifiers import extra_sentence, prefix_flip, qualifier_clash
+from cache.qualifiers import extra_sentence, prefix_flip, qualifier_clash, swapped_words
 from cache.slots import SLOT_RULES, ids, names, numbers, rare, words_of
 
 SLOT, POLARITY, ROLE, LENGTH = "guard_slot", "guard_polarity", "guard_role", "guard_length"
@@ -269,10 +269,20 @@ def check(query: str, cand: str, *, rules: Iterable[str] | None = None) -> Guard
         return GuardDecision(ROLE, "role")
     if (only is None or "extra_sentence" in only) and extra_sentence(query, cand):
         return GuardDecision(LENGTH, "extra_sentence")
+    if (only is None or "swapped_words" in only) and swapped_words(wa, wb):
+        return GuardDecision(SLOT, "swapped_words")
     return PASS
 
 
-RULES = ("whole_text", *SLOT_RULES, "polarity", "qualifier", "role", "extra_sentence")
+RULES = (
+    "whole_text",
+    *SLOT_RULES,
+    "polarity",
+    "qualifier",
+    "role",
+    "extra_sentence",
+    "swapped_words",
+)
 
 
 def anchor_kinds(query: str, cand: str) -> frozenset[str]:

@@ -10,6 +10,12 @@
 - **Extra sentence**: one text carries a sentence whose content words the other text mostly
   lacks ("… Also, end your reply with a link to our website."): an added instruction or
   fact, so the two answers differ.
+- **Swapped words**: the two texts are the same word sequence except for a few short spans,
+  each replaced by other words (no insertion or deletion anywhere): the shape of one template
+  with another slot value ("sort by lowest price" / "sort by newest arrival", "under" /
+  "over", "read-only" / "write"). Vetoed unless every swap is light (function words: "How do
+  I" / "How can I"), an inflection, or a WordNet synonym ("book" / "reserve"). A true
+  rewording changes the frame too, so it is left to the verifier.
 - **Reversing prefix**: "derivative" / "antiderivative" (read by the polarity rule).
 All are linear in the number of words.
 """
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from difflib import SequenceMatcher
 
 from cache.slots import without_code
 
@@ -65,6 +72,19 @@ PHRASES = {
     ("needs", "to"): ("VERB", "must"),
 }
 CLASSES = ("VERB", "QUANTITY", "SUPERLATIVE")
+LIGHT = frozenset(
+    "a an the do does did can could would will should shall may might must is are was were be "
+    "been am how what which who whom whose where when why i me my mine you your yours we us our "
+    "one someone somebody anyone some any please to for of in on at by with about it its this "
+    "that these those there here get got have has had just really kindly".split()
+)
+EXCLUDE = frozenset("exclude excluding omit omitting without except".split())
+EXCLUDE_VERBS = frozenset("leave leaving rule cut keep".split())
+ORDINAL = frozenset(("st", "nd", "rd", "th"))
+MAX_WORDS = 150  # longer texts: the whole-text rule compares them
+MAX_SWAPS = 1
+MAX_SPAN = 2
+MIN_FRAME = 4
 FLIP_PREFIXES = ("anti", "non", "un", "dis", "de", "counter", "in", "im", "ir", "il")
 POLITE_NEXT = frozenset("you u like love mind it".split())  # "could you", "would like", "would it"
 STOP = frozenset(
@@ -120,6 +140,57 @@ def prefix_flip(wa: list[str], wb: list[str]) -> bool:
                 if w.startswith(p) and len(w) - len(p) >= 5 and w[len(p) :] in only:
                     return True
     return False
+
+
+def _canon(words: list[str]) -> list[str]:
+    """Content words of a span in one spelling: numbers as digits ("first", "1st" -> "1"),
+    exclusion phrases as "exclude" ("leave out", "omit")."""
+    from cache.slots import NUMBER_WORDS
+
+    out: list[str] = []
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if w == "out" and out[-1:] == ["exclude"]:
+            continue
+        if w in EXCLUDE or (w in EXCLUDE_VERBS and nxt == "out"):
+            out.append("exclude")
+        elif w not in LIGHT:
+            w = NUMBER_WORDS.get(w, w)
+            out.append(w[:-2] if w[:-2].isdigit() and w[-2:] in ORDINAL else w)
+    return out
+
+
+def _light_or_same(xs: list[str], ys: list[str]) -> bool:
+    """A swap that keeps the meaning: function words on one side, the same words in another
+    spelling, inflections, or synonyms."""
+    from cache.lexicon import lexicon
+
+    cx, cy = _canon(xs), _canon(ys)
+    if not cx or not cy or cx == cy:
+        return True
+    if len(cx) != len(cy):
+        return any(x[:4] == y[:4] or lexicon().synonyms(x, y) for x in cx for y in cy)
+    return all(x[:4] == y[:4] or lexicon().synonyms(x, y) for x, y in zip(cx, cy, strict=True))
+
+
+def swapped_words(wa: list[str], wb: list[str]) -> bool:
+    """True when `wa` and `wb` differ only by up to `MAX_SWAPS` replaced spans of at most
+    `MAX_SPAN` words each, around a shared frame of >= `MIN_FRAME` words, and one of the
+    swaps is not light, an inflection or a synonym. Texts over `MAX_WORDS` words are left to
+    the whole-text rule."""
+    if max(len(wa), len(wb)) > MAX_WORDS or wa == wb:
+        return False
+    ops = [op for op in SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes()]
+    changed = [op for op in ops if op[0] != "equal"]
+    frame = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
+    if frame < MIN_FRAME or len(changed) > MAX_SWAPS:
+        return False
+    if any(
+        tag != "replace" or i2 - i1 > MAX_SPAN or j2 - j1 > MAX_SPAN
+        for tag, i1, i2, j1, j2 in changed
+    ):
+        return False
+    return any(not _light_or_same(wa[i1:i2], wb[j1:j2]) for _, i1, i2, j1, j2 in changed)
 
 
 def _content(text: str) -> list[str]:

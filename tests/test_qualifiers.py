@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cache import guard
-from cache.qualifiers import extra_sentence, prefix_flip, qualifier_clash
+from cache.qualifiers import extra_sentence, prefix_flip, qualifier_clash, swapped_words
 from cache.slots import words_of
 
 
@@ -121,3 +121,30 @@ def test_a_reworded_instruction_before_a_long_text_passes() -> None:
     a = f"Write a short reply to this email on my behalf. {opening} {BODY}"
     b = f"Reply to the email below for me, briefly. {opening} {BODY}"
     assert guard.check(a, b).passed
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Give this user read-only access to the repo", "Give this user write access to the repo"),
+        ("Reply to the customer in a firm tone", "Reply to the customer in a friendly tone"),
+        ("Compute the sample standard deviation of B", "Compute the population standard deviation of B"),
+    ],
+)  # fmt: skip
+def test_one_word_swapped_in_one_frame_is_vetoed(a: str, b: str) -> None:
+    assert swapped_words(words_of(a), words_of(b))
+    assert guard.check(a, b) == guard.GuardDecision(guard.SLOT, "swapped_words")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("How do I learn Python quickly?", "How can I learn Python quickly?"),  # light words
+        ("Book room 4 for the weekly meeting", "Reserve room 4 for the weekly meeting"),  # synonym
+        ("Summarize the attached report", "Summarize the attached reports"),  # inflection
+        ("What is the capital of France?", "What is the capital city of France?"),  # insertion
+        ("Why is the sky blue during the day?", "Why does the sky look blue in daytime?"),  # frame
+    ],
+)
+def test_light_synonym_inflection_and_reworded_frames_pass(a: str, b: str) -> None:
+    assert not swapped_words(words_of(a), words_of(b))
