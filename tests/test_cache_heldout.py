@@ -49,14 +49,13 @@ def _run(real, family, seeds: list[int], stored: int) -> dict:
     return score_family(family, seeds, stored, put, ask)
 
 
-# Still wrong on this sample (verifier of 2026-11-29 evening): an ordinary word swapped in the same
-# sentence -- "fetch last_login of users where id is 177" served "... from the customers table
-# where id = 177", "... deforestation ... include historical dates" served "... include
-# politics" -- which neither the guard nor the verifier tells from a synonym. On this sample
-# product_variant and comparison_direction (xfail before) now pass; the full benchmark run
-# (`python -m benchmarks.cache_heldout`) still finds a few wrong hits in both
-# (docs/cache_quality.md, "Verifier v3").
-KNOWN_WRONG = {"negation", "sql"}
+# Still wrong on this sample (verifier v4 + guard of 2026-11-29 night): an ordinary word swapped
+# inside a reworded request -- "fetch last_login of users where id is 177" served "... from the
+# customers table where id = 177" -- which neither the guard nor the verifier tells from a
+# synonym. negation (xfail before) now passes on this sample; the full benchmark run
+# (`python -m benchmarks.cache_heldout`) still finds a few wrong hits in sql, product_variant,
+# negation and comparison_direction (docs/cache_quality.md, "Verifier v4").
+KNOWN_WRONG = {"sql"}
 
 
 @pytest.mark.parametrize(
