@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "lexicon.npz"
+_EMPTY: frozenset[int] = frozenset()
+MEMO_SIZE = 100_000  # looked-up word sets kept (~2 per vocabulary word; unknown words too)
 MAX_WORDS = 64  # content words per side looked up (long texts: the slot guard reads them whole)
 
 
@@ -28,6 +30,7 @@ class Lexicon:
         self._syn = (arrays["syn_offsets"], arrays["syn_ids"])
         self._tax = (arrays["tax_offsets"], arrays["tax_ids"])
         self._noun = arrays["noun"]
+        self._memo: dict[tuple[int, str], frozenset[int]] = {}
 
     @classmethod
     def load(cls, path: Path = DEFAULT_PATH) -> Lexicon:
@@ -38,11 +41,17 @@ class Lexicon:
         return word in self._row
 
     def _ids(self, table: tuple[np.ndarray, np.ndarray], word: str) -> frozenset[int]:
-        row = self._row.get(word)
-        if row is None:
-            return frozenset()
-        offsets, ids = table
-        return frozenset(ids[offsets[row] : offsets[row + 1]].tolist())
+        key = (id(table), word)
+        found = self._memo.get(key)
+        if found is None:
+            row = self._row.get(word)
+            found = _EMPTY
+            if row is not None:
+                offsets, ids = table
+                found = frozenset(ids[offsets[row] : offsets[row + 1]].tolist())
+            if len(self._memo) < MEMO_SIZE:  # bounded: at most two sets per vocabulary word
+                self._memo[key] = found
+        return found
 
     def synonyms(self, a: str, b: str) -> bool:
         """The two words share a sense (after WordNet's base-form rules)."""

@@ -85,7 +85,7 @@ MAX_WORDS = 150  # longer texts: the whole-text rule compares them
 MAX_SWAPS = 1
 MAX_SPAN = 2
 MIN_FRAME = 4
-FLIP_PREFIXES = ("anti", "non", "un", "dis", "de", "counter", "in", "im", "ir", "il")
+_FLIP = re.compile(r"(anti|non|un|dis|de|counter|in|im|ir|il)-?(\w{5,})$")  # reversing prefixes
 POLITE_NEXT = frozenset("you u like love mind it".split())  # "could you", "would like", "would it"
 STOP = frozenset(
     "a an the of to in on for and or is are was were be been do does did i you we my your me "
@@ -136,9 +136,9 @@ def prefix_flip(wa: list[str], wb: list[str]) -> bool:
     sa, sb = set(wa), set(wb)
     for only, other in ((sa - sb, sb - sa), (sb - sa, sa - sb)):
         for w in other:
-            for p in FLIP_PREFIXES:
-                if w.startswith(p) and len(w) - len(p) >= 5 and w[len(p) :] in only:
-                    return True
+            m = _FLIP.match(w)
+            if m is not None and m.group(2) in only:
+                return True
     return False
 
 
