@@ -9,7 +9,9 @@ the verifier can see), what `cache/lexicon.py` needs at serve time:
 - its **taxonomy**: those synsets plus the noun hypernyms up to `HYPERNYM_LEVELS` above them,
   skipping the shallow top of the hierarchy (`MIN_DEPTH`: "entity", "object", "abstraction"
   would relate every pair of nouns);
-- whether the word has a noun sense.
+- whether the word has a noun sense;
+- which vocabulary words are antonyms of it (WordNet's lexical antonym pointers between base
+  forms, not verbs: "gross" / "net", "cheap" / "expensive", "male" / "female").
 Synset ids are `offset * 4 + part of speech` (offsets repeat across the four data files).
 The WordNet licence is copied next to the output (`cache/data/WORDNET_LICENSE`).
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import re
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -102,6 +105,38 @@ def read_hypernyms(root: Path) -> dict[int, list[int]]:
     return up
 
 
+def read_antonyms(root: Path) -> set[tuple[str, str]]:
+    """Lemma pairs WordNet marks as antonyms, nouns, adjectives and adverbs only ("net" /
+    "gross", "cheap" / "expensive"; verbs such as "make" / "break" ("broken down") misfire)."""
+    lemmas: dict[tuple[str, int], list[str]] = {}
+    pointers: list[tuple[str, int, str, int]] = []
+    for pos, name in FILES.items():
+        for line in (root / f"data.{name}").read_text(encoding="utf-8").splitlines():
+            if line.startswith(" "):
+                continue
+            parts = line.split(" | ")[0].split()
+            words = int(parts[3], 16)
+            lemmas[(pos, int(parts[0]))] = [
+                re.sub(r"\(.*\)$", "", parts[4 + 2 * i]).lower() for i in range(words)
+            ]
+            at = 4 + 2 * words
+            fields = parts[at + 1 : at + 1 + 4 * int(parts[at])]
+            for i in range(0, len(fields), 4):
+                if fields[i] == "!" and pos != "v":  # verbs are too polysemous: make / break
+                    src, dst = int(fields[i + 3][:2], 16), int(fields[i + 3][2:], 16)
+                    target = ("a" if fields[i + 2] == "s" else fields[i + 2], int(fields[i + 1]))
+                    pointers.append(
+                        (pos, int(parts[0]), f"{target[0]}:{target[1]}", src * 256 + dst)
+                    )
+    out = set()
+    for pos, offset, target, _ in pointers:
+        # Every lemma of the two synsets: "arrive" is marked against "leave", whose synset also
+        # holds "depart" and "go away".
+        tpos, toff = target.split(":")
+        out.update((a, b) for a in lemmas[(pos, offset)] for b in lemmas[(tpos, int(toff))])
+    return out
+
+
 def read_exceptions(root: Path) -> Exceptions:
     """pos -> inflected form -> base forms ("geese" -> "goose")."""
     out: Exceptions = {}
@@ -156,6 +191,25 @@ def entry(
     return sorted(synsets), sorted(taxonomy), noun
 
 
+def antonym_rows(
+    words: list[str], pairs: set[tuple[str, str]], index: Index, exc: Exceptions
+) -> np.ndarray:
+    """(row, row) pairs of words whose base forms are antonyms, each pair once, sorted."""
+    by_form: dict[str, set[int]] = defaultdict(set)
+    for row, word in enumerate(words):
+        for pos in FILES:
+            for form in base_forms(word, pos, index, exc):
+                by_form[form].add(row)
+    rows = {
+        tuple(sorted((i, j)))
+        for a, b in pairs
+        for i in by_form.get(a, ())
+        for j in by_form.get(b, ())
+        if i != j
+    }
+    return np.asarray(sorted(rows), dtype=np.int32).reshape(-1, 2)
+
+
 def build(words: list[str], root: Path) -> dict[str, Any]:
     """Arrays for `Lexicon`: words, CSR offsets and ids of synsets and taxonomy, noun flags."""
     index, exc, up = read_index(root), read_exceptions(root), read_hypernyms(root)
@@ -174,6 +228,7 @@ def build(words: list[str], root: Path) -> dict[str, Any]:
         tax.append([len(tax_ids)])
         nouns.append(noun)
     return {
+        "antonyms": antonym_rows(kept, read_antonyms(root), index, exc),
         "words": np.asarray(kept),
         "syn_offsets": np.concatenate(syn).astype(np.int32),
         "syn_ids": np.asarray(syn_ids, dtype=np.int32),

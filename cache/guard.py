@@ -38,7 +38,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cache.qualifiers import extra_sentence, prefix_flip, qualifier_clash, swapped_words
+from cache.qualifiers import (
+    extra_sentence,
+    opposed,
+    prefix_flip,
+    qualifier_clash,
+    swapped_words,
+)
 from cache.slots import SLOT_RULES, ids, names, numbers, rare, words_of
 
 SLOT, POLARITY, ROLE, LENGTH = "guard_slot", "guard_polarity", "guard_role", "guard_length"
@@ -145,6 +151,8 @@ def _polarity(wa: list[str], wb: list[str]) -> str:
         dx, dy = ca[x] - cb[x], ca[y] - cb[y]
         if (dx > 0 and dy < 0) or (dx < 0 and dy > 0):
             return "antonym"
+    if opposed(wa, wb):
+        return "wordnet_antonym"
     return ""
 
 

@@ -31,6 +31,10 @@ class Lexicon:
         self._tax = (arrays["tax_offsets"], arrays["tax_ids"])
         self._noun = arrays["noun"]
         self._memo: dict[tuple[int, str], frozenset[int]] = {}
+        self._antonyms: dict[int, set[int]] = {}
+        for i, j in arrays["antonyms"].tolist():
+            self._antonyms.setdefault(i, set()).add(j)
+            self._antonyms.setdefault(j, set()).add(i)
 
     @classmethod
     def load(cls, path: Path = DEFAULT_PATH) -> Lexicon:
@@ -63,6 +67,20 @@ class Lexicon:
         if self.synonyms(a, b):
             return False
         return bool(self._ids(self._tax, a) & self._ids(self._tax, b))
+
+    def antonyms(self, a: str, b: str) -> bool:
+        """WordNet marks the two words (their base forms) as antonyms ("arrive" / "depart")."""
+        i, j = self._row.get(a), self._row.get(b)
+        return i is not None and j in self._antonyms.get(i, ())
+
+    def opposed(self, only_a: set[str], only_b: set[str]) -> bool:
+        """A word only one text has is an antonym of a word only the other has (linear)."""
+        rows_b = {self._row[w] for w in only_b if w in self._row}
+        return any(
+            not self._antonyms.get(self._row[w], set()).isdisjoint(rows_b)
+            for w in only_a
+            if w in self._row
+        )
 
     def is_noun(self, word: str) -> bool:
         row = self._row.get(word)

@@ -130,6 +130,15 @@ def qualifier_clash(wa: list[str], wb: list[str]) -> str:
     return ""
 
 
+def opposed(wa: list[str], wb: list[str]) -> bool:
+    """A content word only one text has is a WordNet antonym of one only the other has
+    ("gross" / "net", "cheapest" / "most expensive" reads "cheap" / "expensive")."""
+    from cache.lexicon import lexicon
+
+    sa, sb = set(wa) - LIGHT, set(wb) - LIGHT
+    return lexicon().opposed(set(sorted(sa - sb)[:64]), set(sorted(sb - sa)[:64]))
+
+
 def prefix_flip(wa: list[str], wb: list[str]) -> bool:
     """True when a word only one text has is a word only the other has behind a reversing
     prefix ("derivative" / "antiderivative", "compliant" / "noncompliant")."""

@@ -63,3 +63,13 @@ def test_shipped_lexicon_is_what_the_builder_writes(tmp_path: Path) -> None:
         for key in fresh.files:
             assert np.array_equal(fresh[key], shipped[key]), key
     assert (tmp_path / "WORDNET_LICENSE").read_text().startswith("WordNet Release 3.0")
+
+
+def test_wordnet_antonyms_of_nouns_adjectives_and_adverbs_not_verbs() -> None:
+    lex = lexicon()
+    for a, b in [("net", "gross"), ("cheap", "expensive"), ("male", "female"), ("fast", "slow")]:
+        assert lex.antonyms(a, b) and lex.antonyms(b, a), (a, b)
+    assert not lex.antonyms("make", "break")  # verbs: "broken down" is no opposite of "make"
+    assert not lex.antonyms("big", "large") and not lex.antonyms("zzqx", "net")
+    assert lex.opposed({"gross", "salary"}, {"net", "pay"})
+    assert not lex.opposed({"salary"}, {"pay"})
