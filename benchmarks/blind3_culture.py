@@ -51,12 +51,12 @@ QUIZ = pooled(
     "quiz_difficulty",
     (
         lambda s: (
-            f"Make a {s['level']}-level quiz with {s['n']} multiple-choice questions on "
-            f"{s['subject']}, answers at the end."
+            f"Make a quiz with {s['n']} multiple-choice questions on {s['subject']} at "
+            f"{s['level']} level, answers at the end."
         ),
         lambda s: (
-            f"Write {s['n']} {s['level']}-level multiple-choice questions about {s['subject']} "
-            f"and put the answers at the end."
+            f"Write {s['n']} multiple-choice questions about {s['subject']}, {s['level']} "
+            f"level, and put the answers at the end."
         ),
         lambda s: (
             f"Quiz request: {s['subject']}, {s['n']} multiple-choice questions, {s['level']} "

@@ -87,7 +87,7 @@ PAINT = pooled(
         ),
     ),
     {
-        "sofa": ["mustard", "emerald green", "terracotta", "charcoal"],
+        "sofa": ["mustard", "forest green", "terracotta", "charcoal"],
         "floor": ["light oak", "dark walnut", "grey tile"],
         "room": ["living room", "study"],
     },
