@@ -98,7 +98,7 @@ _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 EXTRA_MIN_WORDS = 3  # content words a sentence needs to count as an added instruction
 EXTRA_SHARE = 0.6  # share of them the other text lacks
 COVERED = 0.6  # share of the text's other content words the other text has
-OTHER_NEW = 1  # content words of the other text that the rest may lack (a rewording has more)
+OTHER_NEW = 2  # content words of the other text that the rest may lack (a rewording has more)
 
 
 def qualifiers(words: list[str]) -> dict[str, set[str]]:

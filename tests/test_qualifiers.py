@@ -155,3 +155,16 @@ def test_a_wordnet_antonym_swap_flips_polarity() -> None:
     a, b = "What is my gross monthly salary in Spain?", "What is my net monthly salary in Spain?"
     assert guard.check(a, b) == guard.GuardDecision(guard.POLARITY, "wordnet_antonym")
     assert guard.check("Make a chart of sales", "Chart sales, broken down by region").passed
+
+
+def test_an_operator_after_a_power_or_before_a_call_is_compared() -> None:
+    a, b = "What is the derivative of x^3 / sin(x)?", "Find the derivative of x^3 * sin(x)."
+    assert guard.check(a, b) == guard.GuardDecision(guard.SLOT, "operator")
+
+
+def test_an_appended_instruction_on_a_reworded_request_is_an_extra_sentence() -> None:
+    reworded = (
+        'Give a one-sentence summary of the following review: "The room was clean but noisy."'
+    )
+    added = REVIEW + " Write the answer in capital letters only."
+    assert extra_sentence(added, reworded)
