@@ -129,7 +129,7 @@ def test_a_reworded_instruction_before_a_long_text_passes() -> None:
     [
         ("Give this user read-only access to the repo", "Give this user write access to the repo"),
         ("Reply to the customer in a firm tone", "Reply to the customer in a friendly tone"),
-        ("Compute the sample standard deviation of B", "Compute the population standard deviation of B"),
+        ("Compute the sample variance of B", "Compute the population variance of B"),
     ],
 )  # fmt: skip
 def test_one_word_swapped_in_one_frame_is_vetoed(a: str, b: str) -> None:
