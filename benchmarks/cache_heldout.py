@@ -1,9 +1,12 @@
 """Held-out cache correctness: app-shaped families the guard and verifier were not built on.
 
-`python -m benchmarks.cache_heldout [--seeds 1 2 3] [--stored 12] [--e2e]` drives the real
-cache (`SemanticCache` with the int8 MiniLM encoder, the shipped verifier and the slot guard, at
-the verifier's operating point, as the proxy builds it) with `benchmarks/heldout_families.py`,
-written without reading `adversarial_families.py`. Per family and seed one scope holds
+`python -m benchmarks.cache_heldout [--suite heldout|blind] [--seeds 1 2 3] [--stored 12] [--e2e]`
+drives the real cache (`SemanticCache` with the int8 MiniLM encoder, the shipped verifier and
+the slot guard, at the verifier's operating point, as the proxy builds it) with
+`benchmarks/heldout_families.py`, written without reading `adversarial_families.py`, or with
+`--suite blind` the fresh `benchmarks/blind_families.py` (written blind to the guard and the
+verifier as well; results in `benchmarks/results/cache_blind.json`, listing every wrong hit, not
+three). Per family and seed one scope holds
 `--stored` prompts (template 0, distinct slots); then each stored prompt is asked
 - reworded (same slots, every other template): a hit is right only if it serves that prompt;
 - varied three times (one meaning-bearing change), in template 0 and in a rewording.
@@ -12,8 +15,8 @@ that happens to equal another stored prompt may rightly hit it).
 
 `--e2e` replays the same trials through a real `python -m sidecar` with the bundled echo mock,
 one tenant per family and seed, and checks every answer against its own prompt (the mock echoes
-it), so a wrong answer cannot go uncounted. Results: `benchmarks/results/cache_heldout.json`,
-one key per `--label` (e.g. `before_fix` / `after_fix`).
+it), so a wrong answer cannot go uncounted. Results: `benchmarks/results/cache_heldout.json`
+(or `cache_blind.json`), one key per `--label` (e.g. `before_fix` / `after_fix`).
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ import argparse
 import json
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks.heldout_families import FAMILIES
+from benchmarks import blind_families, heldout_families
+from benchmarks.heldout_families import Family
 from benchmarks.heldout_scoring import score_family, totals
 from cache.embedder import load_encoder
 from cache.store import SemanticCache
@@ -35,10 +40,39 @@ from cache.text import cache_text
 from cache.verifier import PairVerifier
 from sidecar.config import configured_model_dir
 
-OUT = Path(__file__).parent / "results" / "cache_heldout.json"
+RESULTS = Path(__file__).parent / "results"
 
 
-def in_process(seeds: list[int], stored: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Suite:
+    """A family suite, where its runs are stored and how many wrong examples each family keeps."""
+
+    name: str
+    families: tuple[Family, ...]
+    out: Path
+    max_examples: int
+    note: str
+
+
+SUITES = {
+    "heldout": Suite(
+        "heldout",
+        heldout_families.FAMILIES,
+        RESULTS / "cache_heldout.json",
+        3,
+        "families written blind to adversarial_families.py",
+    ),
+    "blind": Suite(
+        "blind",
+        blind_families.FAMILIES,
+        RESULTS / "cache_blind.json",
+        10_000,  # every wrong hit: the list is what the fixes start from
+        "families written blind to the guard, the verifier and both other suites",
+    ),
+}
+
+
+def in_process(suite: Suite, seeds: list[int], stored: int) -> dict[str, Any]:
     """The real cache, in process: int8 MiniLM, shipped verifier, slot guard."""
     encoder = load_encoder("onnx", configured_model_dir(os.environ))
     verifier = PairVerifier.load()
@@ -50,7 +84,7 @@ def in_process(seeds: list[int], stored: int) -> dict[str, Any]:
         return memo[text]
 
     out: dict[str, Any] = {}
-    for family in FAMILIES:
+    for family in suite.families:
         cache = SemanticCache(verifier=verifier, model_family=encoder.family)
 
         def put(scope: str, text: str, cache: SemanticCache = cache) -> None:
@@ -62,7 +96,9 @@ def in_process(seeds: list[int], stored: int) -> dict[str, Any]:
             found = cache.lookup(scope, text, embed(text), verifier.cosine_threshold)
             return None if found.entry is None else found.entry.text
 
-        out[family.name] = score_family(family, seeds, stored, put, ask)
+        out[family.name] = score_family(
+            family, seeds, stored, put, ask, suite.name, suite.max_examples
+        )
     return {
         "cosine_threshold": verifier.cosine_threshold,
         "verifier_threshold": verifier.threshold,
@@ -73,27 +109,31 @@ def in_process(seeds: list[int], stored: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--suite", choices=sorted(SUITES), default="heldout")
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     p.add_argument("--stored", type=int, default=12)
     p.add_argument("--e2e", action="store_true", help="also through a real sidecar + echo mock")
     p.add_argument("--label", default="main", help="key the run is stored under in the JSON")
     args = p.parse_args(argv)
+    suite = SUITES[args.suite]
     started = time.time()
     result: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "seeds": args.seeds,
         "stored": args.stored,
-        "note": "2 shared vCPUs (7 agents); families written blind to adversarial_families.py",
-        "in_process": in_process(args.seeds, args.stored),
+        "note": f"2 shared vCPUs (shared with other agents); {suite.note}",
+        "in_process": in_process(suite, args.seeds, args.stored),
     }
     if args.e2e:
         from benchmarks.heldout_e2e import run_e2e
 
-        result["e2e"] = run_e2e(args.seeds, args.stored)
+        result["e2e"] = run_e2e(
+            args.seeds, args.stored, suite.families, suite.name, suite.max_examples
+        )
     result["seconds"] = round(time.time() - started, 1)
-    runs = json.loads(OUT.read_text()) if OUT.exists() else {}
+    runs = json.loads(suite.out.read_text()) if suite.out.exists() else {}
     runs[args.label] = result
-    OUT.write_text(json.dumps(runs, indent=1) + "\n")
+    suite.out.write_text(json.dumps(runs, indent=1, ensure_ascii=False) + "\n")
     for mode in ("in_process", "e2e"):
         if mode in result:
             print(mode, json.dumps(result[mode]["totals"]))

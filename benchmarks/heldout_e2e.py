@@ -1,4 +1,4 @@
-"""The held-out families end to end: a real `python -m sidecar` with the bundled echo mock.
+"""A family suite end to end (held-out or blind): a real `python -m sidecar` with the echo mock.
 
 Every stored prompt is sent once (a miss, stored); every trial is then asked with
 `Cache-Control: no-store` (looked up, never stored, so trials do not seed each other). The
@@ -14,7 +14,7 @@ import urllib.request
 from typing import Any
 
 from benchmarks import peers
-from benchmarks.heldout_families import FAMILIES
+from benchmarks.heldout_families import FAMILIES, Family
 from benchmarks.heldout_scoring import score_family, totals
 
 
@@ -54,15 +54,24 @@ class _Client:
         return None
 
 
-def run_e2e(seeds: list[int], stored: int) -> dict[str, Any]:
+def run_e2e(
+    seeds: list[int],
+    stored: int,
+    families: tuple[Family, ...] = FAMILIES,
+    suite: str = "heldout",
+    max_examples: int = 3,
+) -> dict[str, Any]:
     """All families through one sidecar process (its own echo mock), stopped by its PID."""
     port = peers.free_port()
     cmd = [sys.executable, "-m", "sidecar", "--host", "127.0.0.1", "--port", str(port)]
     side = peers.Server("sidecar", cmd, port, "/readyz", env={"SIDECAR_CACHE_MAX_TEMPERATURE": "1"})
     try:
-        peers.start_ready([side], peers.BENCH_CACHE / "heldout_e2e" / "logs", 120)
+        peers.start_ready([side], peers.BENCH_CACHE / f"{suite}_e2e" / "logs", 120)
         client = _Client(side.base)
-        out = {f.name: score_family(f, seeds, stored, client.put, client.ask) for f in FAMILIES}
+        out = {
+            f.name: score_family(f, seeds, stored, client.put, client.ask, suite, max_examples)
+            for f in families
+        }
     finally:
         side.stop(60)
     return {"families": out, **totals(out), "misses_not_echoing_their_prompt": client.bad_misses}
