@@ -9,8 +9,9 @@ block into `benchmarks/results/biencoder_study.json`. Both run the packaged torc
   precision, recall] rows, balanced precision at recall 0.55 and recall at balanced precision
   0.97 (cache_quality's `pr_curve` / `balanced_precision`), and the PAWS negatives clearing the
   cosine threshold that gives recall 0.55 on the unseen subset;
-- with `--verifier`: the hit verifier retrained on this model's embeddings with
-  `cache/train_verifier.py`'s data, fit and average (weights under `$SIDECAR_BENCH_CACHE`, never
+- with `--verifier-pairs N`: the hit verifier retrained on this model's embeddings with
+  `cache/train_verifier.py`'s data (a fixed sample of N pairs: the full set takes ~1 h to
+  embed on one shared core), fit and average (weights under `$SIDECAR_BENCH_CACHE`, never
   `cache/data`), evaluated by cache_quality's `pair_report` / `served_curve` (gate 0.74, slot
   guard, anchor bonus) at the shipped bar;
 - the app-shaped suite's trials (`cache_adversarial.trials`): cosine of each rewording to its own
@@ -25,6 +26,7 @@ import argparse
 import hashlib
 import json
 import os
+import random
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,8 +39,10 @@ from benchmarks.embed_bench import auc
 from cache.embedder import DIM, FAMILY, MAX_LENGTH, Encoder, TorchEncoder
 from cache.text import cache_text
 from cache.train_verifier import (
+    COSINE_GATE,
     DATA_DIR,
     HARD,
+    SEED,
     SHIP_THRESHOLD,
     Pair,
     average,
@@ -56,7 +60,7 @@ from cache.verifier import FEATURE_VERSION, PairVerifier
 
 RESULTS = Path(__file__).resolve().parent / "results" / "biencoder_study.json"
 GRID = np.round(np.arange(0.30, 1.0, 0.005), 3)
-GATE = 0.74  # the shipped cosine gate (cache/train_verifier.py COSINE_GATE)
+GATE = COSINE_GATE  # the shipped cosine gate (0.74)
 
 
 class TunedEncoder:
@@ -217,17 +221,24 @@ def encode_ms(encoder: Encoder, texts: Sequence[str]) -> dict[str, float]:
     return {"p50_ms": float(np.percentile(times, 50)), "p90_ms": float(np.percentile(times, 90))}
 
 
-def evaluate(encoder: Encoder, data: Path, with_verifier: bool) -> dict[str, Any]:
-    """Every evaluation of one encoder."""
+def evaluate(encoder: Encoder, data: Path, verifier_pairs: int | None) -> dict[str, Any]:
+    """Every evaluation of one encoder; the verifier is retrained on a fixed random sample of
+    `verifier_pairs` training pairs (0: not retrained; the same sample for every encoder)."""
     sets = eval_sets(data)
-    train = training_pairs(data, HARD) if with_verifier else []
+    train = training_pairs(data, HARD) if verifier_pairs != 0 else []
+    if verifier_pairs and verifier_pairs < len(train):
+        train = random.Random(SEED).sample(train, verifier_pairs)
     texts = [t for rows in (*sets.values(), train) for a, b, _ in rows for t in (a, b)]
     vecs = embed_texts(encoder, texts)
     out: dict[str, Any] = {"encoder": encoder.name, "cosine_only": cosine_block(sets, vecs)}
-    if with_verifier:
+    if train:
         path = bench_cache_dir() / "biencoder" / f"verifier-{encoder.name.replace('/', '_')}.npz"
         verifier = retrain_verifier(encoder, vecs, train, path)
-        out["verifier_retrained"] = {"weights": str(path), **verifier_block(sets, vecs, verifier)}
+        out["verifier_retrained"] = {
+            "weights": str(path),
+            "training_pairs": len(train),
+            **verifier_block(sets, vecs, verifier),
+        }
     out["app_suite"] = app_suite(encoder)
     out["encode_one_text"] = encode_ms(encoder, [a for a, _, _ in sets["qqp_dev"][:300]])
     return out
@@ -238,13 +249,19 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--label", required=True, help="key of this model's block, e.g. base")
     parser.add_argument("--model", type=Path, default=None, help="tuned model dir (else base)")
-    parser.add_argument("--verifier", action="store_true", help="also retrain the verifier")
+    parser.add_argument(
+        "--verifier-pairs",
+        type=int,
+        default=0,
+        help="retrain the verifier on this many sampled training pairs (0: skip, -1: all)",
+    )
     parser.add_argument("--data", type=Path, default=DATA_DIR)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     encoder: Encoder = TunedEncoder(args.model) if args.model else TorchEncoder()
     t0 = time.perf_counter()
-    block = evaluate(encoder, args.data, args.verifier)
+    n = args.verifier_pairs
+    block = evaluate(encoder, args.data, None if n < 0 else n)
     block["eval_seconds"] = round(time.perf_counter() - t0)
     if args.model and (args.model / "train_log.json").exists():
         log = json.loads((args.model / "train_log.json").read_text())
