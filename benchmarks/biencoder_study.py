@@ -244,6 +244,15 @@ def evaluate(encoder: Encoder, data: Path, verifier_pairs: int | None) -> dict[s
     return out
 
 
+def loss_summary(log: list[list[float]], every: int = 50) -> list[list[float]]:
+    """[first step, seconds at its end, mean CoSENT, mean MNRL] per `every` training steps."""
+    out = []
+    for i in range(0, len(log), every):
+        chunk = np.array(log[i : i + every])
+        out.append([int(chunk[0, 0]), float(chunk[-1, 1]), *map(float, chunk[:, 2:].mean(0))])
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     """Evaluate one model and merge its block into the results file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -265,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
     block["eval_seconds"] = round(time.perf_counter() - t0)
     if args.model and (args.model / "train_log.json").exists():
         log = json.loads((args.model / "train_log.json").read_text())
-        log["log"] = log["log"][::50]  # every 50th step: [step, seconds, cosent, mnrl]
+        log["log"] = loss_summary(log["log"])
         block["training"] = log
     result = json.loads(args.out.read_text()) if args.out.exists() else {}
     result["machine"] = "2 cores shared with 4-5 other agents; torch fp32, 1 thread, nice 19"
