@@ -253,6 +253,36 @@ def loss_summary(log: list[list[float]], every: int = 50) -> list[list[float]]:
     return out
 
 
+def paws_matched(block: dict[str, Any], paws_served: float) -> dict[str, float] | None:
+    """The retrained verifier at its lowest bar serving at most `paws_served` of the PAWS
+    held-out negatives: that bar and the unseen-question subset's P / balanced P / R there."""
+    v = block.get("verifier_retrained")
+    if not v:
+        return None
+    paws = v["paws_heldout"]
+    pos, neg = paws["positives"], paws["pairs"] - paws["positives"]
+    unseen = {row[0]: row for row in v["qqp_dev_unseen_questions"]["served_curve"]["rows"]}
+    for bar, p, _, r in paws["served_curve"]["rows"]:  # bars ascending
+        served = r * pos / p if p > 0 else 0.0
+        if (served - r * pos) / neg <= paws_served + 1e-9:  # float noise of the derivation
+            _, up, ubp, ur = unseen[bar]
+            return {"bar": bar, "precision": up, "balanced_precision": ubp, "recall": ur}
+    return None
+
+
+def compare(base: dict[str, Any], tuned: dict[str, Any]) -> dict[str, Any]:
+    """Both retrained verifiers at the PAWS-served level of the base one at the shipped bar."""
+    if "verifier_retrained" not in base or "verifier_retrained" not in tuned:
+        return {}
+    level = base["verifier_retrained"]["paws_heldout"]["served_guard_and_verifier"]
+    share = level["negatives_served_share"]
+    return {
+        "paws_negatives_served": share,
+        "base": paws_matched(base, share),
+        "tuned": paws_matched(tuned, share),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     """Evaluate one model and merge its block into the results file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -279,6 +309,8 @@ def main(argv: list[str] | None = None) -> None:
     result = json.loads(args.out.read_text()) if args.out.exists() else {}
     result["machine"] = "2 cores shared with 4-5 other agents; torch fp32, 1 thread, nice 19"
     result[args.label] = block
+    if "base" in result and "tuned" in result:
+        result["verifier_at_equal_paws_served"] = compare(result["base"], result["tuned"])
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     for name, rep in block["cosine_only"].items():
         brief = {k: v for k, v in rep.items() if k != "curve"} if isinstance(rep, dict) else rep
