@@ -74,6 +74,7 @@ LOOKUP_RESULTS = (
     # rejected candidates by reason (cache/guard.py, cache/decision.py)
     "guard_slot",
     "guard_polarity",
+    "guard_qualifier",
     "guard_role",
     "guard_length",
     "verifier_rejected",

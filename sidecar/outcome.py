@@ -23,6 +23,7 @@ class CacheResult(StrEnum):
     # A miss whose best candidate was refused, by reason (cache.entry.LookupResult):
     GUARD_SLOT = "guard_slot"
     GUARD_POLARITY = "guard_polarity"
+    GUARD_QUALIFIER = "guard_qualifier"
     GUARD_ROLE = "guard_role"
     GUARD_LENGTH = "guard_length"
     VERIFIER_REJECTED = "verifier_rejected"
