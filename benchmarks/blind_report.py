@@ -1,11 +1,13 @@
 """Markdown from a blind-suite run: the per-family table and every wrong hit, grouped.
 
-`python -m benchmarks.blind_report [--label blind_v1]` reads `benchmarks/results/cache_blind.json`
-(written by `python -m benchmarks.cache_heldout --suite blind`) and prints the table and the
-list that `docs/cache_quality.md` ("Blind suite") carries. Each wrong hit is listed once per
-distinct difference between the query (its slots in the stored wording) and the served prompt,
-"[query's words -> served prompt's words]", with how often it happened in process and through
-the proxy, and one served prompt in full when it is short.
+`python -m benchmarks.blind_report [--suite blind|blind2|blind3] [--label L]` reads the suite's
+results (`benchmarks/results/cache_blind.json`, or `cache_blind2.json` / `cache_blind3.json` for
+the second / third blind suite; written by `python -m benchmarks.cache_heldout --suite ...`;
+the label defaults to the most recent run in the file) and prints the table and the list that
+`docs/cache_quality.md` ("Blind suite", "Second blind suite", "Third blind suite") carries.
+Each wrong hit is listed once per distinct difference between the query (its slots in the stored
+wording) and the served prompt, "[query's words -> served prompt's words]", with how often it
+happened in process and through the proxy, and one served prompt in full when it is short.
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).parent / "results" / "cache_blind.json"
+RESULTS = Path(__file__).parent / "results"
+FILES = {
+    "blind": RESULTS / "cache_blind.json",
+    "blind2": RESULTS / "cache_blind2.json",
+    "blind3": RESULTS / "cache_blind3.json",
+}
 
 
 def _wrong(f: dict[str, Any]) -> int:
@@ -76,9 +83,11 @@ def wrong_hits(run: dict[str, Any]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--label", default="blind_v1")
+    p.add_argument("--suite", choices=sorted(FILES), default="blind")
+    p.add_argument("--label", default=None, help="run to print (default: the last one stored)")
     args = p.parse_args(argv)
-    run = json.loads(RESULTS.read_text())[args.label]
+    runs = json.loads(FILES[args.suite].read_text())
+    run = runs[args.label] if args.label else list(runs.values())[-1]
     print("\n".join(table(run)))
     print("\n".join(wrong_hits(run)))
 

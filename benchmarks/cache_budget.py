@@ -35,7 +35,7 @@ from cache.store import SemanticCache
 from cache.train_verifier import embed_texts, offline_encoder
 from cache.verifier import PairVerifier
 from sidecar.audit import Auditor, Fresh
-from sidecar.audit_service import admit, after_miss, near_miss, serve_threshold
+from sidecar.audit_service import admission, after_miss, near_miss, serve_threshold
 from sidecar.config import AuditSettings
 from sidecar.judges import ExactJudge
 from sidecar.metrics_audit import AuditMetrics
@@ -69,7 +69,10 @@ class Tally:
     refetches: int = 0
     explored: int = 0
     threshold: float = 0.0
+    unfunded: int = 0  # candidates refused because the error budget could not take them
     by_band: dict[str, list[int]] = field(default_factory=dict)  # band -> [served, wrong]
+    # certified / payer / spender (probation) / fixed -> [served, wrong]
+    by_class: dict[str, list[int]] = field(default_factory=dict)
 
     def row(self) -> dict[str, Any]:
         """Rates of this tally."""
@@ -84,6 +87,8 @@ class Tally:
             "semantic_hits": self.semantic,
             "audit_calls_per_1k": 1000 * self.refetches / max(1, self.requests),
             "near_misses_compared": self.explored,
+            "unfunded_refusals": self.unfunded,
+            "served_by_class": self.by_class,
             "threshold": self.threshold,
             "served_by_band": self.by_band,
         }
@@ -114,6 +119,7 @@ class Sim:
                 min_samples=self.audit.min_samples,
                 burn_in=self.audit.burn_in,
                 probation_rate=self.audit.probation_rate,
+                allowance=self.audit.allowance,
             )
             self.registry = CollectorRegistry()
             metrics = AuditMetrics(self.registry)
@@ -133,16 +139,23 @@ class Sim:
         vec = self.vecs[req.text]
         threshold = serve_threshold(self.deps, self.fixed)  # type: ignore[arg-type]
         found = self.cache.lookup(req.scope, req.text, vec, threshold)
-        if admit(self.deps, found):  # type: ignore[arg-type]
+        decision = admission(self.deps, found)  # type: ignore[arg-type]
+        if decision == "serve":
             assert found.entry is not None
+            sim = float(found.similarity or 0.0)
             tally.semantic += 1
             wrong = self.oracle.meaning(found.entry.text) != req.meaning
             tally.wrong += wrong
-            counts = tally.by_band.setdefault(self._band(float(found.similarity or 0.0)), [0, 0])
-            counts[0] += 1
-            counts[1] += wrong
-            self._audit_hit(req, found.entry.body, float(found.similarity or 0.0), tally)
+            for key, table in (
+                (self._band(sim), tally.by_band),
+                (self._class(sim), tally.by_class),
+            ):
+                counts = table.setdefault(key, [0, 0])
+                counts[0] += 1
+                counts[1] += wrong
+            self._audit_hit(req, found.entry.body, sim, tally)
             return
+        tally.unfunded += decision == "unfunded"
         fake = SimpleNamespace(scope=req.scope, text=req.text)
         candidate = await near_miss(self.deps, fake, vec, threshold, found)  # type: ignore[arg-type]
         stored = self.cache.put(
@@ -163,15 +176,31 @@ class Sim:
         i = next((k for k in range(len(edges) - 1) if sim < edges[k + 1]), len(edges) - 2)
         return f"{edges[i]:.2f}"
 
+    def _class(self, sim: float) -> str:
+        if self.auditor is None or self.auditor.controller.budget is None:
+            return "fixed"
+        ctl = self.auditor.controller
+        band = ctl.band_of(sim)
+        if band is None:
+            return "fixed"
+        if ctl.views()[band].certified:
+            return "certified"
+        return "payer" if ctl.payer(band) else "spender"
+
     def _audit_hit(self, req: Request, served: bytes, sim: float, tally: Tally) -> None:
-        if self.auditor is None or not self.auditor.sample("hit", sim):
+        """What ``audit_service.after_hit`` does: charge the hit, maybe re-ask it."""
+        if self.auditor is None:
+            return
+        ticket = self.auditor.controller.charge(sim)
+        if not self.auditor.sample("hit", sim):
+            self.auditor.controller.release(ticket)
             return
         answer = body(self.oracle.answer(req.text))
 
         async def refetch() -> Fresh:
             return Fresh(200, answer)
 
-        if self.auditor.submit("hit", req.text, sim, served, refetch):
+        if self.auditor.submit("hit", req.text, sim, served, refetch, ticket=ticket):
             tally.refetches += 1
 
     async def run(self, requests: list[Request]) -> dict[str, Any]:
@@ -193,6 +222,7 @@ class Sim:
             out["audited"] = self.auditor.controller.overall().as_dict()
             out["bands"] = [v.as_dict() for v in self.auditor.controller.views()]
             out["hit_audits"] = self._hit_audits()
+            out["ledger"] = self.auditor.status()["budget"]["ledger"]
         return {"total": out, "windows": self.windows}
 
     def _hit_audits(self) -> dict[str, Any]:
@@ -213,6 +243,11 @@ class Sim:
         t.wrong += w.wrong
         t.refetches += w.refetches
         t.explored += w.explored
+        t.unfunded += w.unfunded
+        for cls, (served, wrong) in w.by_class.items():
+            counts = t.by_class.setdefault(cls, [0, 0])
+            counts[0] += served
+            counts[1] += wrong
         for band, (served, wrong) in w.by_band.items():
             counts = t.by_band.setdefault(band, [0, 0])
             counts[0] += served
@@ -226,7 +261,7 @@ def audit_settings(rate: float, burn_in: str) -> AuditSettings:
     )
 
 
-async def run_all(n: int, rate: float, seed: int) -> dict[str, Any]:
+async def run_all(n: int, rate: float, seed: int, only: str = "") -> dict[str, Any]:
     """Every configuration on the same day of traffic."""
     requests, oracle = build_day(n, seed)
     t0 = time.perf_counter()
@@ -243,6 +278,8 @@ async def run_all(n: int, rate: float, seed: int) -> dict[str, Any]:
         ("budget_1%_shadow_burn_in", 0.01, "shadow"),
         ("budget_5%_shadow_burn_in", 0.05, "shadow"),
     ]
+    if only:  # a quick look at some runs (no sweep, no comparison)
+        configs = [c for c in configs if c[0] in only.split(",")]
     for name, budget, burn_in in configs:
         audit = None if budget is None else audit_settings(rate, burn_in)
         t0 = time.perf_counter()
@@ -251,7 +288,7 @@ async def run_all(n: int, rate: float, seed: int) -> dict[str, Any]:
         runs[name]["burn_in"] = burn_in or None
         runs[name]["seconds"] = round(time.perf_counter() - t0, 1)
     sweep = []
-    for threshold in (0.74, 0.78, 0.82, 0.86, 0.90, 0.93, 0.96, 0.98, 1.01):
+    for threshold in () if only else (0.74, 0.78, 0.82, 0.86, 0.90, 0.93, 0.96, 0.98, 1.01):
         total = (await Sim(oracle, vecs, verifier, None, threshold, None).run(requests))["total"]
         sweep.append({"threshold": threshold, **total})
     return {
@@ -300,7 +337,8 @@ def compare(runs: dict[str, Any], sweep: list[dict[str, Any]]) -> dict[str, Any]
 
 
 def plot(days: dict[str, Any], path: Path) -> None:
-    """Per day length: false-hit rate, hit rate and threshold per window, per run."""
+    """Per day length and run: realized false-hit rate so far, hit rate and threshold per
+    window."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -312,14 +350,16 @@ def plot(days: dict[str, Any], path: Path) -> None:
         size = window_size(int(n))
         for name, run in result["runs"].items():
             xs = [(i + 1) * size for i in range(len(run["windows"]))]
-            fhr = [w["false_hit_rate"] or 0.0 for w in run["windows"]]
+            wrong = np.cumsum([w["wrong_hits"] for w in run["windows"]])
+            served = np.cumsum([w["semantic_hits"] for w in run["windows"]])
+            fhr = wrong / np.maximum(served, 1)  # realized over the day so far
             (line,) = ax1.plot(xs, fhr, label=name)
             if run["budget"] is not None:
                 ax1.axhline(run["budget"], color=line.get_color(), linestyle=":", linewidth=1)
             ax2.plot(xs, [w["hit_rate"] for w in run["windows"]], label=name)
             ax3.plot(xs, [min(w["threshold"], 1.01) for w in run["windows"]], label=name)
         ax1.set(
-            title=f"{int(n):,} requests: false-hit rate per {size:,} (dotted: budget)",
+            title=f"{int(n):,} requests: realized false-hit rate so far (dotted: budget)",
             xlabel="requests",
             ylabel="wrong / semantic hits",
             ylim=(0, 0.08),
@@ -340,9 +380,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=0.1, help="cache.audit.rate")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", default=str(RESULTS / "cache_budget.json"))
+    parser.add_argument("--only", default="", help="run names, comma-separated (no sweep)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    days = {n: asyncio.run(run_all(int(n), args.rate, args.seed)) for n in args.n.split(",")}
+    days = {
+        n: asyncio.run(run_all(int(n), args.rate, args.seed, args.only)) for n in args.n.split(",")
+    }
     result = {
         "seconds": round(time.perf_counter() - t0, 1),
         "note": "2 vCPU machine shared with other agents; in-process, simulated clock",

@@ -91,6 +91,21 @@ def guard_masks(pairs: Sequence) -> tuple[np.ndarray, np.ndarray]:
     return passed, bonus
 
 
+def served_mask(
+    cos: np.ndarray, passed: np.ndarray, bonus: np.ndarray, score: np.ndarray, tc: float, tv: float
+) -> np.ndarray:
+    """What the cache serves at cosine gate `tc` and verifier bar `tv`: the guard passed and the
+    verifier score clears the bar, lowered by the anchor bonus."""
+    return (cos >= tc) & passed & (score >= tv - bonus)
+
+
+def unseen_indices(dev: Sequence, train_questions: set[str]) -> list[int]:
+    """Indices of the dev pairs sharing no question with training (unseen-style QQP)."""
+    return [
+        i for i, p in enumerate(dev) if p[0] not in train_questions and p[1] not in train_questions
+    ]
+
+
 def served_curve(
     pairs: Sequence, score: np.ndarray, cos: np.ndarray, y: np.ndarray, tc: float
 ) -> dict:
@@ -101,7 +116,7 @@ def served_curve(
     passed, bonus = guard_masks(pairs)
     rows = []
     for tv in np.round(np.arange(0.30, 1.0, 0.01), 2):
-        served = (cos >= tc) & passed & (score >= tv - bonus)
+        served = served_mask(cos, passed, bonus, score, tc, tv)
         p, r = pr_at(served, y)
         rows.append([float(tv), p, balanced_precision(served, y), r])
     at_recall = [row[2] for row in rows if row[3] >= 0.55]
@@ -216,7 +231,7 @@ def pair_report(
     neg_clear = (cos >= tc) & (y == 0)
     passed, bonus = guard_masks(pairs)
     bar = tv - bonus
-    served = (cos >= tc) & passed & (score >= bar)
+    served = served_mask(cos, passed, bonus, score, tc, tv)
     gp, gr = pr_at(served, y)
     report = {
         "pairs": len(pairs),
@@ -253,7 +268,7 @@ def main(argv: list[str] | None = None) -> None:
     pairs_dir = DATA_DIR / "pairs"
     dev = load_qqp(pairs_dir / "qqp_dev.jsonl")
     train_q = {t for a, b, _ in load_qqp(pairs_dir / "qqp_train.jsonl") for t in (a, b)}
-    dev_clean = [p for p in dev if p[0] not in train_q and p[1] not in train_q]
+    dev_clean = [dev[i] for i in unseen_indices(dev, train_q)]
     _, paws_held = paws_split(load_paws(pairs_dir / "paws_qqp_train.tsv"))
     mock = json.loads((pairs_dir / "gptcache_mock_data.json").read_text())
     texts = [t for a, b, _ in dev + paws_held for t in (a, b)]

@@ -104,17 +104,18 @@ def own_suite(embed: Callable[[str], np.ndarray]) -> list[Trial]:
     return _replay(items(), lambda scope: stored[scope], embed)
 
 
-def heldout_suite(embed: Callable[[str], np.ndarray]) -> list[Trial]:
-    """The in-process trials of `benchmarks/cache_heldout.py` (seeds 1 2 3, 12 stored)."""
-    from benchmarks.heldout_families import FAMILIES
+def heldout_suite(embed: Callable[[str], np.ndarray], suite: str = "heldout") -> list[Trial]:
+    """The in-process trials of `benchmarks/cache_heldout.py --suite NAME` (seeds 1 2 3,
+    12 stored)."""
+    from benchmarks.cache_heldout import SUITES
     from benchmarks.heldout_scoring import stored_texts, trials
 
     stored: dict[str, list[str]] = {}
 
     def items() -> Iterator[tuple[str, str, str, str, Callable[[str], bool]]]:
-        for family in FAMILIES:
+        for family in SUITES[suite].families:
             for seed in (1, 2, 3):
-                scope = f"heldout-{family.name}-{seed}"
+                scope = f"{suite}-{family.name}-{seed}"
                 stored[scope] = stored_texts(family, seed, 12)
                 for kind, query, right in trials(family, seed, 12):
                     ok = right.split()
@@ -219,6 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--tc", type=float, default=None)
     p.add_argument("--tv", type=float, nargs="+", default=None)
     p.add_argument("--heldout", action="store_true")
+    p.add_argument("--suite", nargs="*", default=[], help="more cache_heldout suites (blind)")
     p.add_argument("--bonus", nargs="+", default=[], help="kind=value (name rare number id)")
     args = p.parse_args(argv)
     v = PairVerifier.load(args.weights)
@@ -233,6 +235,10 @@ def main(argv: list[str] | None = None) -> None:
 
     own = cached_suite("own", own_suite, embed)
     held = cached_suite("heldout", heldout_suite, embed) if args.heldout else None
+    more = {
+        name: cached_suite(name, lambda e, n=name: heldout_suite(e, n), embed)
+        for name in args.suite
+    }
     sets = pair_sets(lambda texts: embed_texts(encoder, texts))
     bonus = dict.fromkeys(("name", "rare", "number", "id"), ANCHOR_BONUS)
     bonus.update({k: float(x) for k, x in (kv.split("=") for kv in args.bonus)})
@@ -241,6 +247,8 @@ def main(argv: list[str] | None = None) -> None:
         print_suite("own", suite_table(own, v, tc, tv, bonus))
         if held is not None:
             print_suite("heldout", suite_table(held, v, tc, tv, bonus))
+        for name, trials in more.items():
+            print_suite(name, suite_table(trials, v, tc, tv, bonus))
         print(pairs_report(v, tc, tv, bonus, sets))
 
 

@@ -2,11 +2,13 @@
 
 Contract: the hash ``<prefix>:<edges digest>`` holds per band ``<band>:g`` (the regime
 generation), ``<band>:s`` / ``<band>:d`` (served-hit verdicts same / different of that regime)
-and ``<band>:ps`` / ``<band>:pd`` (near-miss verdicts), summed over every replica; the digest
-keeps controllers with other band edges apart. ``sync()`` runs one Lua script (atomic): per
-band, a pushed generation newer than the stored one replaces it and clears the regime's
-counters; verdicts are added only when pushed for the stored generation (verdicts of an older
-regime are dropped); the whole hash is returned.
+and ``<band>:ps`` / ``<band>:pd`` (near-miss verdicts), and the error budget's account
+``L:e`` / ``L:s`` (earned / spent, micro wrong hits, cache/ledger.py), summed over every
+replica; the digest keeps controllers with other band edges apart. ``sync()`` runs one Lua
+script (atomic): per band, a pushed generation newer than the stored one replaces it and
+clears the regime's counters; verdicts are added only when pushed for the stored generation
+(verdicts of an older regime are dropped); the account's deltas are added (it spans regimes);
+the whole hash is returned.
 The controller adopts the totals and keeps verdicts recorded meanwhile for the next push.
 When the hash does not exist yet (first replica, or Redis was emptied) the replica seeds it
 with all its rows, so evidence restored from a snapshot is not lost. Redis errors return
@@ -29,11 +31,15 @@ from redis.exceptions import RedisError
 from cache.budget import BudgetController
 
 log = logging.getLogger("cache.audit_share")
-DEFAULT_PREFIX = "llm-sidecar:budget:v2"  # v2: regimes (v1 hashes held pooled counts)
-# ARGV: band count, then per band gen, hit same, hit different, probe same, probe different.
+# v3: + the account; v2: regimes (no account: a v3 replica never reads v2's hash, it seeds its
+# own from the snapshot); v1 hashes held pooled counts.
+DEFAULT_PREFIX = "llm-sidecar:budget:v3"
+# ARGV: band count, then per band gen, hit same, hit different, probe same, probe different,
+# then the account's earned and spent.
 PUSH = """
 local key = KEYS[1]
-for i = 0, tonumber(ARGV[1]) - 1 do
+local bands = tonumber(ARGV[1])
+for i = 0, bands - 1 do
   local a = 2 + i * 5
   local gen = tonumber(ARGV[a])
   local stored = tonumber(redis.call('HGET', key, i .. ':g') or '0')
@@ -50,6 +56,9 @@ for i = 0, tonumber(ARGV[1]) - 1 do
     end
   end
 end
+local earned, spent = tonumber(ARGV[2 + bands * 5]), tonumber(ARGV[3 + bands * 5])
+if earned ~= 0 then redis.call('HINCRBY', key, 'L:e', earned) end
+if spent ~= 0 then redis.call('HINCRBY', key, 'L:s', spent) end
 return redis.call('HGETALL', key)
 """
 
@@ -86,10 +95,11 @@ class SharedBudget:
         ctl = self.controller
         try:
             seeded = await self._redis.exists(self.key)
-            delta = ctl.take_delta()
+            delta, account = ctl.take_delta(), ctl.ledger.take_delta()
             # An absent hash is seeded with everything known here (restored from a snapshot).
             pushed = delta if seeded else ctl.rows()
-            args = [len(pushed), *(v for row in pushed for v in row)]
+            sent = account if seeded else ctl.ledger.row()
+            args = [len(pushed), *(v for row in pushed for v in row), *sent]
             flat = await self._push(keys=[self.key], args=args)
         except (RedisError, OSError) as exc:
             log.warning("budget sync with redis failed (%s); local counts kept", exc)
@@ -100,6 +110,7 @@ class SharedBudget:
             tuple(_int(raw, f"{i}:{f}") for f in ("g", "s", "d", "ps", "pd"))
             for i in range(len(pushed))
         ]
+        ctl.ledger.merge((_int(raw, "L:e"), _int(raw, "L:s")), account)
         ctl.merge_shared(totals, delta)  # type: ignore[arg-type]
         self.syncs += 1
         return True

@@ -9,10 +9,26 @@ compared with the miss's own fresh answer; first occurrences, known to read pess
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 Z95 = 1.959963984540054
+
+# Band edges between the floor and 1 (few, so each band's evidence and label set stay small);
+# the shipped point (0.74 with the verifier, 0.95 without) is inserted as an edge and the top
+# band ends above 1 so a cosine of 1.0 (rounding) falls inside it.
+DEFAULT_EDGES = (0.70, 0.78, 0.82, 0.86, 0.90, 0.93, 0.96, 0.98, 1.0001)
+
+
+def band_edges(
+    start: float, floor: float, edges: Sequence[float] = DEFAULT_EDGES
+) -> tuple[float, ...]:
+    """Band edges from ``floor`` up, with the start point inserted as an edge."""
+    if not 0.0 <= floor <= start <= 1.0:
+        raise ValueError(f"need 0 <= floor ({floor}) <= start ({start}) <= 1")
+    kept = {round(float(e), 4) for e in edges if floor < e <= 1.0001}
+    return tuple(sorted(kept | {round(floor, 4), round(start, 4), 1.0001}))
 
 
 def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -25,6 +41,27 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
     centre = (p + z2 / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def expected_rate(wrong: int, n: int) -> float:
+    """Expected error of the next hit after ``wrong`` of ``n`` verdicts: the posterior mean
+    under Jeffreys' prior, (wrong + 1/2) / (n + 1); 1/2 with no evidence."""
+    return (wrong + 0.5) / (n + 1)
+
+
+def verdicts_to_certify(wrong: int, n: int, budget: float, z: float = Z95) -> int:
+    """Clean verdicts still needed for the Wilson upper bound of ``wrong``/``n`` to reach
+    ``budget`` (0: already within it; capped at 10^7 when out of reach)."""
+    lo, hi = 0, 10**7
+    if wilson(wrong, n, z)[1] <= budget:
+        return 0
+    while lo < hi:  # the upper bound only falls as clean verdicts are added
+        mid = (lo + hi) // 2
+        if wilson(wrong, n + mid, z)[1] <= budget:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 @dataclass(slots=True)

@@ -1,71 +1,69 @@
-"""False-hit budget: per-similarity-band evidence per regime, Wilson bounds, the bands served.
+"""False-hit budget: per-band evidence and regimes, and the error budget spent hit by hit.
 
 Contract (docs/cache_audit.md has the argument and the measurements):
 - The cosine range from the safety ``floor`` up to 1 is cut into fixed bands (``edges``; the
-  shipped operating point ``start`` is always an edge). Each band is open (served) or closed.
-- Two kinds of evidence per band, never pooled (``cache.bands.BandEvidence``): **hits**, the
-  verdicts of audited *served* hits (the unbiased estimate of what the band serves), and
-  **probes**, near misses compared while it was not served (first occurrences, which read far
-  more often wrong than the recurring hits a band serves once open). Hits decide whether an
-  open band stays open; probes only decide whether a closed band opens. Judge errors are never
-  evidence.
-- Evidence is per **regime**, the time between two changes of a band's state: opening or
-  closing a band bumps its generation ``gen`` and its evidence starts from zero, because the
-  population a band serves changes with the policy (closed, its paraphrases are answered
-  upstream and stored, so when it reopens it serves new, riskier prompts). A hit verdict
-  recorded for a closed band is dropped (it describes a regime that ended). Open = initial
-  state XOR odd ``gen``.
-- Start: with ``burn_in="serve"`` (default) the bands at or above ``start`` are open, on
-  **probation**; with ``"shadow"`` every band starts closed. Bands below ``start`` start closed.
-- An open band closes when its hit evidence proves it over budget (Wilson lower bound above);
-  or, while uncertified, when its observed rate is over budget (past ``min_samples``
-  verdicts), when it reaches ``max_samples()`` verdicts, or when certifying has become futile
-  (its wrong verdicts would keep the upper bound over budget at ``max_samples()`` verdicts).
-  A certified band that drifts out of the certified set is uncertified again (probation).
-  A closed band opens (on probation) when its probes, at least ``min_samples``, have a Wilson
-  upper bound within the budget.
-- **Certified** bands: open bands with ``min_samples`` hit verdicts of their own, cleanest
-  first, the longest prefix whose pooled hit evidence has an upper bound within the budget.
-  Open, uncertified bands are on probation: their hits are audited at ``probation_rate``
-  (``audit_rate()``), so the uncertified exposure is short and measured.
-- The decision is a function of the evidence rows, so replicas holding the same rows agree.
-  ``to_state()`` / ``load_state()`` for the snapshot; ``take_delta()`` / ``merge_shared()`` for
-  a shared store (cache/audit_share.py): a newer ``gen`` wins and drops the older regime's hits.
-- Pure and synchronous: no aiohttp, no I/O, no clock.
+  shipped point ``start`` is an edge). A band is open (served) or closed. Its evidence, per
+  **regime** (opening or closing bumps ``gen`` and starts it from zero): audited served
+  **hits** (what the band serves; they keep it open or close it) and near-miss **probes**
+  (pessimistic; they only open a closed band). A hit verdict for a closed band is dropped.
+  Open = initial state XOR odd ``gen``; ``burn_in="serve"`` starts the bands from ``start``
+  up open, ``"shadow"`` starts all closed.
+- An open band closes when its hits prove it over budget (Wilson lower bound above), or,
+  uncertified, when its observed rate is over budget past ``min_samples`` verdicts, at
+  ``max_samples()`` verdicts, or when certifying is futile. A closed band opens when at least
+  ``min_samples`` probes have a Wilson upper bound within the budget.
+- **Certified** bands: open, ``min_samples`` hit verdicts, cleanest first, the longest prefix
+  whose pooled hits have a Wilson upper bound ``u`` within the budget. Other open bands are on
+  **probation**: a **payer** when ``min_samples`` verdicts put its expected error
+  (``expected_rate``, Jeffreys) within the budget, else a **spender**.
+- **Spending** (``admission``): every served hit earns ``b`` and is charged in the ledger
+  (cache/ledger.py): certified ``u``, probation a hold of its expected error settled by its
+  audit's verdict. Certified and payer bands serve. A spender serves only if what it may draw
+  on covers this hit being wrong (>= 1 - b): the surplus (earned - spent - pending worst
+  case), plus credits while its regime has no wrong verdict (the opening credit b x
+  ``OPENING_HITS``; the ``allowance`` too for the top open band, which it bootstraps); other
+  bands keep the allowance's possible loss in reserve while the top band is uncertified.
+  Else the candidate is refused as ``unfunded``. So wrong hits <= b x hits + allowance +
+  opening credit, up to the expected errors of payer and certified hits.
+- Audit share (``audit_rate``): certified ``base``; spender ``probation_rate``; payer
+  ``probation_rate`` x the share of its certification still missing (m / (m + n)).
+- The decision is a function of the rows (replicas holding the same rows agree); state and
+  sharing in cache/budget_state.py. Pure and synchronous: no aiohttp, no I/O, no clock.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from cache.bands import Z95, BandCounts, BandEvidence, BandView, band_label, view, wilson
+from cache.bands import (
+    Z95,
+    BandCounts,
+    BandEvidence,
+    BandView,
+    band_edges,
+    expected_rate,
+    verdicts_to_certify,
+    wilson,
+)
+from cache.budget_state import STATE_VERSION, BandRows, Row
+from cache.ledger import Ledger, Ticket
 
 CLOSED = 1.01  # a threshold no cosine reaches: semantic hits off
-__all__ = ["CLOSED", "BandCounts", "BandView", "BudgetController", "band_edges", "wilson"]
-STATE_VERSION = 2
-Row = tuple[int, int, int, int, int]  # gen, hit same, hit different, probe same, probe diff
-# Band edges between the floor and 1 (few, so each band's evidence and label set stay small);
-# the shipped point (0.74 with the verifier, 0.95 without) is inserted as an edge and the top
-# band ends above 1 so a cosine of 1.0 (rounding) falls inside it.
-DEFAULT_EDGES = (0.70, 0.78, 0.82, 0.86, 0.90, 0.93, 0.96, 0.98, 1.0001)
-
-
-def band_edges(
-    start: float, floor: float, edges: Sequence[float] = DEFAULT_EDGES
-) -> tuple[float, ...]:
-    """Band edges from ``floor`` up, with the start point inserted as an edge."""
-    if not 0.0 <= floor <= start <= 1.0:
-        raise ValueError(f"need 0 <= floor ({floor}) <= start ({start}) <= 1")
-    kept = {round(float(e), 4) for e in edges if floor < e <= 1.0001}
-    return tuple(sorted(kept | {round(floor, 4), round(start, 4), 1.0001}))
+# Opening credit of the account, in hits at the budget (b x 40: two wrong hits at 5%, 0.2 at
+# 0.5%): bands may explore from the start where the budget is loose; where it is tight they
+# explore on earnings (docs/cache_audit.md, "Spending the budget").
+OPENING_HITS = 40
+ADMISSIONS = ("serve", "closed", "unfunded")  # bounded reasons of ``admission``
+__all__ = [
+    "ADMISSIONS", "CLOSED", "STATE_VERSION", "BandCounts", "BandView", "BudgetController",
+    "Row", "Ticket", "band_edges", "wilson",
+]  # fmt: skip
 
 
 @dataclass
-class BudgetController:
-    """Holds the false-hit rate of served semantic hits under ``budget`` band by band."""
+class BudgetController(BandRows):
+    """Holds the false-hit rate of served semantic hits under ``budget``, band by band."""
 
     budget: float | None  # None: measure only, the shipped bands stay served
     start: float  # the shipped operating point (cosine threshold)
@@ -73,25 +71,25 @@ class BudgetController:
     min_samples: int = 30
     z: float = Z95
     burn_in: str = "serve"  # "serve": shipped bands start on probation; "shadow": closed
-    probation_rate: float = 1.0  # audit share of an uncertified open band's hits
+    probation_rate: float = 1.0  # audit share of a spending probation band's hits
+    allowance: float = 1.0  # wrong hits the top band may owe before any hit has earned
     edges: tuple[float, ...] = field(init=False)
-    _shared: list[BandEvidence] = field(init=False)  # adopted from the shared store
-    _delta: list[BandEvidence] = field(init=False)  # observed here since the last sync
+    ledger: Ledger = field(init=False)
     _certified: list[bool] = field(init=False)
+    _cert_upper: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
         if self.burn_in not in ("shadow", "serve"):
             raise ValueError(f"burn_in must be shadow or serve, got {self.burn_in!r}")
-        if self.budget is not None and not 0.0 < self.budget < 1.0:
-            raise ValueError(f"budget must be in (0, 1), got {self.budget}")
+        _check(self.budget, self.allowance)
         self.start = max(self.start, self.floor)
         self.edges = band_edges(self.start, self.floor)
-        n = len(self.edges) - 1
-        self._shared = [BandEvidence() for _ in range(n)]
-        self._delta = [BandEvidence() for _ in range(n)]
+        self.ledger = Ledger(self.allowance, (self.budget or 0.0) * OPENING_HITS)
+        self._shared = [BandEvidence() for _ in range(len(self.edges) - 1)]
+        self._delta = [BandEvidence() for _ in self._shared]
         self._decide()
 
-    # -- queries ----------------------------------------------------------------------------
+    # -- bands --------------------------------------------------------------------------------
 
     def band_of(self, similarity: float) -> int | None:
         """Index of the band holding ``similarity``, or None below the floor."""
@@ -120,16 +118,27 @@ class BudgetController:
         return self.threshold() <= 1.0
 
     def allows(self, similarity: float) -> bool:
-        """May a candidate at this cosine be served? (its band is open, and >= threshold)"""
+        """Is a candidate at this cosine in an open band, at or above the threshold?"""
         band = self.band_of(similarity)
         return band is not None and self.is_open(band) and similarity >= self.threshold()
 
-    def audit_rate(self, similarity: float, base: float) -> float:
-        """Share of hits at this cosine to audit: ``probation_rate`` while uncertified."""
-        band = self.band_of(similarity)
-        if self.budget is None or band is None or self._certified[band]:
-            return base
-        return max(base, self.probation_rate)
+    def counts(self) -> list[BandCounts]:
+        """Per band, every verdict known of both kinds (hits of the current regime + probes)."""
+        return [self.hits(i).plus(self.probes(i)) for i in range(len(self.edges) - 1)]
+
+    def risk(self, band: int) -> float:
+        """Expected error of the band's next hit (its regime's hits, Jeffreys' prior)."""
+        c = self.hits(band)
+        return expected_rate(c.different, c.n)
+
+    def payer(self, band: int) -> bool:
+        """On probation but expected within the budget: its hits earn more than they cost."""
+        budget = self.budget
+        return (
+            budget is not None
+            and self.hits(band).n >= self.min_samples
+            and (self.risk(band) <= budget)
+        )
 
     def max_samples(self) -> int:
         """Hit verdicts after which an uncertified band closes: twice what certifying the
@@ -138,43 +147,94 @@ class BudgetController:
             return 0
         return max(self.min_samples, math.ceil(2 * self.z**2 * (1 - self.budget) / self.budget))
 
-    def hits(self, band: int) -> BandCounts:
-        """The band's served-hit verdicts in its current regime (shared + local)."""
-        return self._shared[band].hits.plus(self._delta[band].hits)
-
-    def probes(self, band: int) -> BandCounts:
-        """The band's near-miss verdicts (shared + local)."""
-        return self._shared[band].probes.plus(self._delta[band].probes)
-
-    def counts(self) -> list[BandCounts]:
-        """Per band, every verdict known of both kinds (hits of the current regime + probes)."""
-        return [self.hits(i).plus(self.probes(i)) for i in range(len(self.edges) - 1)]
-
     @property
     def _start_band(self) -> int:
         return self.edges.index(round(self.start, 4))
 
-    # -- evidence and decision --------------------------------------------------------------
+    def _top_open(self) -> int | None:
+        return next((i for i in reversed(range(len(self._shared))) if self.is_open(i)), None)
 
-    def set_budget(self, budget: float | None, probation_rate: float) -> None:
+    # -- spending -----------------------------------------------------------------------------
+
+    def admission(self, similarity: float) -> str:
+        """``serve``, or why not: ``closed`` (the band is not served) or ``unfunded`` (a
+        spending band, and the account cannot take this hit being wrong)."""
+        band = self.band_of(similarity)
+        if band is None or not self.allows(similarity):
+            return "closed"
+        if self.budget is None or self._certified[band] or self.payer(band):
+            return "serve"
+        return "serve" if self._funds(band, self.budget) >= 1.0 - self.budget else "unfunded"
+
+    def _funds(self, band: int, budget: float) -> float:
+        """What a spending hit of this band may draw on: the surplus (earned - spent - worst
+        case pending); the credits (opening, and the allowance for the top open band) only
+        while the band's regime has no wrong verdict: credit pays for discovery, not for a
+        band that has shown it can be wrong; for any other band, while the top one is not
+        certified, less the wrong hit the allowance may still have to cover."""
+        ledger, top = self.ledger, self._top_open()
+        clean = self.hits(band).different == 0
+        funds = ledger.free() - (0.0 if clean else ledger.opening)
+        if band == top:
+            return funds + (ledger.allowance if clean else 0.0)
+        if top is not None and not self._certified[top]:
+            funds -= min(ledger.allowance, 1.0 - budget)
+        return funds
+
+    def charge(self, similarity: float) -> Ticket | None:
+        """A hit at this cosine was served: earn the budget, charge what it may cost."""
+        band = self.band_of(similarity)
+        if self.budget is None or band is None:
+            return None
+        if self._certified[band]:
+            return self.ledger.charge(self.budget, self._cert_upper, settles=False, exposed=False)
+        spends = not self.payer(band)
+        return self.ledger.charge(self.budget, self.risk(band), settles=True, exposed=spends)
+
+    def audit_rate(self, similarity: float, base: float) -> float:
+        """Share of hits at this cosine to audit (module docstring)."""
+        band = self.band_of(similarity)
+        if self.budget is None or band is None or self._certified[band]:
+            return base
+        if not self.payer(band):
+            return max(base, self.probation_rate)
+        c = self.hits(band)
+        missing = verdicts_to_certify(c.different, c.n, self.budget, self.z)
+        return max(base, self.probation_rate * missing / (missing + c.n))
+
+    # -- evidence and decision ----------------------------------------------------------------
+
+    def set_budget(
+        self, budget: float | None, probation_rate: float, allowance: float | None = None
+    ) -> None:
         """A new budget (config reload): the evidence stays, the decision is taken again."""
-        if budget is not None and not 0.0 < budget < 1.0:
-            raise ValueError(f"budget must be in (0, 1), got {budget}")
+        _check(budget, self.allowance if allowance is None else allowance)
         self.budget, self.probation_rate = budget, probation_rate
+        self.ledger.opening = (budget or 0.0) * OPENING_HITS
+        if allowance is not None:
+            self.allowance = self.ledger.allowance = allowance
         self._decide()
 
-    def record(self, similarity: float, *, same: bool, kind: str = "hit") -> None:
+    def record(
+        self, similarity: float, *, same: bool, kind: str = "hit", ticket: Ticket | None = None
+    ) -> None:
         """Count one verdict at ``similarity``: ``kind`` "hit" (an audited served hit) or
-        "probe" (a near miss). A hit verdict for a band closed since is dropped."""
+        "probe" (a near miss). A hit's ``ticket`` is settled whatever its band became; a hit
+        verdict for a band closed since is dropped as evidence."""
+        if ticket is not None:
+            self.ledger.settle(ticket, wrong=not same)
         band = self.band_of(similarity)
-        if band is None:
-            return
-        if kind == "hit" and not self.is_open(band):
+        if band is None or (kind == "hit" and not self.is_open(band)):
             return
         counts = self._delta[band].hits if kind == "hit" else self._delta[band].probes
         counts.same += same
         counts.different += not same
         self._decide()
+
+    def release(self, ticket: Ticket | None) -> None:
+        """A served hit that will get no verdict (not audited, skipped, failed)."""
+        if ticket is not None:
+            self.ledger.release(ticket)
 
     def _decide(self) -> None:
         budget = self.budget
@@ -212,10 +272,12 @@ class BudgetController:
 
     def _certify(self) -> list[bool]:
         """Open bands with their own ``min_samples`` hit verdicts, cleanest first: the longest
-        prefix whose pooled hit evidence has an upper bound within the budget."""
+        prefix whose pooled hit evidence has an upper bound within the budget (kept in
+        ``_cert_upper``, what a certified hit is charged)."""
         n = len(self.edges) - 1
+        chosen = [False] * n
         if self.budget is None:
-            return [False] * n
+            return chosen
         hits = [self.hits(i) for i in range(n)]
         order = sorted(
             (i for i in range(n) if self.is_open(i) and hits[i].n >= self.min_samples),
@@ -224,98 +286,16 @@ class BudgetController:
         best, pooled = 0, BandCounts()
         for k, i in enumerate(order, start=1):
             pooled = pooled.plus(hits[i])
-            if wilson(pooled.different, pooled.n, self.z)[1] <= self.budget:
-                best = k
-        chosen = [False] * n
+            upper = wilson(pooled.different, pooled.n, self.z)[1]
+            if upper <= self.budget:
+                best, self._cert_upper = k, upper
         for i in order[:best]:
             chosen[i] = True
         return chosen
 
-    # -- views ------------------------------------------------------------------------------
 
-    def views(self) -> list[BandView]:
-        """Every band's hit evidence, bounds, state and near-miss counts."""
-        return [
-            view(
-                band_label(self.edges[i], self.edges[i + 1]),
-                (float(self.edges[i]), float(self.edges[i + 1])),
-                self.is_open(i),
-                self.hits(i),
-                self.probes(i),
-                self._certified[i],
-                self.z,
-            )
-            for i in range(len(self.edges) - 1)
-        ]
-
-    def overall(self) -> BandView:
-        """The open bands' hit evidence pooled: the audited estimate of what is served now."""
-        bands = [i for i in range(len(self.edges) - 1) if self.is_open(i)]
-        pooled = BandCounts()
-        for i in bands:
-            pooled = pooled.plus(self.hits(i))
-        threshold = self.threshold()
-        certified = bool(bands) and all(self._certified[i] for i in bands)
-        span = (min(threshold, 1.0), 1.0)
-        return view("all", span, bool(bands), pooled, BandCounts(), certified, self.z)
-
-    # -- persistence and sharing ------------------------------------------------------------
-
-    def rows(self) -> list[Row]:
-        """Per band (gen, hit same, hit different, probe same, probe different), all known."""
-        out: list[Row] = []
-        for i, s in enumerate(self._shared):
-            h, p = self.hits(i), self.probes(i)
-            out.append((s.gen, h.same, h.different, p.same, p.different))
-        return out
-
-    def to_state(self) -> dict[str, Any]:
-        """JSON-able state for the snapshot: the edges and per-band rows."""
-        return {
-            "version": STATE_VERSION,
-            "edges": [float(e) for e in self.edges],
-            "bands": [list(r) for r in self.rows()],
-        }
-
-    def load_state(self, state: Mapping[str, Any]) -> bool:
-        """Adopt saved rows; False (state ignored) when the version or the bands differ."""
-        if state.get("version") != STATE_VERSION or not self._same_edges(state.get("edges")):
-            return False
-        bands = state.get("bands")
-        if not isinstance(bands, list) or len(bands) != len(self._shared):
-            return False
-        self._shared = [_evidence(tuple(int(v) for v in row)) for row in bands]
-        self._delta = [BandEvidence() for _ in self._shared]
-        self._decide()
-        return True
-
-    def _same_edges(self, edges: Any) -> bool:
-        if not isinstance(edges, list):
-            return False
-        return [round(float(e), 4) for e in edges] == [round(e, 4) for e in self.edges]
-
-    def take_delta(self) -> list[Row]:
-        """Per band: the current gen and what was observed here since the last sync."""
-        return [(s.gen, *d.row()[1:]) for s, d in zip(self._shared, self._delta, strict=True)]
-
-    def merge_shared(self, totals: Sequence[Row], pushed: Sequence[Row]) -> None:
-        """Adopt shared rows read after ``pushed`` (a ``take_delta()``) was applied to them.
-        A newer shared gen wins (its hit counts replace ours, our delta of the older regime
-        is dropped); verdicts recorded while the sync was in flight stay for the next push."""
-        if len(totals) != len(self._shared) or len(pushed) != len(self._shared):
-            raise ValueError("band count mismatch")
-        for i, (total, sent) in enumerate(zip(totals, pushed, strict=True)):
-            if total[0] > self._shared[i].gen:
-                self._shared[i], self._delta[i] = _evidence(total), BandEvidence()
-            elif total[0] == self._shared[i].gen:
-                if sent[0] == total[0]:
-                    self._delta[i].hits.minus(sent[1], sent[2])
-                    self._delta[i].probes.minus(sent[3], sent[4])
-                self._shared[i] = _evidence(total)
-            # total gen older: this replica moved on during the sync; its next push says so.
-        self._decide()
-
-
-def _evidence(row: tuple[int, ...]) -> BandEvidence:
-    gen, hs, hd, ps, pd = row
-    return BandEvidence(gen, BandCounts(hs, hd), BandCounts(ps, pd))
+def _check(budget: float | None, allowance: float) -> None:
+    if budget is not None and not 0.0 < budget < 1.0:
+        raise ValueError(f"budget must be in (0, 1), got {budget}")
+    if allowance < 0:
+        raise ValueError(f"allowance must be >= 0, got {allowance}")

@@ -63,6 +63,7 @@ class LookupResult(StrEnum):
     # The best candidate cleared the threshold but was vetoed (cache/guard.py, cache/decision.py):
     GUARD_SLOT = "guard_slot"  # a number, ID, e-mail, URL, quote, code, name ... differs
     GUARD_POLARITY = "guard_polarity"  # a negation or an on/off-style antonym flipped
+    GUARD_QUALIFIER = "guard_qualifier"  # modality, tense or quantity substituted (may/must)
     GUARD_ROLE = "guard_role"  # two entities swapped roles ("from A to B" / "from B to A")
     GUARD_LENGTH = "guard_length"  # long texts differ away from their edges (whole text)
     VERIFIER_REJECTED = "verifier_rejected"  # the guard passed it; the verifier said no

@@ -9,11 +9,17 @@ whose `rule` names the rule that fired. Two last-user messages may share an answ
   normalization), code operators, (number, unit) pairs, month/weekday names, and a proper name
   or rare word (not a whole word of the MiniLM WordPiece vocab: surnames, product names)
   replaced by another -> `guard_slot`;
-- **polarity** agrees: the parity of negations and the side of antonym pairs (on/off,
+- **polarity** agrees: the parity of negations, reversing prefixes ("derivative" /
+  "antiderivative") and the side of antonym pairs (on/off,
   enable/disable, with/without, before/after, increase/decrease, allow/deny ...)
   -> `guard_polarity`;
+- **qualifiers** agree: modality and tense ("may" / "must", "will change" / "has changed") and
+  quantity ("at least" / "exactly", "all" / "some") are not substituted (cache/qualifiers.py)
+  -> `guard_qualifier`;
 - **roles** agree: a word both texts share keeps its role marker (from/by vs to/for vs than/vs),
   so "from Alice to Bob" never serves "from Bob to Alice" -> `guard_role`;
+- **no extra sentence**: neither text has a sentence whose content words the other mostly
+  lacks (an appended instruction) -> `guard_length` (rule `extra_sentence`);
 - **whole text** of long messages (> `LONG_WORDS` tokens) agrees outside a short edge: every
   shingle of 3 whitespace tokens (case and punctuation kept) of either text more than
   `EDGE_WORDS` tokens from both ends must occur in the other, so documents differing in one
@@ -32,12 +38,15 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cache.qualifiers import extra_sentence, prefix_flip, qualifier_clash
 from cache.slots import SLOT_RULES, ids, names, numbers, rare, words_of
 
 SLOT, POLARITY, ROLE, LENGTH = "guard_slot", "guard_polarity", "guard_role", "guard_length"
-REASONS = (SLOT, POLARITY, ROLE, LENGTH)
+QUALIFIER = "guard_qualifier"
+REASONS = (SLOT, POLARITY, QUALIFIER, ROLE, LENGTH)
 LONG_WORDS = 150  # above this a message is compared as a whole text
 EDGE_WORDS = 40  # instructions reworded at either end of a long message may differ
+RUN_WORDS = 8  # a shared run this long is document text, not a reworded instruction
 CHUNK_CHARS = 65536
 
 NEGATIONS = frozenset(
@@ -123,10 +132,12 @@ def _negations(words: list[str]) -> int:
 
 
 def _polarity(wa: list[str], wb: list[str]) -> str:
-    """The polarity rule that fires ("negation" or "antonym"), else ""."""
+    """The polarity rule that fires ("negation", "prefix" or "antonym"), else ""."""
     neg_a, neg_b = _negations(wa), _negations(wb)
     if neg_a % 2 != neg_b % 2:
         return "negation"
+    if prefix_flip(wa, wb):
+        return "prefix"
     ca, cb = Counter(wa), Counter(wb)
     for x, y in ANTONYMS:
         # One text has an extra "on" where the other has an extra "off" ("turn on X on my
@@ -177,6 +188,23 @@ def _covered(tokens: list[str], other: set[int]) -> tuple[bytearray, bool]:
     return mark, whole
 
 
+def _interior_gap(mark: bytearray) -> bool:
+    """True when unshared tokens sit between two shared runs of >= `RUN_WORDS` tokens: a
+    changed sentence inside the shared document, even near an edge ("… the audit has been
+    cancelled. As you know …"). A reworded instruction before or after the document, or one
+    sharing only a few words with the other ("Summarize the following email for me:"), is not."""
+    runs: list[tuple[int, int]] = []  # (marked, length)
+    for m in mark:
+        if runs and runs[-1][0] == m:
+            runs[-1] = (m, runs[-1][1] + 1)
+        else:
+            runs.append((m, 1))
+    long_runs = [i for i, (m, n) in enumerate(runs) if m and n >= RUN_WORDS]
+    return bool(long_runs) and any(
+        not m and long_runs[0] < i < long_runs[-1] for i, (m, _) in enumerate(runs)
+    )
+
+
 def _long_diff(ta: list[str], tb: list[str]) -> tuple[str, str] | None:
     """For two long texts: None when they differ away from their edges, else the tokens of
     each that the other lacks (a reworded instruction), which the other rules then compare."""
@@ -186,7 +214,7 @@ def _long_diff(ta: list[str], tb: list[str]) -> tuple[str, str] | None:
     if not (whole_a and whole_b):
         return None
     for tokens, mark in ((ta, ca), (tb, cb)):
-        if 0 in mark[EDGE_WORDS : len(tokens) - EDGE_WORDS]:
+        if 0 in mark[EDGE_WORDS : len(tokens) - EDGE_WORDS] or _interior_gap(mark):
             return None
     rest_a = " ".join(t for t, m in zip(ta, ca, strict=True) if not m)
     rest_b = " ".join(t for t, m in zip(tb, cb, strict=True) if not m)
@@ -234,12 +262,17 @@ def check(query: str, cand: str, *, rules: Iterable[str] | None = None) -> Guard
     if only is None or "polarity" in only:
         if fired := _polarity(wa, wb):
             return GuardDecision(POLARITY, fired)
+    if only is None or "qualifier" in only:
+        if fired := qualifier_clash(wa, wb):
+            return GuardDecision(QUALIFIER, fired)
     if (only is None or "role" in only) and _role_swap(wa, wb):
         return GuardDecision(ROLE, "role")
+    if (only is None or "extra_sentence" in only) and extra_sentence(query, cand):
+        return GuardDecision(LENGTH, "extra_sentence")
     return PASS
 
 
-RULES = ("whole_text", *SLOT_RULES, "polarity", "role")
+RULES = ("whole_text", *SLOT_RULES, "polarity", "qualifier", "role", "extra_sentence")
 
 
 def anchor_kinds(query: str, cand: str) -> frozenset[str]:

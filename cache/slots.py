@@ -14,7 +14,8 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _MERIDIEM = re.compile(r"\d\s?([ap])\.?m\b\.?", re.I)  # "7 pm", "7:30 a.m."
-_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*(?:\s?%)?")
+# "03/04" and "2024-03-04" are one value each: the order of their parts is the meaning.
+_NUMBER = re.compile(r"\d{4}-\d{1,2}-\d{1,2}\b|\d+(?:[.,:/]\d+)*(?:\s?%)?")
 # Compiled once: re's own cache lookup costs ~0.8 us per call on a guard that runs per candidate.
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?%?")
 _INDENTED = re.compile(r"(?:^(?: {4}|\t).*\n?)+", re.M)
@@ -26,6 +27,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+")
 _PATH = re.compile(r"(?<![\w/])(?:~|\.{1,2})?(?:/[\w.-]+){2,}|\b[A-Za-z]:\\[\w\\. -]+")
 _QUOTE = re.compile(r"\"([^\"\n]{1,400})\"|“([^”\n]{1,400})”|(?<!\w)'([^'\n]{1,400})'(?!\w)")
+_BRACKETED = re.compile(r"\[([^\[\]\n]{1,400})\]|\{([^{}\n]{1,400})\}")  # label sets, JSON
 _INLINE_CODE = re.compile(r"`([^`\n]{1,400})`")  # quotes and inline code up to 400 chars
 _FENCE = re.compile(r"```[^\n]*\n(.*?)(?:```|$)", re.S)
 # Operators between short operands ("x + 2", "a<b", "(n-1)") or multi-character ones ("==",
@@ -33,7 +35,8 @@ _FENCE = re.compile(r"```[^\n]*\n(.*?)(?:```|$)", re.S)
 # are not code (a lone "=" vetoed 4% of the suite's true rewordings).
 _OPERATOR = re.compile(
     r"(==|!=|<=|>=|&&|\|\||\*\*|//|->|=>|\+=|-=|<<|>>)"
-    r"|(?:^|(?<=[\s(]))(?:\d+(?:\.\d+)?|[A-Za-z_]\w?|\))"
+    r"|(?<=\()([-+])(?=\d|[A-Za-z_])"  # a sign right after "(": "e^(-2x)"
+    r"|(?:(?:^|(?<=[\s(]))(?:\d+(?:\.\d+)?|[A-Za-z_]\w?)|\))"
     r"(?: ([-+*/%<>^]) (?=\d|[A-Za-z_]\w?\b|\()|([-+*/%<>^])(?=\d|[A-Za-z_]\w?\b|\())"
 )
 _IDENT = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[a-z]+(?:[A-Z][a-z0-9]*)+\b|\b\w+\(\)")
@@ -64,11 +67,18 @@ CALENDAR = frozenset(
 NUMBER_WORDS = {
     w: str(i)
     for names in (
-        "zero one two three four five six seven eight nine ten eleven twelve",
-        "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth",
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty",
+        "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+        "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth",
     )
     for i, w in enumerate(names.split())
-}
+} | {
+    **{w: str(10 * i) for i, w in enumerate("_ _ _ thirty forty fifty sixty seventy eighty "
+                                            "ninety".split()) if w != "_"},
+    "hundred": "100", "thousand": "1000", "million": "1000000", "billion": "1000000000",
+    "dozen": "12", "half": "0.5", "quarter": "0.25", "quarters": "0.25", "last": "last",
+}  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -100,7 +110,11 @@ def _number_rule(a: str, b: str, wa: list[str], wb: list[str]) -> bool:
     variants of one amount agree and a changed digit anywhere differs."""
     da, na = numbers(a, wa)
     db, nb = numbers(b, wb)
-    return bool(da - db - nb or db - da - na)
+    if da - db - nb or db - da - na:
+        return True
+    # Number words replaced by others ("eight" / "five", "first" / "second"); one added alone
+    # ("which one") is left to the verifier.
+    return bool(na - nb - db and nb - na - da)
 
 
 def _code_blocks(text: str) -> list[str]:
@@ -112,6 +126,11 @@ def _code_blocks(text: str) -> list[str]:
         "\n".join(line.rstrip() for line in block.split("\n") if line.strip())
         for block in blocks + indented
     ]
+
+
+def without_code(text: str) -> str:
+    """The text with fenced and indented code blocks blanked (the code rule compares them)."""
+    return _INDENTED.sub(" ", _FENCE.sub(" ", text))
 
 
 def _quotes(text: str) -> set[str]:
@@ -249,6 +268,11 @@ SLOT_RULES: dict[str, SlotRule] = {
     "path": _differ(lambda t: {m.group() for m in _PATH.finditer(t)}),
     "quote": lambda a, b, wa, wb: _unquoted(a, b) or _unquoted(b, a),
     "code": _differ(lambda t: sorted(_code_blocks(t))),
+    "bracketed": _differ(
+        lambda t: {
+            " ".join((m.group(1) or m.group(2)).split()).casefold() for m in _BRACKETED.finditer(t)
+        }
+    ),
     "inline_code": _differ(lambda t: {m.group(1).strip() for m in _INLINE_CODE.finditer(t)}),
     "operator": _differ(_operators),
     "identifier": _differ(lambda t: {m.group() for m in _IDENT.finditer(t)}),

@@ -34,10 +34,11 @@ from cache.verifier import DEFAULT_PATH, FEATURE_VERSION, PairVerifier, pair_fea
 SEED = 1234
 HARD = (400, 5000, 2500)  # training-template pairs per family, class-word swaps, synonym swaps
 COSINE_GATE = 0.74  # fixed: reworded app templates often embed at cosine 0.74-0.85
-# The verifier bar shipped (None = `choose_operating_point`'s pick). 0.82: the lowest bar with no
-# wrong hit on the app-shaped suite (benchmarks/cache_adversarial.py); the held-out families
-# were also looked at while choosing (docs/cache_quality.md says how).
-SHIP_THRESHOLD: float | None = 0.82
+# The verifier bar shipped (None = `choose_operating_point`'s pick). Rule (feature version 4):
+# the lowest bar with no wrong hit on the app-shaped suite (benchmarks/cache_adversarial.py,
+# replayed by benchmarks/verifier_sweep.py) plus a 0.03 margin: 0.77 + 0.03. The blind suite
+# (benchmarks/blind_families.py) was not looked at while choosing.
+SHIP_THRESHOLD: float | None = 0.80
 DATA_DIR = Path(os.environ.get("SIDECAR_DATA_DIR", "/work/shared/data"))
 Pair = tuple[str, str, int]
 

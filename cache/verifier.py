@@ -6,7 +6,9 @@ numbers, negation, capitalized entities, question words, word order (ordered big
 order of shared words -- "flights from A to B" vs "from B to A"), token/char overlap, length, and
 how word-like the text is (random gibberish has high cosine to other gibberish, never real
 overlap), and the content words only one text has (one value swapped in an unchanged frame,
-"the grey boot" / "the blue boot", is what the embedding alone tells worst from a synonym).
+"the grey boot" / "the blue boot", is what the embedding alone tells worst from a synonym) and,
+from WordNet (`cache/lexicon.py`), whether those words are synonyms ("book" / "reserve") or
+different values of one kind ("navy" / "green").
 Pass the *full* message texts, not the head+tail `cache_text`. Features are symmetric
 in (query, cand) and bounded: a text longer than 64 KiB is read as its first and last 32 KiB,
 word order is compared on at most 512 shared words, character trigrams on the first and last
@@ -26,7 +28,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-FEATURE_VERSION = 3
+from cache.lexicon import lexicon
+
+FEATURE_VERSION = 4
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "verifier.npz"
 
 MAX_ORDER_WORDS = 512  # shared words compared for word order (all of them in short prompts)
@@ -85,6 +89,9 @@ LEXICAL_NAMES = (
     "one_for_one",
     "same_frame",
     "inflected",
+    "synonym_paired",
+    "related_swap",
+    "lone_nouns",
 )
 
 
@@ -239,6 +246,7 @@ def lexical_features(a: str, b: str, cosine: float) -> np.ndarray:
         float(bool(xa or xb)),
         _jaccard(xa, xb),
         *_substitution(ta, tb, ca, cb),
+        *lexicon().relations(ca - cb, cb - ca),
     )
     return np.asarray(feats, dtype=np.float32)
 

@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cache.budget import BudgetController
+from cache.budget import BudgetController, Ticket
 from sidecar.config import AuditSettings
 from sidecar.judge import Judge, Judgement, Verdict
 from sidecar.judges import answer_text
@@ -109,20 +109,24 @@ class Auditor:
         refetch: Refetch,
         *,
         free: bool = False,
+        ticket: Ticket | None = None,
     ) -> bool:
         """Start one audit in the background; False (and counted) when skipped.
 
         ``free``: the reference answer costs no upstream call (a near miss's own answer), so
-        only the llm judge's call counts against ``max_per_minute``."""
+        only the llm judge's call counts against ``max_per_minute``. ``ticket``: the served
+        hit's charge to the error budget, settled by the verdict (released without one)."""
         limited = not free or self.judge.name == "llm"
         reason = self._skip_reason(served, limited)
         if reason is not None:
             self.metrics.skipped.labels(reason).inc()
+            self.controller.release(ticket)
             return False
         if limited:
             self._recent.append(self._clock())
         task = asyncio.create_task(
-            self._audit(kind, prompt, similarity, served, refetch), name=f"sidecar-audit-{kind}"
+            self._audit(kind, prompt, similarity, served, refetch, ticket),
+            name=f"sidecar-audit-{kind}",
         )
         self._tasks.add(task)
         task.add_done_callback(self._done)
@@ -148,16 +152,23 @@ class Auditor:
         return None
 
     async def _audit(
-        self, kind: str, prompt: str, similarity: float, served: bytes, refetch: Refetch
+        self,
+        kind: str,
+        prompt: str,
+        similarity: float,
+        served: bytes,
+        refetch: Refetch,
+        ticket: Ticket | None,
     ) -> None:
         try:
             judgement = await self._judge(prompt, served, refetch)
         except asyncio.CancelledError:
             self.metrics.skipped.labels("cancelled").inc()
+            self.controller.release(ticket)
             raise
         except Exception as exc:  # a bug in a judge must never reach the loop's handler
             judgement = Judgement(Verdict.ERROR, reason=f"audit: {type(exc).__name__}")
-        self._record(kind, similarity, judgement)
+        self._record(kind, similarity, judgement, ticket)
 
     async def _judge(self, prompt: str, served: bytes, refetch: Refetch) -> Judgement:
         try:
@@ -177,13 +188,18 @@ class Auditor:
         async with asyncio.timeout(self.cfg.timeout_s):
             return await self.judge.judge(prompt, reference, candidate)
 
-    def _record(self, kind: str, similarity: float, judgement: Judgement) -> None:
+    def _record(
+        self, kind: str, similarity: float, judgement: Judgement, ticket: Ticket | None
+    ) -> None:
         verdict = judgement.verdict
         counter = self.metrics.audits if kind == "hit" else self.metrics.explorations
         counter.labels(verdict.value).inc()
-        if verdict is not Verdict.ERROR:
+        if verdict is Verdict.ERROR:
+            self.controller.release(ticket)  # never evidence: the hit keeps its hold
+        else:
             evidence = "hit" if kind == "hit" else "probe"
-            self.controller.record(similarity, same=verdict is Verdict.SAME, kind=evidence)
+            same = verdict is Verdict.SAME
+            self.controller.record(similarity, same=same, kind=evidence, ticket=ticket)
         log.info(
             "cache audit",
             extra={
@@ -236,7 +252,14 @@ class Auditor:
                 "max_samples": ctl.max_samples(),
                 "burn_in": ctl.burn_in,
                 "probation_rate": ctl.probation_rate,
+                "ledger": {
+                    "allowance": ctl.ledger.allowance,
+                    "earned": round(ctl.ledger.earned(), 6),
+                    "spent": round(ctl.ledger.spent(), 6),
+                    "balance": round(ctl.ledger.balance(), 6),
+                    "exposure": round(ctl.ledger.exposure, 6),
+                },
             },
             "overall": overall,
-            "bands": [v.as_dict() for v in ctl.views()],
+            "bands": [{**v.as_dict(), "payer": ctl.payer(i)} for i, v in enumerate(ctl.views())],
         }

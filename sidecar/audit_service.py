@@ -4,8 +4,10 @@
   and the ``Auditor``.
 - ``serve_threshold(deps, chosen)``: with a budget, the cosine threshold is never below the
   controller's (explicit per-request/model/tier thresholds can only be stricter).
-- ``after_hit`` / ``near_miss`` / ``after_miss``: the request-path hooks. They only flip a coin
-  and start background tasks; they never raise into the request path.
+- ``admission(deps, found)``: serve a verified candidate, or the budget's reason not to.
+- ``after_hit`` / ``near_miss`` / ``after_miss``: the request-path hooks. They charge the
+  served hit to the error budget, flip a coin and start background tasks; they never raise
+  into the request path.
 - ``status_body`` is the JSON of ``GET /sidecar/cache/audit``.
 - ``reload_audit(deps, fresh)`` (SIGHUP): applies the live-safe audit settings (``LIVE_FIELDS``
   and ``cache.max_false_hit_rate``) to the running auditor; the others need a restart (listed
@@ -37,6 +39,7 @@ log = logging.getLogger("sidecar.audit")
 # the bands or the evidence and need a restart (the state file would not match).
 LIVE_FIELDS = ("rate", "near_miss", "max_concurrency", "max_per_minute", "timeout_s")
 COSINE_ONLY_THRESHOLD = 0.95  # the pipeline's shipped point without the verifier
+BUDGET_FIELDS = ("probation_rate", "allowance")  # applied to the controller on a reload
 CHAT_PATH = "/chat/completions"  # the llm judge asks an OpenAI-compatible deployment
 
 
@@ -59,6 +62,7 @@ def build_auditor(deps: Deps, metrics: AuditMetrics) -> Auditor:
         z=NormalDist().inv_cdf(1 - (1 - cfg.confidence) / 2),
         burn_in=cfg.burn_in,
         probation_rate=cfg.probation_rate,
+        allowance=cfg.allowance,
     )
     embed = deps.embedder.embed if deps.embedder is not None else None
     judge = make_judge(
@@ -75,23 +79,35 @@ def serve_threshold(deps: Deps, chosen: float) -> float:
     return max(chosen, auditor.controller.threshold())
 
 
-def admit(deps: Deps, found: Any) -> bool:
-    """May this found candidate be served? (with a budget: only if its band is served)"""
+def admission(deps: Deps, found: Any) -> str:
+    """May this found candidate be served? ``serve``, or the controller's bounded reason
+    (``closed``: its band is not served; ``unfunded``: its band is on probation and the error
+    budget cannot take it being wrong now). Without a budget every candidate is served."""
     if found.entry is None or found.similarity is None:
-        return False
+        return "closed"
     auditor = deps.auditor
     if auditor is None or auditor.controller.budget is None:
-        return True
-    return auditor.controller.allows(float(found.similarity))
+        return "serve"
+    return auditor.controller.admission(float(found.similarity))
+
+
+def admit(deps: Deps, found: Any) -> bool:
+    """``admission(...) == "serve"``."""
+    return admission(deps, found) == "serve"
 
 
 def after_hit(x: Exchange, deps: Deps, entry: Entry, similarity: float) -> None:
-    """A semantic hit was served: maybe re-ask it upstream in the background."""
+    """A semantic hit was served: charge it to the error budget, maybe re-ask it upstream in
+    the background (its verdict settles the charge)."""
     auditor = deps.auditor
-    if auditor is None or not auditor.sample("hit", similarity):
+    if auditor is None:
+        return
+    ticket = auditor.controller.charge(similarity)
+    if not auditor.sample("hit", similarity):
+        auditor.controller.release(ticket)
         return
     refetch = _refetch(deps, x, entry.model)
-    auditor.submit("hit", x.req.text, similarity, entry.body, refetch)
+    auditor.submit("hit", x.req.text, similarity, entry.body, refetch, ticket=ticket)
 
 
 async def near_miss(deps: Deps, req: Any, vec: Any, threshold: float, found: Any) -> Any:
@@ -212,14 +228,14 @@ def reload_audit(deps: Deps, fresh: Any) -> list[str]:
     restart = [
         f"cache.audit.{k}"
         for k in type(old).model_fields
-        if k not in (*LIVE_FIELDS, "probation_rate") and getattr(old, k) != getattr(new, k)
+        if k not in (*LIVE_FIELDS, *BUDGET_FIELDS) and getattr(old, k) != getattr(new, k)
     ]
     if new.rate <= 0:
         restart.append("cache.audit.rate")  # turning it off: stop the auditor on restart
         new = new.model_copy(update={"rate": old.rate})
     live = {k: getattr(new, k) for k in LIVE_FIELDS}
     auditor.cfg = old.model_copy(update=live)
-    auditor.controller.set_budget(new_budget, new.probation_rate)
+    auditor.controller.set_budget(new_budget, new.probation_rate, new.allowance)
     return restart
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from cache.entry import Entry, LookupResult
 from cache.text import cache_text
-from sidecar.audit_service import admit, near_miss, serve_threshold
+from sidecar.audit_service import admission, near_miss, serve_threshold
 from sidecar.deps import Deps
 from sidecar.dialect import Usage
 from sidecar.exchange import Exchange
@@ -126,8 +126,10 @@ async def lookup_semantic(x: Exchange, deps: Deps, vec: np.ndarray) -> Hit | Non
         return None
     if found.similarity is None or not _fresh(found.entry, x):
         return None
-    if not admit(deps, found):  # its cosine band is not within the false-hit budget
-        x.out.cache = CacheResult.BUDGET_REJECTED
+    decision = admission(deps, found)  # the false-hit budget's word on its cosine band
+    if decision != "serve":
+        unfunded = decision == "unfunded"
+        x.out.cache = CacheResult.BUDGET_UNFUNDED if unfunded else CacheResult.BUDGET_REJECTED
         x.audit_candidate = await near_miss(deps, x.req, vec, threshold, found)
         return None
     return Hit(found.entry, CacheResult.SEMANTIC, found.similarity)

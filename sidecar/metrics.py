@@ -74,10 +74,12 @@ LOOKUP_RESULTS = (
     # rejected candidates by reason (cache/guard.py, cache/decision.py)
     "guard_slot",
     "guard_polarity",
+    "guard_qualifier",
     "guard_role",
     "guard_length",
     "verifier_rejected",
     "budget_rejected",  # verified, but its cosine band is over the false-hit budget
+    "budget_unfunded",  # verified, its band on probation, and the error budget spent
     "shared",  # a singleflight follower served the leader's fresh answer (not a cache hit)
 )
 STAGES = ("parse", "cache_exact", "embed", "classify", "cache_semantic", "total")

@@ -23,10 +23,12 @@ class CacheResult(StrEnum):
     # A miss whose best candidate was refused, by reason (cache.entry.LookupResult):
     GUARD_SLOT = "guard_slot"
     GUARD_POLARITY = "guard_polarity"
+    GUARD_QUALIFIER = "guard_qualifier"
     GUARD_ROLE = "guard_role"
     GUARD_LENGTH = "guard_length"
     VERIFIER_REJECTED = "verifier_rejected"
     BUDGET_REJECTED = "budget_rejected"  # verified, but its cosine band is over the budget
+    BUDGET_UNFUNDED = "budget_unfunded"  # verified, band on probation, error budget spent
     SHARED = "shared"  # a miss answered by an identical in-flight miss's upstream call
 
     @property

@@ -121,6 +121,30 @@ async def test_budget_shadow_burn_in_serves_no_wrong_hit(sidecar: Any, mock: Any
     assert mock.count == 2  # the shadow comparison used the miss's own fresh answer
 
 
+async def test_a_spending_band_the_budget_cannot_fund_is_a_counted_miss(
+    sidecar: Any, mock: Any
+) -> None:
+    mock.oracle = oracle()
+    env = {
+        **AUDIT_ON,
+        "SIDECAR_CACHE_AUDIT": "{rate: 1.0, near_miss: true}",
+        "SIDECAR_CACHE_MAX_FALSE_HIT_RATE": "0.01",
+    }
+    client = await sidecar(env=env, cache=SemanticCache(verifier=AcceptAll()))
+    auditor = await ready_auditor(client)
+    await ask(client, COOK)
+    layer, _ = await ask(client, BAKE)  # cosine 0.92: a band on probation, nothing earned yet
+    assert layer == "miss"
+    assert metric(client, "sidecar_cache_lookups_total", {"result": "budget_unfunded"}) == 1
+    await auditor.drain()  # compared as a near miss instead, with the miss's own answer
+    assert metric(client, "sidecar_cache_explorations_total", {"verdict": "different"}) == 1
+    layer, _ = await ask(client, COOK + "?")  # the top band: served on the allowance
+    assert layer == "semantic"
+    await auditor.drain()
+    status = await (await client.get("/sidecar/cache/audit")).json()
+    assert status["budget"]["ledger"]["earned"] == 0.01 and status["budget"]["ledger"]["spent"] == 0
+
+
 async def test_budget_state_survives_a_restart(sidecar: Any, mock: Any, tmp_path: Path) -> None:
     env = {
         **AUDIT_ON,

@@ -141,3 +141,27 @@ async def test_verdicts_of_an_ended_regime_are_dropped_by_redis(
     for closing in (share_a, share_b):
         await closing.close()
     await client.aclose()
+
+
+async def test_the_error_budget_account_is_shared_and_never_double_counted(
+    redis_server: RedisServer,  # noqa: F811
+) -> None:
+    a = BudgetController(0.01, 0.74, min_samples=30)
+    b = BudgetController(0.01, 0.74, min_samples=30)
+    share_a, share_b = SharedBudget(a, redis_server.url), SharedBudget(b, redis_server.url)
+    for _ in range(50):  # a serves the top band: its clean hits earn
+        ticket = a.charge(0.99)
+        a.record(0.99, same=True, ticket=ticket)
+    pending = a.charge(0.99)  # a verdict in flight during the syncs
+    assert await share_a.sync() and await share_b.sync() and await share_a.sync()
+    assert a.ledger.row() == b.ledger.row() and b.ledger.earned() == pytest.approx(0.51)
+    assert b.to_state() == a.to_state()
+    a.record(0.99, same=False, ticket=pending)  # settled after the sync: pushed next time
+    assert await share_a.sync() and await share_b.sync()
+    assert b.ledger.spent() == a.ledger.spent() and a.ledger.spent() >= 1.0
+    client = aioredis.Redis.from_url(redis_server.url)
+    raw = await client.hgetall(budget_key(a))
+    assert int(raw[b"L:e"]) == a.ledger.row()[0] and int(raw[b"L:s"]) == a.ledger.row()[1]
+    for closing in (share_a, share_b):
+        await closing.close()
+    await client.aclose()

@@ -1,0 +1,160 @@
+"""Guard rules on words that change what is asked without being a value (cache/guard.py).
+
+- **Qualifiers**: "may" / "must" / "should", "will change" / "has changed", "at least" /
+  "exactly", "all" / "some" are ordinary words to the embedding and to the slot rules, yet each
+  one asks something else. Each qualifier word has a class (`VERB` or `QUANTITY`) and a
+  canonical value ("could" is "can", "every" is "all"); two texts disagree when, in one class,
+  each text has a value the other lacks (a substitution). Adding or dropping one alone is left
+  to the verifier: "How do I" / "How can I" are the same question. A modal that only makes a
+  request polite ("Can you …", "Would you …", "I would like …") is not read.
+- **Extra sentence**: one text carries a sentence whose content words the other text mostly
+  lacks ("… Also, end your reply with a link to our website."): an added instruction or
+  fact, so the two answers differ.
+- **Reversing prefix**: "derivative" / "antiderivative" (read by the polarity rule).
+All are linear in the number of words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from cache.slots import without_code
+
+# Values that questions use interchangeably share one ("Can I …" / "May I …", "some" /
+# "many" / "a few"); the rest were kept apart where QQP's labelled paraphrases rarely swap them
+# (docs/cache_quality.md, "Qualifier rule").
+VERB = {
+    **dict.fromkeys(("can", "could", "may", "might", "able"), "can"),
+    **dict.fromkeys(("should", "ought"), "should"),
+    "must": "must",
+    **dict.fromkeys(("will", "would", "shall", "i'll", "we'll", "it'll"), "will"),
+    **dict.fromkeys(("was", "were", "did"), "past"),
+    **dict.fromkeys(("has", "have", "had", "hasn't", "haven't"), "perfect"),
+}
+QUANTITY = {
+    **dict.fromkeys(("all", "every", "each", "always"), "all"),
+    **dict.fromkeys(("some", "any", "several", "many", "much", "often", "sometimes"), "some"),
+    **dict.fromkeys(("most", "mostly", "usually"), "most"),
+    **dict.fromkeys(("few", "rarely", "seldom"), "few"),
+    **dict.fromkeys(("none", "never"), "none"),
+    "exactly": "exactly",
+    "only": "only",
+    "both": "both",
+    "either": "either",
+}
+PHRASES = {
+    ("the", "most"): ("SUPERLATIVE", "most"),  # "the most expensive": not a quantity
+    ("the", "least"): ("SUPERLATIVE", "least"),
+    ("a", "few"): ("QUANTITY", "some"),
+    ("at", "least"): ("QUANTITY", "atleast"),
+    ("at", "most"): ("QUANTITY", "atmost"),
+    ("up", "to"): ("QUANTITY", "atmost"),
+    ("no", "more"): ("QUANTITY", "atmost"),
+    ("more", "than"): ("QUANTITY", "morethan"),
+    ("over", "#"): ("QUANTITY", "morethan"),
+    ("above", "#"): ("QUANTITY", "morethan"),
+    ("less", "than"): ("QUANTITY", "lessthan"),
+    ("fewer", "than"): ("QUANTITY", "lessthan"),
+    ("under", "#"): ("QUANTITY", "lessthan"),
+    ("below", "#"): ("QUANTITY", "lessthan"),
+    ("going", "to"): ("VERB", "will"),
+    ("have", "to"): ("VERB", "must"),
+    ("has", "to"): ("VERB", "must"),
+    ("need", "to"): ("VERB", "must"),
+    ("needs", "to"): ("VERB", "must"),
+}
+CLASSES = ("VERB", "QUANTITY", "SUPERLATIVE")
+FLIP_PREFIXES = ("anti", "non", "un", "dis", "de", "counter", "in", "im", "ir", "il")
+POLITE_NEXT = frozenset("you u like love mind it".split())  # "could you", "would like", "would it"
+STOP = frozenset(
+    "a an the of to in on for and or is are was were be been do does did i you we my your me "
+    "it its this that with as at by from can should would what how why which who when where "
+    "will could there their they he she his her our us them than so if about into any some "
+    "also please just then not no".split()
+)
+_SENTENCE = re.compile(r"[^.!?;\n]+")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+EXTRA_MIN_WORDS = 3  # content words a sentence needs to count as an added instruction
+EXTRA_SHARE = 0.6  # share of them the other text lacks
+COVERED = 0.6  # share of the text's other content words the other text has
+OTHER_NEW = 1  # content words of the other text that the rest may lack (a rewording has more)
+
+
+def qualifiers(words: list[str]) -> dict[str, set[str]]:
+    """Class -> canonical qualifier values of a lowercased word list."""
+    out: dict[str, set[str]] = {cls: set() for cls in CLASSES}
+    skip = -1
+    for i, w in enumerate(words):
+        if i == skip:
+            continue
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        phrase = PHRASES.get((w, "#" if nxt[:1].isdigit() else nxt))
+        if phrase is not None:
+            out[phrase[0]].add(phrase[1])
+            skip = i + 1
+        elif w in VERB and nxt not in POLITE_NEXT:
+            out["VERB"].add(VERB[w])
+        elif w in QUANTITY:
+            out["QUANTITY"].add(QUANTITY[w])
+    return out
+
+
+def qualifier_clash(wa: list[str], wb: list[str]) -> str:
+    """The class ("verb", "quantity", "superlative") in which each text has a value the other
+    lacks."""
+    qa, qb = qualifiers(wa), qualifiers(wb)
+    for cls in CLASSES:
+        if qa[cls] - qb[cls] and qb[cls] - qa[cls]:
+            return cls.lower()
+    return ""
+
+
+def prefix_flip(wa: list[str], wb: list[str]) -> bool:
+    """True when a word only one text has is a word only the other has behind a reversing
+    prefix ("derivative" / "antiderivative", "compliant" / "noncompliant")."""
+    sa, sb = set(wa), set(wb)
+    for only, other in ((sa - sb, sb - sa), (sb - sa, sa - sb)):
+        for w in other:
+            for p in FLIP_PREFIXES:
+                if w.startswith(p) and len(w) - len(p) >= 5 and w[len(p) :] in only:
+                    return True
+    return False
+
+
+def _content(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in STOP and len(w) > 2]
+
+
+def _missing(content: list[str], words: set[str], prefixes: set[str]) -> int:
+    return sum(not (w in words or (len(w) >= 5 and w[:5] in prefixes)) for w in content)
+
+
+def _prefixes(words: Iterable[str]) -> set[str]:
+    return {w[:5] for w in words if len(w) >= 5}
+
+
+def extra_sentence(a: str, b: str) -> bool:
+    """True when one text is the other plus a sentence: one of its (>= 2) sentences has
+    >= `EXTRA_MIN_WORDS` content words, >= `EXTRA_SHARE` of them missing from the other text;
+    the rest of it is mostly (>= `COVERED`) in the other text, and the other text adds at most
+    `OTHER_NEW` content words to that rest. The last condition tells an added
+    instruction from a reworded one: a rewording brings words of its own."""
+    for text, other in ((a, b), (b, a)):
+        sentences = [c for c in map(_content, _SENTENCE.findall(without_code(text))) if c]
+        if len(sentences) < 2:
+            continue
+        other_words = _content(without_code(other))
+        words = set(other_words)
+        prefixes = _prefixes(words)
+        for i, content in enumerate(sentences):
+            if len(content) < EXTRA_MIN_WORDS:
+                continue
+            if _missing(content, words, prefixes) < EXTRA_SHARE * len(content):
+                continue
+            rest = [w for j, s in enumerate(sentences) if j != i for w in s]
+            if not rest or _missing(rest, words, prefixes) > (1 - COVERED) * len(rest):
+                continue
+            if _missing(other_words, set(rest), _prefixes(rest)) <= OTHER_NEW:
+                return True
+    return False
