@@ -18,11 +18,13 @@ Contract (docs/cache_audit.md has the argument and the measurements):
   (``expected_rate``, Jeffreys) within the budget, else a **spender**.
 - **Spending** (``admission``): every served hit earns ``b`` and is charged in the ledger
   (cache/ledger.py): certified ``u``, probation a hold of its expected error settled by its
-  audit's verdict. Certified and payer bands serve. A spender serves only if the account can
-  take this hit being wrong: ``free()`` >= 1 - b (opening credit b x ``OPENING_HITS`` +
-  earned - spent - pending worst case); the top open band may add the ``allowance`` (it
-  bootstraps the account). Else the candidate is refused as ``unfunded``. So wrong hits <=
-  b x hits + allowance + opening credit, up to the expected errors of payer/certified hits.
+  audit's verdict. Certified and payer bands serve. A spender serves only if what it may draw
+  on covers this hit being wrong (>= 1 - b): the surplus (earned - spent - pending worst
+  case), plus credits while its regime has no wrong verdict (the opening credit b x
+  ``OPENING_HITS``; the ``allowance`` too for the top open band, which it bootstraps); other
+  bands keep the allowance's possible loss in reserve while the top band is uncertified.
+  Else the candidate is refused as ``unfunded``. So wrong hits <= b x hits + allowance +
+  opening credit, up to the expected errors of payer and certified hits.
 - Audit share (``audit_rate``): certified ``base``; spender ``probation_rate``; payer
   ``probation_rate`` x the share of its certification still missing (m / (m + n)).
 - The decision is a function of the rows (replicas holding the same rows agree); state and
@@ -48,10 +50,10 @@ from cache.budget_state import STATE_VERSION, BandRows, Row
 from cache.ledger import Ledger, Ticket
 
 CLOSED = 1.01  # a threshold no cosine reaches: semantic hits off
-# Opening credit of the account, in hits at the budget (b x 20: one wrong hit at 5%, 0.1 at
+# Opening credit of the account, in hits at the budget (b x 40: two wrong hits at 5%, 0.2 at
 # 0.5%): bands may explore from the start where the budget is loose; where it is tight they
 # explore on earnings (docs/cache_audit.md, "Spending the budget").
-OPENING_HITS = 20
+OPENING_HITS = 40
 ADMISSIONS = ("serve", "closed", "unfunded")  # bounded reasons of ``admission``
 __all__ = [
     "ADMISSIONS", "CLOSED", "STATE_VERSION", "BandCounts", "BandView", "BudgetController",
@@ -162,10 +164,22 @@ class BudgetController(BandRows):
             return "closed"
         if self.budget is None or self._certified[band] or self.payer(band):
             return "serve"
-        funds = self.ledger.free()
-        if band == self._top_open():
-            funds += self.ledger.allowance
-        return "serve" if funds >= 1.0 - self.budget else "unfunded"
+        return "serve" if self._funds(band, self.budget) >= 1.0 - self.budget else "unfunded"
+
+    def _funds(self, band: int, budget: float) -> float:
+        """What a spending hit of this band may draw on: the surplus (earned - spent - worst
+        case pending); the credits (opening, and the allowance for the top open band) only
+        while the band's regime has no wrong verdict: credit pays for discovery, not for a
+        band that has shown it can be wrong; for any other band, while the top one is not
+        certified, less the wrong hit the allowance may still have to cover."""
+        ledger, top = self.ledger, self._top_open()
+        clean = self.hits(band).different == 0
+        funds = ledger.free() - (0.0 if clean else ledger.opening)
+        if band == top:
+            return funds + (ledger.allowance if clean else 0.0)
+        if top is not None and not self._certified[top]:
+            funds -= min(ledger.allowance, 1.0 - budget)
+        return funds
 
     def charge(self, similarity: float) -> Ticket | None:
         """A hit at this cosine was served: earn the budget, charge what it may cost."""

@@ -197,7 +197,9 @@ def test_sighup_applies_the_audit_rate_and_budget_and_names_the_rest() -> None:
     fresh = load_settings(
         None,
         {
-            "SIDECAR_CACHE_AUDIT": "{rate: 0.3, max_per_minute: 5, judge: embedding}",
+            "SIDECAR_CACHE_AUDIT": (
+                "{rate: 0.3, max_per_minute: 5, judge: embedding, allowance: 0.5}"
+            ),
             "SIDECAR_CACHE_MAX_FALSE_HIT_RATE": "0.01",
         },
     )
@@ -205,6 +207,7 @@ def test_sighup_applies_the_audit_rate_and_budget_and_names_the_rest() -> None:
     assert auditor.cfg.rate == 0.3 and auditor.cfg.max_per_minute == 5
     assert auditor.cfg.judge == "exact" and restart == ["cache.audit.judge"]
     assert auditor.controller.budget == 0.01
+    assert auditor.controller.ledger.allowance == 0.5  # live: the account's start-up credit
     off = load_settings(None, {})
     assert reload_audit(deps, off) == ["cache.audit.rate"]  # stopping it takes a restart
     assert auditor.cfg.rate == 0.3 and auditor.controller.budget is None  # measure only
