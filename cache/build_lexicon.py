@@ -109,31 +109,26 @@ def read_antonyms(root: Path) -> set[tuple[str, str]]:
     """Lemma pairs WordNet marks as antonyms, nouns, adjectives and adverbs only ("net" /
     "gross", "cheap" / "expensive"; verbs such as "make" / "break" ("broken down") misfire)."""
     lemmas: dict[tuple[str, int], list[str]] = {}
-    pointers: list[tuple[str, int, str, int]] = []
+    pointers: list[tuple[tuple[str, int], tuple[str, int]]] = []  # (synset, antonym synset)
     for pos, name in FILES.items():
         for line in (root / f"data.{name}").read_text(encoding="utf-8").splitlines():
             if line.startswith(" "):
                 continue
             parts = line.split(" | ")[0].split()
             words = int(parts[3], 16)
-            lemmas[(pos, int(parts[0]))] = [
-                re.sub(r"\(.*\)$", "", parts[4 + 2 * i]).lower() for i in range(words)
-            ]
+            here = (pos, int(parts[0]))
+            lemmas[here] = [re.sub(r"\(.*\)$", "", parts[4 + 2 * i]).lower() for i in range(words)]
             at = 4 + 2 * words
             fields = parts[at + 1 : at + 1 + 4 * int(parts[at])]
             for i in range(0, len(fields), 4):
                 if fields[i] == "!" and pos != "v":  # verbs are too polysemous: make / break
-                    src, dst = int(fields[i + 3][:2], 16), int(fields[i + 3][2:], 16)
-                    target = ("a" if fields[i + 2] == "s" else fields[i + 2], int(fields[i + 1]))
-                    pointers.append(
-                        (pos, int(parts[0]), f"{target[0]}:{target[1]}", src * 256 + dst)
-                    )
-    out = set()
-    for pos, offset, target, _ in pointers:
-        # Every lemma of the two synsets: "arrive" is marked against "leave", whose synset also
-        # holds "depart" and "go away".
-        tpos, toff = target.split(":")
-        out.update((a, b) for a in lemmas[(pos, offset)] for b in lemmas[(tpos, int(toff))])
+                    tpos = "a" if fields[i + 2] == "s" else fields[i + 2]
+                    pointers.append((here, (tpos, int(fields[i + 1]))))
+    # Every lemma of the two synsets: "cheap" is marked against "expensive", and its synset
+    # also holds "inexpensive".
+    out: set[tuple[str, str]] = set()
+    for here, there in pointers:
+        out.update((a, b) for a in lemmas[here] for b in lemmas[there])
     return out
 
 
