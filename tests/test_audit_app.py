@@ -16,7 +16,10 @@ ORDER = r"(?:What is the status of (?:my )?order|Where is my order) (?P<id>\d+)\
 AUDIT_ON = {"SIDECAR_CACHE_THRESHOLD": "0.8", "SIDECAR_CACHE_AUDIT": "{rate: 1.0}"}
 
 
-COOK, BAKE = (f"what is the best way to learn to {v} at home" for v in ("cook", "bake"))
+COOK = "what is the best way to learn to cook at home"
+# Reworded as well as changed: one swapped word in an unchanged frame is the guard's
+# (swapped_words); a reworded request with another word is what only an audit can catch.
+BAKE = "so what is the best way to learn to bake at home"
 
 
 def oracle() -> Oracle:
