@@ -26,7 +26,9 @@ import re
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
-from cache.slots import without_code
+from cache.lexicon import lexicon
+from cache.slots import NUMBER_WORDS, without_code, words_of
+from cache.verifier import STOPWORDS
 
 # Values that questions use interchangeably share one ("Can I …" / "May I …", "some" /
 # "many" / "a few"); the rest were kept apart where QQP's labelled paraphrases rarely swap them
@@ -87,14 +89,8 @@ MAX_SPAN = 2
 MIN_FRAME = 4
 _FLIP = re.compile(r"(anti|non|un|dis|de|counter|in|im|ir|il)-?(\w{5,})$")  # reversing prefixes
 POLITE_NEXT = frozenset("you u like love mind it".split())  # "could you", "would like", "would it"
-STOP = frozenset(
-    "a an the of to in on for and or is are was were be been do does did i you we my your me "
-    "it its this that with as at by from can should would what how why which who when where "
-    "will could there their they he she his her our us them than so if about into any some "
-    "also please just then not no".split()
-)
+STOP = STOPWORDS | frozenset("also please just then not no".split())  # not content words
 _SENTENCE = re.compile(r"[^.!?;\n]+")
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 EXTRA_MIN_WORDS = 3  # content words a sentence needs to count as an added instruction
 EXTRA_SHARE = 0.6  # share of them the other text lacks
 COVERED = 0.6  # share of the text's other content words the other text has
@@ -133,10 +129,8 @@ def qualifier_clash(wa: list[str], wb: list[str]) -> str:
 def opposed(wa: list[str], wb: list[str]) -> bool:
     """A content word only one text has is a WordNet antonym of one only the other has
     ("gross" / "net", "cheapest" / "most expensive" reads "cheap" / "expensive")."""
-    from cache.lexicon import lexicon
-
     sa, sb = set(wa) - LIGHT, set(wb) - LIGHT
-    return lexicon().opposed(set(sorted(sa - sb)[:64]), set(sorted(sb - sa)[:64]))
+    return lexicon().opposed(sa - sb, sb - sa)
 
 
 def prefix_flip(wa: list[str], wb: list[str]) -> bool:
@@ -154,8 +148,6 @@ def prefix_flip(wa: list[str], wb: list[str]) -> bool:
 def _canon(words: list[str]) -> list[str]:
     """Content words of a span in one spelling: numbers as digits ("first", "1st" -> "1"),
     exclusion phrases as "exclude" ("leave out", "omit")."""
-    from cache.slots import NUMBER_WORDS
-
     out: list[str] = []
     for i, w in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
@@ -172,8 +164,6 @@ def _canon(words: list[str]) -> list[str]:
 def _light_or_same(xs: list[str], ys: list[str]) -> bool:
     """A swap that keeps the meaning: function words on one side, the same words in another
     spelling, inflections, or synonyms."""
-    from cache.lexicon import lexicon
-
     cx, cy = _canon(xs), _canon(ys)
     if not cx or not cy or cx == cy:
         return True
@@ -189,7 +179,7 @@ def swapped_words(wa: list[str], wb: list[str]) -> bool:
     the whole-text rule."""
     if max(len(wa), len(wb)) > MAX_WORDS or wa == wb:
         return False
-    ops = [op for op in SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes()]
+    ops = SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes()
     changed = [op for op in ops if op[0] != "equal"]
     frame = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
     if frame < MIN_FRAME or len(changed) > MAX_SWAPS:
@@ -203,7 +193,7 @@ def swapped_words(wa: list[str], wb: list[str]) -> bool:
 
 
 def _content(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in STOP and len(w) > 2]
+    return [w for w in words_of(text) if w not in STOP and len(w) > 2]
 
 
 def _missing(content: list[str], words: set[str], prefixes: set[str]) -> int:

@@ -74,8 +74,8 @@ NUMBER_WORDS = {
     )
     for i, w in enumerate(names.split())
 } | {
-    **{w: str(10 * i) for i, w in enumerate("_ _ _ thirty forty fifty sixty seventy eighty "
-                                            "ninety".split()) if w != "_"},
+    **{w: str(10 * i) for i, w in enumerate(
+        "thirty forty fifty sixty seventy eighty ninety".split(), start=3)},
     "hundred": "100", "thousand": "1000", "million": "1000000", "billion": "1000000000",
     "dozen": "12", "half": "0.5", "quarter": "0.25", "quarters": "0.25", "last": "last",
 }  # fmt: skip
