@@ -65,37 +65,29 @@ def _replay(
     stores: Callable[[str], list[str]],
     embed: Callable[[str], np.ndarray],
 ) -> list[Trial]:
-    """items: (family, scope, kind, query, is_right(served_text)); returns one Trial each."""
+    """items: (family, scope, kind, query, is_right(served_text)); returns one Trial each.
+
+    The guard is off while recording and judged later, per sweep (`suite_table`): recording
+    every best candidate keeps the replays valid for any guard version."""
     rec = Recorder()
     caches: dict[str, SemanticCache] = {}
     out: list[Trial] = []
-    # The guard is judged later, per sweep (`suite_table`): recording every best candidate
-    # keeps the replays valid for any guard version.
     with mock.patch("cache.guard.check", return_value=PASS):
-        for trial in _record(items, stores, embed, rec, caches):
+        for family, scope, kind, query, is_right in items:
+            if scope not in caches:
+                caches[scope] = cache = SemanticCache(verifier=rec, model_family="m")
+                for text in stores(scope):
+                    cache.put(
+                        scope, text, embed(text), body=b"{}", model="m", tier="t", tier_rank=0
+                    )
+            rec.last = None
+            found = caches[scope].lookup(scope, query, embed(query), RECORD_COSINE)
+            trial: Trial = {"family": family, "kind": kind, "result": found.result.value}
+            if rec.last is not None:
+                q, qv, c, cv, sim = rec.last
+                trial.update(query=q, qv=qv, cand=c, cv=cv, sim=sim, right=is_right(c))
             out.append(trial)
     return out
-
-
-def _record(
-    items: Iterator[tuple[str, str, str, str, Callable[[str], bool]]],
-    stores: Callable[[str], list[str]],
-    embed: Callable[[str], np.ndarray],
-    rec: Recorder,
-    caches: dict[str, SemanticCache],
-) -> Iterator[Trial]:
-    for family, scope, kind, query, is_right in items:
-        if scope not in caches:
-            caches[scope] = cache = SemanticCache(verifier=rec, model_family="m")
-            for text in stores(scope):
-                cache.put(scope, text, embed(text), body=b"{}", model="m", tier="t", tier_rank=0)
-        rec.last = None
-        found = caches[scope].lookup(scope, query, embed(query), RECORD_COSINE)
-        trial: Trial = {"family": family, "kind": kind, "result": found.result.value}
-        if rec.last is not None:
-            q, qv, c, cv, sim = rec.last
-            trial.update(query=q, qv=qv, cand=c, cv=cv, sim=sim, right=is_right(c))
-        yield trial
 
 
 def own_suite(embed: Callable[[str], np.ndarray]) -> list[Trial]:
