@@ -34,6 +34,7 @@ texts are split in pieces so no C call holds the GIL for more than a few millise
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -201,12 +202,7 @@ def _interior_gap(mark: bytearray) -> bool:
     changed sentence inside the shared document, even near an edge ("… the audit has been
     cancelled. As you know …"). A reworded instruction before or after the document, or one
     sharing only a few words with the other ("Summarize the following email for me:"), is not."""
-    runs: list[tuple[int, int]] = []  # (marked, length)
-    for m in mark:
-        if runs and runs[-1][0] == m:
-            runs[-1] = (m, runs[-1][1] + 1)
-        else:
-            runs.append((m, 1))
+    runs = [(m, len(list(group))) for m, group in itertools.groupby(mark)]  # (marked, length)
     long_runs = [i for i, (m, n) in enumerate(runs) if m and n >= RUN_WORDS]
     return bool(long_runs) and any(
         not m and long_runs[0] < i < long_runs[-1] for i, (m, _) in enumerate(runs)
