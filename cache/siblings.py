@@ -11,7 +11,9 @@ few short spans ("comprehensive" / "third-party only"), those spans are the temp
 with the texts of the other entries the index returned near the query (same scope). For each
 other entry `sib` of the same frame as `cand` (<= `MAX_SPANS` changed spans of <= `MAX_SPAN`
 words, a shared frame of >= `MIN_FRAME` words and >= `FRAME_SHARE` of the longer text) whose
-swaps are not rewordings (not function words, inflections or WordNet synonyms), it vetoes when:
+swaps are not rewordings (a swapped span's value words are its content words, or its other
+words but articles, pronouns and auxiliaries when it has none; a value word the other side
+has as an inflection or WordNet synonym is a rewording), it vetoes when:
 - **missing**: the query lacks a content word of `cand`'s side of a swap that `sib` lacks (it
   asks about some other value of that slot), or
 - **other side**: the query has every content word of `sib`'s side that `cand` lacks (it asks
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from cache.lexicon import lexicon
-from cache.qualifiers import STOP, canon, light_or_same
+from cache.qualifiers import STOP, canon
 from cache.slots import words_of
 
 MAX_WORDS = 80  # longer prompts are documents: the whole-text rule compares them
@@ -40,6 +42,13 @@ MAX_SPANS = 3  # a template with up to three slots changed at once is still one 
 MAX_SPAN = 4  # words per changed span ("third-party, fire and theft")
 MIN_FRAME = 4  # shared words, at least
 FRAME_SHARE = 0.5  # and at least this share of the longer text
+# Never a span's value: articles, pronouns and auxiliaries ("How do I" / "How can I"), and
+# negations, which the guard's polarity rule reads as a parity ("do not include" / "leave out").
+GRAMMAR = frozenset(
+    "a an the my our your his her their its this that these those some do does did can could "
+    "would will should shall may might must is are was were be been am i you we it me us they "
+    "them he she not no never don't doesn't didn't isn't aren't won't can't cannot".split()
+)
 SUFFIXES = (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ing", ""))
 
 
@@ -58,8 +67,9 @@ class _Query:
     """The query's content words, for presence tests of slot words."""
 
     def __init__(self, words: list[str]) -> None:
-        self.words = {w for w in canon(words) if w not in STOP}
+        self.words = set(canon(words)) | set(words)
         self.stems = {stem(w) for w in self.words}
+        self.content = {w for w in self.words if w not in STOP and not w.isdigit()}
 
     def carries(self, word: str) -> bool:
         """`word` is in the query in some spelling (not as a synonym: WordNet's senses are
@@ -73,7 +83,7 @@ class _Query:
         if word.isdigit():
             return False
         lex = lexicon()
-        return any(lex.synonyms(word, w) for w in self.words if not w.isdigit())
+        return any(lex.synonyms(word, w) for w in self.content)
 
 
 def stem(word: str) -> str:
@@ -105,16 +115,30 @@ def slot_sides(cand: list[str], sib: list[str]) -> tuple[set[str], set[str]] | N
         i2 - i1 > MAX_SPAN or j2 - j1 > MAX_SPAN for _, i1, i2, j1, j2 in changed
     ):
         return None
-    in_cand, in_sib = set(canon(cand)), set(canon(sib))
+    in_cand, in_sib = set(canon(cand)) | set(cand), set(canon(sib)) | set(sib)
     ours: set[str] = set()
     theirs: set[str] = set()
     for _, i1, i2, j1, j2 in changed:
-        xs, ys = cand[i1:i2], sib[j1:j2]
-        if xs and ys and light_or_same(xs, ys):
-            continue  # a reworded span: not a slot
-        ours |= set(canon(xs)) - in_sib - STOP
-        theirs |= set(canon(ys)) - in_cand - STOP
+        vx, vy = _value(cand[i1:i2]), _value(sib[j1:j2])
+        ours |= {x for x in vx if not any(_same(x, y) for y in vy)} - in_sib
+        theirs |= {y for y in vy if not any(_same(x, y) for x in vx)} - in_cand
     return (ours, theirs) if ours or theirs else None
+
+
+def _value(span: list[str]) -> list[str]:
+    """The words of a changed span that carry its value: its content words, or when it has
+    none its other words but articles, pronouns and auxiliaries ("with" / "before" meals,
+    "in" / "out of" stock)."""
+    content = [w for w in canon(span) if w not in STOP]
+    return content or [w for w in span if w not in GRAMMAR]
+
+
+def _same(x: str, y: str) -> bool:
+    """One word in two spellings (an inflection, "two" / "2" after `canon`) or two WordNet
+    synonyms: a reworded span, not another value."""
+    if stem(x) == stem(y):
+        return True
+    return not (x.isdigit() or y.isdigit()) and lexicon().synonyms(x, y)
 
 
 def sibling_veto(query: str, cand: str, others: Sequence[str]) -> Sibling | None:

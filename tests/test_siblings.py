@@ -134,3 +134,38 @@ def test_store_judges_the_carrier_after_a_sibling_veto() -> None:
     put(lone, "s", THIRD, third_vec, body=b"liability answer")
     assert lone.lookup("s", ASK.format("basic"), base, 0.5).entry is not None
     assert np.isfinite(hit.similarity or 0.0)
+
+
+def test_function_word_values_and_inflected_spans() -> None:
+    meals = "My pharmacist said to take omeprazole {} meals. Why does the timing matter?"
+    # "with" / "before" are the slot when a span has no content word
+    veto = sibling_veto(
+        "Why should omeprazole be taken after meals, as my pharmacist said?",
+        meals.format("with"),
+        [meals.format("before")],
+    )
+    assert veto is not None and veto.rule == "sibling_missing"
+    assert (
+        sibling_veto(
+            "Why should omeprazole be taken with meals, as my pharmacist said?",
+            meals.format("with"),
+            [meals.format("before")],
+        )
+        is None
+    )
+    # "every two weeks" / "a week": "weeks" pairs with "week", the "two" is the value
+    pay = "My net salary is 3,500 euros {}. How much can I spend on rent?"
+    assert slot_sides(words_of(pay.format("every two weeks")), words_of(pay.format("a week"))) == (
+        {"every", "2"},
+        set(),
+    )
+    # negations are the polarity rule's: "do not include" / "leave out" is no slot
+    causes = "List the main causes of inflation and {} statistics."
+    assert (
+        sibling_veto(
+            "What are the main causes of inflation? Please leave out statistics.",
+            causes.format("do not include"),
+            [causes.format("include")],
+        )
+        is None
+    )
