@@ -26,6 +26,7 @@ import numpy as np
 
 from cache.decision import anchor_bonus, decide
 from cache.guard import check
+from cache.store import SemanticCache
 from cache.train_verifier import (
     DATA_DIR,
     embed_texts,
@@ -176,6 +177,21 @@ def gptcache_replay(verifier: Any, tc: float, vecs: dict[str, np.ndarray]) -> di
             "queries": len(mock),
             "hit_rate": len(hits) / len(mock),
             "precision": correct / max(len(hits), 1),
+        }
+    # The same replay through SemanticCache itself (guard, verifier, anchor bonus, and the
+    # sibling check that reads the other origins near each query), and with it off.
+    for name, k in (("store_with_siblings", 8), ("store_without_siblings", 1)):
+        cache = SemanticCache(verifier=verifier.verifier, top_k=k, sibling_k=k)
+        for m in mock:
+            origin = m["origin"]
+            cache.put("s", origin, vecs[origin], body=b"", model="m", tier="t", tier_rank=0)
+        texts = [cache.lookup("s", m["similar"], vecs[m["similar"]], tc) for m in mock]
+        served_texts = [(i, f.entry.text) for i, f in enumerate(texts) if f.entry is not None]
+        out[name] = {
+            "queries": len(mock),
+            "hit_rate": len(served_texts) / len(mock),
+            "precision": sum(t == mock[i]["origin"] for i, t in served_texts)
+            / max(len(served_texts), 1),
         }
     return out
 

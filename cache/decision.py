@@ -1,11 +1,15 @@
-"""Whether a semantic candidate may be served: the slot guard first, then the hit verifier.
+"""Whether a semantic candidate may be served: the slot guard, the hit verifier, the siblings.
 
 Contract:
-- `decide(query, qvec, cand, cvec, similarity, verifier, min_score=None)` is a pure function of
-  two texts and their vectors (thread-safe, no cache state): it returns a `Decision` whose
-  `result` is "semantic" (serve) or a rejection in `REJECTIONS`, the guard `rule` that fired
-  and the verifier's score. Its cost is linear in the text lengths; callers run pairs longer
-  than `OFFLOAD_CHARS` off the event loop (`SemanticCache.lookup_async`).
+- `decide(query, qvec, cand, cvec, similarity, verifier, min_score=None, siblings=())` is a
+  pure function of two texts, their vectors and the texts of the other entries the index found
+  near the query (thread-safe, no cache state): it returns a `Decision` whose `result` is
+  "semantic" (serve) or a rejection in `REJECTIONS`, the guard `rule` that fired (the sibling
+  check's "sibling_missing" / "sibling_other" count as `guard_slot`), the verifier's score, and
+  for "sibling_other" the index of the sibling carrying the query's slot value. Its cost is
+  linear in the text lengths (the sibling check runs only on an accepted pair, one short word
+  alignment per sibling); callers run pairs longer than `OFFLOAD_CHARS` off the event loop
+  (`SemanticCache.lookup_async`).
 - `cache.entry.Lookup` is what `SemanticCache.lookup` returns: `result` is one of `RESULTS`
   (`LookupResult`, a bounded set: the `sidecar_cache_lookups_total{result}` label and the
   request log line's `cache` field), plus the entry served, the best candidate's cosine, and
