@@ -1,10 +1,11 @@
 """Markdown from a blind-suite run: the per-family table and every wrong hit, grouped.
 
-`python -m benchmarks.blind_report [--suite blind|blind2|blind3] [--label L]` reads the suite's
-results (`benchmarks/results/cache_blind.json`, or `cache_blind2.json` / `cache_blind3.json` for
-the second / third blind suite; written by `python -m benchmarks.cache_heldout --suite ...`;
-the label defaults to the most recent run in the file) and prints the table and the list that
-`docs/cache_quality.md` ("Blind suite", "Second blind suite", "Third blind suite") carries.
+`python -m benchmarks.blind_report [--suite blind|blind2|blind3|blind4] [--label L]` reads the
+suite's results (`benchmarks/results/cache_blind.json`, or `cache_blind2.json` /
+`cache_blind3.json` / `cache_blind4.json` for the second / third / fourth blind suite; written
+by `python -m benchmarks.cache_heldout --suite ...`; the label defaults to the most recent run
+in the file) and prints the table and the list that `docs/cache_quality.md` ("Blind suite",
+"Second blind suite", "Third blind suite") carries.
 Each wrong hit is listed once per distinct difference between the query (its slots in the stored
 wording) and the served prompt, "[query's words -> served prompt's words]", with how often it
 happened in process and through the proxy, and one served prompt in full when it is short.
@@ -23,6 +24,7 @@ FILES = {
     "blind": RESULTS / "cache_blind.json",
     "blind2": RESULTS / "cache_blind2.json",
     "blind3": RESULTS / "cache_blind3.json",
+    "blind4": RESULTS / "cache_blind4.json",
 }
 
 

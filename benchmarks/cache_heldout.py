@@ -1,15 +1,17 @@
 """Held-out cache correctness: app-shaped families the guard and verifier were not built on.
 
-`python -m benchmarks.cache_heldout [--suite heldout|blind|blind2|blind3] [--seeds 1 2 3] [--e2e]`
-drives the real cache (`SemanticCache` with the int8 MiniLM encoder, the shipped verifier and
-the slot guard, at the verifier's operating point, as the proxy builds it) with
+`python -m benchmarks.cache_heldout [--suite heldout|blind|blind2|blind3|blind4] [--seeds 1 2 3]
+[--e2e]` drives the real cache (`SemanticCache` with the int8 MiniLM encoder, the shipped
+verifier and the slot guard, at the verifier's operating point, as the proxy builds it) with
 `benchmarks/heldout_families.py`, written without reading `adversarial_families.py`, or with
 `--suite blind` the fresh `benchmarks/blind_families.py` (written blind to the guard and the
 verifier as well; results in `benchmarks/results/cache_blind.json`, listing every wrong hit, not
 three), or with `--suite blind2` the second blind suite `benchmarks/blind2_families.py` (written
 blind to the fixes made while looking at the first; `benchmarks/results/cache_blind2.json`),
 or with `--suite blind3` the third blind suite `benchmarks/blind3_families.py` (written blind to
-the cache code and to both earlier suites' results; `benchmarks/results/cache_blind3.json`).
+the cache code and to both earlier suites' results; `benchmarks/results/cache_blind3.json`),
+or with `--suite blind4` the fourth blind suite `benchmarks/blind4_families.py` (written blind to
+the cache code, its history and every earlier suite's results; `cache_blind4.json`).
 Per family and seed one scope holds `--stored` prompts (default 12; template 0, distinct slots);
 then each stored prompt is asked
 - reworded (same slots, every other template): a hit is right only if it serves that prompt;
@@ -20,8 +22,8 @@ that happens to equal another stored prompt may rightly hit it).
 `--e2e` replays the same trials through a real `python -m sidecar` with the bundled echo mock,
 one tenant per family and seed, and checks every answer against its own prompt (the mock echoes
 it), so a wrong answer cannot go uncounted. Results: `benchmarks/results/cache_heldout.json`
-(or `cache_blind.json`, `cache_blind2.json`, `cache_blind3.json`), one key per `--label` (e.g.
-`before_fix` / `after_fix`).
+(or `cache_blind.json`, `cache_blind2.json`, `cache_blind3.json`, `cache_blind4.json`), one key
+per `--label` (e.g. `before_fix` / `after_fix`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,13 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import blind2_families, blind3_families, blind_families, heldout_families
+from benchmarks import (
+    blind2_families,
+    blind3_families,
+    blind4_families,
+    blind_families,
+    heldout_families,
+)
 from benchmarks.heldout_families import Family
 from benchmarks.heldout_scoring import score_family, totals
 from cache.embedder import load_encoder
@@ -89,6 +97,15 @@ SUITES = {
         10_000,  # every wrong hit: the generalization check of the fixes made on blind/blind2
         "third blind suite: written without reading cache/ code, its git history, any results "
         "or the earlier blind suites' wrong hits; landed before its first (single) run",
+    ),
+    "blind4": Suite(
+        "blind4",
+        blind4_families.FAMILIES,
+        RESULTS / "cache_blind4.json",
+        10_000,  # every wrong hit: the generalization check of the code after blind3
+        "fourth blind suite: 39 families in domains new to every earlier suite, written without "
+        "reading cache/ code, its git history or any results; landed before its first (single) "
+        "run",
     ),
 }
 

@@ -18,6 +18,7 @@ Contract:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ import numpy as np
 
 from cache import guard
 from cache.entry import LookupResult
+from cache.siblings import sibling_veto
 
 VERIFIER_REJECTED = LookupResult.VERIFIER_REJECTED.value
 REJECTIONS = (*guard.REASONS, VERIFIER_REJECTED)
@@ -47,6 +49,7 @@ class Decision:
     result: str
     rule: str = ""  # the guard rule that vetoed (e.g. "number", "negation", "whole_text")
     score: float | None = None  # the verifier's P(same meaning), when it ran
+    sibling: int | None = None  # sibling rules: the index in `siblings` carrying the query's value
 
     @property
     def accepted(self) -> bool:
@@ -63,8 +66,29 @@ def decide(
     verifier: Any,
     *,
     min_score: float | None = None,
+    siblings: Sequence[str] = (),
 ) -> Decision:
-    """Guard, then verifier (at its own threshold, or at least `min_score` when given)."""
+    """Guard, then verifier (at its own threshold, or at least `min_score` when given), then
+    on an accepted pair the sibling check against the scope's other nearby `siblings` texts."""
+    found = _judge(query, query_vec, cand, cand_vec, similarity, verifier, min_score)
+    if not found.accepted or not siblings:
+        return found
+    veto = sibling_veto(query, cand, siblings)
+    if veto is None:
+        return found
+    carrier = veto.index if veto.carries else None
+    return Decision(guard.SLOT, veto.rule, found.score, carrier)
+
+
+def _judge(
+    query: str,
+    query_vec: np.ndarray,
+    cand: str,
+    cand_vec: np.ndarray,
+    similarity: float,
+    verifier: Any,
+    min_score: float | None,
+) -> Decision:
     veto = guard.check(query, cand)
     if not veto.passed:
         return Decision(veto.reason, veto.rule)

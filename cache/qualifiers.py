@@ -145,7 +145,7 @@ def prefix_flip(wa: list[str], wb: list[str]) -> bool:
     return False
 
 
-def _canon(words: list[str]) -> list[str]:
+def canon(words: list[str]) -> list[str]:
     """Content words of a span in one spelling: numbers as digits ("first", "1st" -> "1"),
     exclusion phrases as "exclude" ("leave out", "omit")."""
     out: list[str] = []
@@ -161,10 +161,10 @@ def _canon(words: list[str]) -> list[str]:
     return out
 
 
-def _light_or_same(xs: list[str], ys: list[str]) -> bool:
+def light_or_same(xs: list[str], ys: list[str]) -> bool:
     """A swap that keeps the meaning: function words on one side, the same words in another
     spelling, inflections, or synonyms."""
-    cx, cy = _canon(xs), _canon(ys)
+    cx, cy = canon(xs), canon(ys)
     if not cx or not cy or cx == cy:
         return True
     if len(cx) != len(cy):
@@ -189,7 +189,7 @@ def swapped_words(wa: list[str], wb: list[str]) -> bool:
         for tag, i1, i2, j1, j2 in changed
     ):
         return False
-    return any(not _light_or_same(wa[i1:i2], wb[j1:j2]) for _, i1, i2, j1, j2 in changed)
+    return any(not light_or_same(wa[i1:i2], wb[j1:j2]) for _, i1, i2, j1, j2 in changed)
 
 
 def _content(text: str) -> list[str]:

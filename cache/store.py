@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import functools
 import heapq
 import logging
 import sys
@@ -54,6 +55,7 @@ from cache.verifier import HitVerifier
 __all__ = ["ChangeListener", "Entry", "Lookup", "SemanticCache"]
 
 log = logging.getLogger("cache.store")
+TIE = 1e-5  # cosines this close are one point to the index (float32 rounding)
 
 
 def _exact_key(scope: str, text: str) -> tuple[str, str]:
@@ -94,6 +96,7 @@ class SemanticCache:
         model_family: str = "",
         dim: int = 384,
         top_k: int = 4,
+        sibling_k: int = 8,
         ef_search: int = DEFAULT_EF_SEARCH,
         rebuild_executor: Executor | None = None,
         load_threads: int = 2,
@@ -108,6 +111,9 @@ class SemanticCache:
         self.model_family = model_family
         self.dim = dim
         self.top_k = top_k
+        # Entries near the query read by the sibling check (cache/siblings.py): more siblings
+        # show more of a template's slots; each costs one short word alignment on a hit.
+        self.sibling_k = sibling_k
         self.ef_search = ef_search
         # Where large index rebuilds run (see cache/index.py); None means inline.
         self.rebuild_executor = rebuild_executor
@@ -175,18 +181,28 @@ class SemanticCache:
     def lookup(
         self, scope: str, text: str, vec: np.ndarray, threshold: float, min_tier_rank: int = 0
     ) -> Lookup:
-        """Serve the best candidate in the scope with cosine >= threshold that the slot guard
-        and the verifier accept, else a miss or the rejection's reason (cache/decision.py)."""
-        plan, best = self._plan(scope, vec, threshold, min_tier_rank)
+        """Serve the best candidate in the scope with cosine >= threshold that the slot guard,
+        the verifier and the sibling check accept, else a miss or the rejection's reason
+        (cache/decision.py)."""
+        plan, best, near = self._plan(scope, vec, threshold, min_tier_rank)
         first: tuple[Decision, Entry, float] | None = None
         for entry, sim, min_score in plan:
             assert entry.vector is not None  # found through the index, so it has a vector
+            others = [n for n in near if n[0].id != entry.id]
             found = decide(
-                text, vec, entry.text, entry.vector, sim, self.verifier, min_score=min_score
+                text,
+                vec,
+                entry.text,
+                entry.vector,
+                sim,
+                self.verifier,
+                min_score=min_score,
+                siblings=[n[0].text for n in others],
             )
             if found.accepted:
                 return self._serve(entry, sim, found)
             first = first or (found, entry, sim)
+            self._carrier(plan, found, sim, others, threshold, min_tier_rank)
         return self._rejected(first, best)
 
     async def lookup_async(
@@ -194,25 +210,65 @@ class SemanticCache:
     ) -> Lookup:
         """`lookup`, with the guard and verifier of long pairs run in a worker thread so a
         4 MiB message never stalls the event loop. Call from the loop's thread."""
-        plan, best = self._plan(scope, vec, threshold, min_tier_rank)
+        plan, best, near = self._plan(scope, vec, threshold, min_tier_rank)
         first: tuple[Decision, Entry, float] | None = None
         for entry, sim, min_score in plan:
             assert entry.vector is not None
-            args = (text, vec, entry.text, entry.vector, sim, self.verifier)
+            others = [n for n in near if n[0].id != entry.id]
+            judge = functools.partial(
+                decide,
+                text,
+                vec,
+                entry.text,
+                entry.vector,
+                sim,
+                self.verifier,
+                min_score=min_score,
+                siblings=[n[0].text for n in others],
+            )
             if len(text) + len(entry.text) > OFFLOAD_CHARS:
-                found = await asyncio.to_thread(decide, *args, min_score=min_score)
+                found = await asyncio.to_thread(judge)
             else:
-                found = decide(*args, min_score=min_score)
+                found = judge()
             if found.accepted and entry.id in self._slots:  # still stored after the hop
                 return self._serve(entry, sim, found)
             first = first or (found, entry, sim)
+            self._carrier(plan, found, sim, others, threshold, min_tier_rank)
         return self._rejected(first, best)
+
+    def _carrier(
+        self,
+        plan: list[tuple[Entry, float, float | None]],
+        found: Decision,
+        sim: float,
+        others: list[tuple[Entry, float]],
+        threshold: float,
+        min_tier_rank: int,
+    ) -> None:
+        """After a veto, judge one more entry when the veto itself points to it (once):
+        - a sibling veto that found the entry carrying the query's slot value: the query asks
+          that entry's question in other words;
+        - another entry ties on cosine: the embedding cannot tell the two apart (long
+          documents that differ only in their middle, code that differs only in case), so
+          the index's order among them is arbitrary.
+        Not a fall-through to any runner-up (that measured replay precision 0.83, see
+        `_plan`): only the entry the query's own words, or a tie, single out."""
+        if len(plan) > 1:
+            return
+        if found.sibling is not None:
+            picks = [others[found.sibling]]
+        else:  # every tie at once (a document stored in 12 versions ties 12 ways)
+            picks = [o for o in others if abs(o[1] - sim) <= TIE]
+        for entry, cos in picks:
+            if cos >= threshold and entry.tier_rank >= min_tier_rank and entry.id in self._slots:
+                plan.append((self._full(self._slots[entry.id]), cos, None))
 
     def _plan(
         self, scope: str, vec: np.ndarray, threshold: float, min_tier_rank: int
-    ) -> tuple[list[tuple[Entry, float, float | None]], float | None]:
+    ) -> tuple[list[tuple[Entry, float, float | None]], float | None, list[tuple[Entry, float]]]:
         """Candidates to judge, in order, each with its verifier bar (None = the usual one),
-        and the best live candidate's cosine.
+        the best live candidate's cosine, and every live entry found near the query (the
+        candidates' siblings, `sibling_k` of them at most).
 
         Only the best candidate at or above the route's tier is judged: falling through to the
         runners-up after a rejection measured replay precision 0.83 instead of 0.955
@@ -221,25 +277,28 @@ class SemanticCache:
         """
         index = self._indexes.get(scope)
         if index is None:
-            return [], None
+            return [], None, []
         now = self._clock()
         best: float | None = None
         plan: list[tuple[Entry, float, float | None]] = []
-        for label, sim in index.search(vec, self.top_k):
+        near: list[tuple[Entry, float]] = []
+        done = False
+        for i, (label, sim) in enumerate(index.search(vec, max(self.top_k, self.sibling_k))):
             entry_id = self._ids_by_label[label]
             slot = self._slots[entry_id]
             if slot.entry.expires <= now:
                 self._drop(entry_id, "expired", notify=True)
                 continue
+            near.append((slot.entry, sim))
             best = sim if best is None else best  # results come best first
-            if sim < threshold:
-                break
-            if slot.entry.tier_rank >= min_tier_rank:
+            if done or sim < threshold or i >= self.top_k:
+                done = True
+            elif slot.entry.tier_rank >= min_tier_rank:
                 plan.append((self._full(slot), sim, None))
-                break
-            if not plan and (bar := self._lower_tier_bar()) is not None:
+                done = True
+            elif not plan and (bar := self._lower_tier_bar()) is not None:
                 plan.append((self._full(slot), sim, bar))
-        return plan, best
+        return plan, best, near
 
     def _lower_tier_bar(self) -> float | None:
         threshold = getattr(self.verifier, "threshold", None)

@@ -49,25 +49,11 @@ def _run(real, family, seeds: list[int], stored: int) -> dict:
     return score_family(family, seeds, stored, put, ask)
 
 
-# Still wrong on this sample (verifier v4 + guard of 2026-11-29 night): an ordinary word swapped
-# inside a reworded request -- "fetch last_login of users where id is 177" served "... from the
-# customers table where id = 177" -- which neither the guard nor the verifier tells from a
-# synonym. negation (xfail before) now passes on this sample; the full benchmark run
-# (`python -m benchmarks.cache_heldout`) still finds a few wrong hits in sql, product_variant,
-# negation and comparison_direction (docs/cache_quality.md, "Verifier v4").
-KNOWN_WRONG = {"sql"}
-
-
-@pytest.mark.parametrize(
-    "family",
-    [
-        pytest.param(f, marks=pytest.mark.xfail(reason="ordinary-word substitution"))
-        if f.name in KNOWN_WRONG
-        else f
-        for f in FAMILIES
-    ],
-    ids=lambda f: f.name,
-)
+# Every family, sql included: its last wrong hit on this sample ("fetch last_login of users
+# where id is 177" served "... from the customers table where id = 177", an ordinary word
+# swapped inside a reworded request) is caught by the sibling check (cache/siblings.py): the
+# stored "... from the users table ..." shows that the table name is a slot.
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
 def test_no_wrong_hit_on_heldout_family(real, family) -> None:
     res = _run(real, family, [1, 2], 5)
     wrong = res.get("differ_wrong", 0) + res.get("reword_wrong", 0)

@@ -1,0 +1,136 @@
+"""Tests for cache/siblings.py and its use by SemanticCache: stored siblings reveal slots.
+
+Each veto is shown with the rewordings that must still pass, and the store test shows the
+carrier (the sibling holding the query's value) is judged after the veto and served.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cache.siblings import MAX_WORDS, sibling_veto, slot_sides
+from cache.slots import words_of
+from cache.store import SemanticCache
+from tests.test_store import near, put, unit_vectors
+
+STORED = "My parked car was damaged by hail last night. Will a {} policy pay for the repairs?"
+COMP = STORED.format("comprehensive")
+THIRD = STORED.format("liability only")
+FIRE = STORED.format("collision, fire and theft")
+ASK = "Hail hit my parked car yesterday evening; would my {} cover pay to fix it?"
+
+
+def test_query_carrying_the_siblings_value_is_vetoed_and_names_it() -> None:
+    veto = sibling_veto(ASK.format("liability only"), COMP, [FIRE, THIRD])
+    assert veto is not None and veto.rule == "sibling_other"
+    assert veto.carries and veto.index == 1
+
+
+def test_query_with_an_unseen_value_misses_the_candidates_slot_word() -> None:
+    veto = sibling_veto(ASK.format("fully comprehensive-free basic"), THIRD, [COMP])
+    assert veto is not None and veto.rule in ("sibling_missing", "sibling_other")
+    veto = sibling_veto(ASK.format("basic"), COMP, [THIRD])
+    assert veto is not None and veto.rule == "sibling_missing" and not veto.carries
+
+
+def test_rewording_with_the_candidates_value_passes() -> None:
+    assert sibling_veto(ASK.format("comprehensive"), COMP, [THIRD, FIRE]) is None
+    # inflection of the slot word, and a WordNet synonym of it
+    shoes = "Find running shoes for a {} runner on a budget of fifty dollars."
+    assert (
+        sibling_veto(
+            "Budget fifty dollars: which running shoes suit beginners?",
+            shoes.format("beginner"),
+            [shoes.format("marathon")],
+        )
+        is None
+    )
+    car = "What does it cost to insure a used {} for a new driver?"
+    assert (
+        sibling_veto(
+            "For a new driver, what is the insurance cost of a used automobile?",
+            car.format("car"),
+            [car.format("motorcycle")],
+        )
+        is None
+    )
+
+
+def test_rewording_siblings_and_other_frames_reveal_no_slot() -> None:
+    gift = "Suggest a {} for my dad who loves fishing."
+    # "gift" / "present" are WordNet synonyms: a reworded sibling, not a slot
+    assert slot_sides(words_of(gift.format("gift")), words_of(gift.format("present"))) is None
+    assert (
+        sibling_veto(
+            "Any idea what to get my fishing-mad father?",
+            gift.format("gift"),
+            [gift.format("present")],
+        )
+        is None
+    )
+    # function words only ("How do I" / "How can I")
+    assert (
+        slot_sides(words_of("How do I reset my router?"), words_of("How can I reset my router?"))
+        is None
+    )
+    # not one frame: too little shared
+    assert (
+        slot_sides(
+            words_of("Write a poem about the sea."),
+            words_of("Explain how tides work in the open sea."),
+        )
+        is None
+    )
+
+
+def test_sides_are_content_words_missing_from_the_other_text() -> None:
+    sides = slot_sides(words_of(THIRD), words_of(FIRE))
+    assert sides == ({"liability", "only"}, {"collision", "fire", "theft"})
+    sides = slot_sides(
+        words_of("List 5 interview questions for nurses."),
+        words_of("List 8 interview questions for nurses."),
+    )
+    assert sides == ({"5"}, {"8"})
+
+
+def test_number_words_and_digits_are_one_value() -> None:
+    stored = "List {} interview questions for a nurse."
+    assert (
+        sibling_veto(
+            "Give me five nurse interview questions.", stored.format("5"), [stored.format("8")]
+        )
+        is None
+    )
+    veto = sibling_veto(
+        "Give me eight nurse interview questions.", stored.format("5"), [stored.format("8")]
+    )
+    assert veto is not None and veto.carries
+
+
+def test_long_texts_are_left_to_the_whole_text_rule() -> None:
+    long = " ".join(["word"] * MAX_WORDS) + " {}"
+    assert sibling_veto(long.format("alpha"), long.format("beta"), [long.format("gamma")]) is None
+    assert sibling_veto("anything", COMP, []) is None
+
+
+def test_store_judges_the_carrier_after_a_sibling_veto() -> None:
+    cache = SemanticCache(hnsw_min_size=10**6)
+    base = unit_vectors(1, 3)[0]
+    comp_vec, third_vec = near(base, 0.99, 4), near(base, 0.97, 5)
+    put(cache, "s", COMP, comp_vec, body=b"comprehensive answer")
+    put(cache, "s", THIRD, third_vec, body=b"liability answer")
+    query = ASK.format("liability only")
+    # the query embeds closest to the comprehensive entry, as a reworded request can
+    hit = cache.lookup("s", query, base, 0.5)
+    assert hit.entry is not None and hit.entry.body == b"liability answer"
+    miss = cache.lookup("s", ASK.format("basic"), base, 0.5)
+    assert miss.entry is None and miss.result.value == "guard_slot"
+    assert miss.rule == "sibling_missing"
+    same = cache.lookup("s", ASK.format("comprehensive"), base, 0.5)
+    assert same.entry is not None and same.entry.body == b"comprehensive answer"
+    # without siblings (sibling_k=1, top_k=1) the rewording with another value is served
+    lone = SemanticCache(hnsw_min_size=10**6, top_k=1, sibling_k=1)
+    put(lone, "s", COMP, comp_vec, body=b"comprehensive answer")
+    put(lone, "s", THIRD, third_vec, body=b"liability answer")
+    assert lone.lookup("s", ASK.format("basic"), base, 0.5).entry is not None
+    assert np.isfinite(hit.similarity or 0.0)
