@@ -314,6 +314,12 @@ def compare(runs: dict[str, Any], sweep: list[dict[str, Any]]) -> dict[str, Any]
         fhr = t["false_hit_rate"] or 0.0
         ok = [s for s in sweep if (s["false_hit_rate"] or 0.0) <= fhr + 1e-12]
         best = max(ok, key=lambda s: s["hit_rate"]) if ok else None
+        # Secondary: wrong answers per request, the measure a refusal cannot flatter (a refused
+        # popular paraphrase is stored, so its repeats move from semantic to exact hits and the
+        # semantic false-hit rate's denominator shrinks while no wrong answer is avoided).
+        per_req = t["wrong_hits"] / max(1, t["requests"])
+        fewer = [s for s in sweep if s["wrong_hits"] / max(1, s["requests"]) <= per_req + 1e-12]
+        best_wrong = max(fewer, key=lambda s: s["hit_rate"]) if fewer else None
         audited = t.get("audited") or {}
         served_verdicts = audited.get("same", 0) + audited.get("different", 0)
         # No served set (semantic hits off at the end): there is no bound to report.
@@ -328,6 +334,13 @@ def compare(runs: dict[str, Any], sweep: list[dict[str, Any]]) -> dict[str, Any]
                 "threshold": best["threshold"],
                 "hit_rate": best["hit_rate"],
                 "false_hit_rate": best["false_hit_rate"],
+            },
+            "wrong_answers_per_1k": 1000 * per_req,
+            "best_fixed_at_equal_or_fewer_wrong_answers": best_wrong
+            and {
+                "threshold": best_wrong["threshold"],
+                "hit_rate": best_wrong["hit_rate"],
+                "wrong_answers_per_1k": 1000 * best_wrong["wrong_hits"] / best_wrong["requests"],
             },
             "audit_calls_per_1k": t["audit_calls_per_1k"],
             "certified_at_end": bool(audited.get("certified")),

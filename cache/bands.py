@@ -43,7 +43,7 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def expected_rate(wrong: int, n: int) -> float:
+def expected_rate(wrong: float, n: float) -> float:
     """Expected error of the next hit after ``wrong`` of ``n`` verdicts: the posterior mean
     under Jeffreys' prior, (wrong + 1/2) / (n + 1); 1/2 with no evidence."""
     return (wrong + 0.5) / (n + 1)

@@ -5,7 +5,8 @@ Contract (docs/cache_audit.md has the argument and the measurements):
   shipped point ``start`` is an edge). A band is open (served) or closed. Its evidence, per
   **regime** (opening or closing bumps ``gen`` and starts it from zero): audited served
   **hits** (what the band serves; they keep it open or close it) and near-miss **probes**
-  (pessimistic; they only open a closed band). A hit verdict for a closed band is dropped.
+  (pessimistic: they open a closed band; of an open band, its refused candidates, they count
+  toward its expected error, cache/spending.py). A hit verdict for a closed band is dropped.
   Open = initial state XOR odd ``gen``; ``burn_in="serve"`` starts the bands from ``start``
   up open, ``"shadow"`` starts all closed.
 - An open band closes when its hits prove it over budget (Wilson lower bound above), or,
@@ -14,19 +15,8 @@ Contract (docs/cache_audit.md has the argument and the measurements):
   ``min_samples`` probes have a Wilson upper bound within the budget.
 - **Certified** bands: open, ``min_samples`` hit verdicts, cleanest first, the longest prefix
   whose pooled hits have a Wilson upper bound ``u`` within the budget. Other open bands are on
-  **probation**: a **payer** when ``min_samples`` verdicts put its expected error
-  (``expected_rate``, Jeffreys) within the budget, else a **spender**.
-- **Spending** (``admission``): every served hit earns ``b`` and is charged in the ledger
-  (cache/ledger.py): certified ``u``, probation a hold of its expected error settled by its
-  audit's verdict. Certified and payer bands serve. A spender serves only if what it may draw
-  on covers this hit being wrong (>= 1 - b): the surplus (earned - spent - pending worst
-  case), plus credits while its regime has no wrong verdict (the opening credit b x
-  ``OPENING_HITS``; the ``allowance`` too for the top open band, which it bootstraps); other
-  bands keep the allowance's possible loss in reserve while the top band is uncertified.
-  Else the candidate is refused as ``unfunded``. So wrong hits <= b x hits + allowance +
-  opening credit, up to the expected errors of payer and certified hits.
-- Audit share (``audit_rate``): certified ``base``; spender ``probation_rate``; payer
-  ``probation_rate`` x the share of its certification still missing (m / (m + n)).
+  **probation**: payers or spenders, served as far as the error budget pays for them
+  (cache/spending.py: admission, charges, audit share; the account is cache/ledger.py).
 - The decision is a function of the rows (replicas holding the same rows agree); state and
   sharing in cache/budget_state.py. Pure and synchronous: no aiohttp, no I/O, no clock.
 """
@@ -42,12 +32,11 @@ from cache.bands import (
     BandEvidence,
     BandView,
     band_edges,
-    expected_rate,
-    verdicts_to_certify,
     wilson,
 )
 from cache.budget_state import STATE_VERSION, BandRows, Row
 from cache.ledger import Ledger, Ticket
+from cache.spending import Spending
 
 CLOSED = 1.01  # a threshold no cosine reaches: semantic hits off
 # Opening credit of the account, in hits at the budget (b x 40: two wrong hits at 5%, 0.2 at
@@ -62,7 +51,7 @@ __all__ = [
 
 
 @dataclass
-class BudgetController(BandRows):
+class BudgetController(BandRows, Spending):
     """Holds the false-hit rate of served semantic hits under ``budget``, band by band."""
 
     budget: float | None  # None: measure only, the shipped bands stay served
@@ -126,20 +115,6 @@ class BudgetController(BandRows):
         """Per band, every verdict known of both kinds (hits of the current regime + probes)."""
         return [self.hits(i).plus(self.probes(i)) for i in range(len(self.edges) - 1)]
 
-    def risk(self, band: int) -> float:
-        """Expected error of the band's next hit (its regime's hits, Jeffreys' prior)."""
-        c = self.hits(band)
-        return expected_rate(c.different, c.n)
-
-    def payer(self, band: int) -> bool:
-        """On probation but expected within the budget: its hits earn more than they cost."""
-        budget = self.budget
-        return (
-            budget is not None
-            and self.hits(band).n >= self.min_samples
-            and (self.risk(band) <= budget)
-        )
-
     def max_samples(self) -> int:
         """Hit verdicts after which an uncertified band closes: twice what certifying the
         budget takes with no wrong verdict (z^2 (1 - b) / b)."""
@@ -153,54 +128,6 @@ class BudgetController(BandRows):
 
     def _top_open(self) -> int | None:
         return next((i for i in reversed(range(len(self._shared))) if self.is_open(i)), None)
-
-    # -- spending -----------------------------------------------------------------------------
-
-    def admission(self, similarity: float) -> str:
-        """``serve``, or why not: ``closed`` (the band is not served) or ``unfunded`` (a
-        spending band, and the account cannot take this hit being wrong)."""
-        band = self.band_of(similarity)
-        if band is None or not self.allows(similarity):
-            return "closed"
-        if self.budget is None or self._certified[band] or self.payer(band):
-            return "serve"
-        return "serve" if self._funds(band, self.budget) >= 1.0 - self.budget else "unfunded"
-
-    def _funds(self, band: int, budget: float) -> float:
-        """What a spending hit of this band may draw on: the surplus (earned - spent - worst
-        case pending); the credits (opening, and the allowance for the top open band) only
-        while the band's regime has no wrong verdict: credit pays for discovery, not for a
-        band that has shown it can be wrong; for any other band, while the top one is not
-        certified, less the wrong hit the allowance may still have to cover."""
-        ledger, top = self.ledger, self._top_open()
-        clean = self.hits(band).different == 0
-        funds = ledger.free() - (0.0 if clean else ledger.opening)
-        if band == top:
-            return funds + (ledger.allowance if clean else 0.0)
-        if top is not None and not self._certified[top]:
-            funds -= min(ledger.allowance, 1.0 - budget)
-        return funds
-
-    def charge(self, similarity: float) -> Ticket | None:
-        """A hit at this cosine was served: earn the budget, charge what it may cost."""
-        band = self.band_of(similarity)
-        if self.budget is None or band is None:
-            return None
-        if self._certified[band]:
-            return self.ledger.charge(self.budget, self._cert_upper, settles=False, exposed=False)
-        spends = not self.payer(band)
-        return self.ledger.charge(self.budget, self.risk(band), settles=True, exposed=spends)
-
-    def audit_rate(self, similarity: float, base: float) -> float:
-        """Share of hits at this cosine to audit (module docstring)."""
-        band = self.band_of(similarity)
-        if self.budget is None or band is None or self._certified[band]:
-            return base
-        if not self.payer(band):
-            return max(base, self.probation_rate)
-        c = self.hits(band)
-        missing = verdicts_to_certify(c.different, c.n, self.budget, self.z)
-        return max(base, self.probation_rate * missing / (missing + c.n))
 
     # -- evidence and decision ----------------------------------------------------------------
 
