@@ -110,7 +110,7 @@ SUITES = {
 }
 
 
-def in_process(suite: Suite, seeds: list[int], stored: int) -> dict[str, Any]:
+def in_process(suite: Suite, seeds: list[int], stored: int, siblings: int = 8) -> dict[str, Any]:
     """The real cache, in process: int8 MiniLM, shipped verifier, slot guard."""
     encoder = load_encoder("onnx", configured_model_dir(os.environ))
     verifier = PairVerifier.load()
@@ -123,7 +123,7 @@ def in_process(suite: Suite, seeds: list[int], stored: int) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     for family in suite.families:
-        cache = SemanticCache(verifier=verifier, model_family=encoder.family)
+        cache = SemanticCache(verifier=verifier, model_family=encoder.family, sibling_k=siblings)
 
         def put(scope: str, text: str, cache: SemanticCache = cache) -> None:
             cache.put(
@@ -140,6 +140,7 @@ def in_process(suite: Suite, seeds: list[int], stored: int) -> dict[str, Any]:
     return {
         "cosine_threshold": verifier.cosine_threshold,
         "verifier_threshold": verifier.threshold,
+        "siblings": siblings,
         "families": out,
         **totals(out),
     }
@@ -151,6 +152,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     p.add_argument("--stored", type=int, default=12)
     p.add_argument("--e2e", action="store_true", help="also through a real sidecar + echo mock")
+    p.add_argument(
+        "--siblings", type=int, default=8, help="cache.siblings in process (0: check off)"
+    )
     p.add_argument("--label", default="main", help="key the run is stored under in the JSON")
     args = p.parse_args(argv)
     suite = SUITES[args.suite]
@@ -160,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
         "seeds": args.seeds,
         "stored": args.stored,
         "note": f"2 shared vCPUs (shared with other agents); {suite.note}",
-        "in_process": in_process(suite, args.seeds, args.stored),
+        "in_process": in_process(suite, args.seeds, args.stored, args.siblings),
     }
     if args.e2e:
         from benchmarks.heldout_e2e import run_e2e

@@ -113,6 +113,7 @@ class SemanticCache:
         self.top_k = top_k
         # Entries near the query read by the sibling check (cache/siblings.py): more siblings
         # show more of a template's slots; each costs one short word alignment on a hit.
+        # 0 turns the check off.
         self.sibling_k = sibling_k
         self.ef_search = ef_search
         # Where large index rebuilds run (see cache/index.py); None means inline.
@@ -197,7 +198,7 @@ class SemanticCache:
                 sim,
                 self.verifier,
                 min_score=min_score,
-                siblings=[n[0].text for n in others],
+                siblings=[n[0].text for n in others] if self.sibling_k else (),
             )
             if found.accepted:
                 return self._serve(entry, sim, found)
@@ -224,7 +225,7 @@ class SemanticCache:
                 sim,
                 self.verifier,
                 min_score=min_score,
-                siblings=[n[0].text for n in others],
+                siblings=[n[0].text for n in others] if self.sibling_k else (),
             )
             if len(text) + len(entry.text) > OFFLOAD_CHARS:
                 found = await asyncio.to_thread(judge)

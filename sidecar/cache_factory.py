@@ -35,6 +35,7 @@ def build_cache(
         default_ttl=cfg.ttl_s,
         hnsw_min_size=cfg.hnsw_min_size,
         verifier=verifier,
+        sibling_k=cfg.siblings,
         # a snapshot made with another model (or quantization) is refused
         model_family=encoder_family(cfg.embed_quant),
         rebuild_executor=rebuild_executor,

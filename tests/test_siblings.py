@@ -169,3 +169,17 @@ def test_function_word_values_and_inflected_spans() -> None:
         )
         is None
     )
+
+
+def test_cache_siblings_setting_reaches_the_cache_and_zero_turns_it_off() -> None:
+    from sidecar.cache_factory import build_cache
+    from sidecar.config import CacheSettings
+
+    assert build_cache(CacheSettings(), verifier=None).sibling_k == 8
+    off = build_cache(CacheSettings(siblings=0), verifier=None)
+    assert off.sibling_k == 0
+    base = unit_vectors(1, 3)[0]
+    put(off, "s", COMP, near(base, 0.99, 4), body=b"comprehensive answer")
+    put(off, "s", THIRD, near(base, 0.97, 5), body=b"liability answer")
+    served = off.lookup("s", ASK.format("basic"), base, 0.5)
+    assert served.entry is not None and served.entry.body == b"comprehensive answer"
