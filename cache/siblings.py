@@ -14,17 +14,19 @@ words, a shared frame of >= `MIN_FRAME` words and >= `FRAME_SHARE` of the longer
 swaps are not rewordings (a swapped span's value words are its content words, or its other
 words but articles, pronouns and auxiliaries when it has none; a value word the other side
 has as an inflection or WordNet synonym is a rewording), it vetoes when:
-- **missing**: the query lacks a content word of `cand`'s side of a swap that `sib` lacks (it
+- **missing**: the query lacks a value word of `cand`'s side of a swap that `sib` lacks (it
   asks about some other value of that slot), or
-- **other side**: the query has every content word of `sib`'s side that `cand` lacks (it asks
-  about `sib`'s value).
-The returned `Sibling` names the rule and the sibling whose value the query carries (callers
-may judge that entry next). A word counts as present in the query in the same spelling or as an
-inflection (one suffix: -s, -es, -ies, -ed, -ing); for **missing**, a WordNet synonym also
-counts (a rewording may say "automobile" for "car"), for **other side** it does not (WordNet's
-senses are broad: "push" / "force" would make a query about `git push --tags` carry
-`--force`). Texts over `MAX_WORDS` words are left to the whole-text rule; each comparison is
-one `SequenceMatcher` pass over <= 80 words.
+- **other side**: the query has every value word of `sib`'s side of a swap that `cand` lacks,
+  and not `cand`'s ("premium economy" asked, "economy" stored): it asks about `sib`'s value.
+The returned `Sibling` names the rule and, when the query carries `sib`'s side of every swap,
+the sibling (callers may judge that entry next). A word counts as present in the query in the
+same spelling or as an inflection (one suffix: -s, -es, -ies, -ed, -ing); for **missing**, a
+WordNet synonym also counts (a rewording may say "automobile" for "car"), for **other side**
+it does not (WordNet's senses are broad: "push" / "force" would make a query about
+`git push --tags` carry `--force`). Of texts over `MAX_WORDS` words only the first and last
+`EDGE_WORDS` are aligned (the instruction around a pasted document; the whole-text rule
+compares the document); each comparison is one `SequenceMatcher` pass over <= 80 words;
+queries over `MAX_QUERY_CHARS` are not read.
 """
 
 from __future__ import annotations
@@ -37,10 +39,12 @@ from cache.lexicon import lexicon
 from cache.qualifiers import STOP, canon
 from cache.slots import words_of
 
-MAX_WORDS = 80  # longer prompts are documents: the whole-text rule compares them
+MAX_WORDS = 80  # longer prompts are read at their edges only (`window`)
 MAX_SPANS = 3  # a template with up to three slots changed at once is still one frame
 MAX_SPAN = 4  # words per changed span ("third-party, fire and theft")
 MIN_FRAME = 4  # shared words, at least
+EDGE_WORDS = 40  # a long prompt's instruction: its first and last 40 words (cache/guard.py)
+MAX_QUERY_CHARS = 100_000  # longer queries are not read (the default cache.max_text_chars)
 FRAME_SHARE = 0.5  # and at least this share of the longer text
 # Never a span's value: articles, pronouns and auxiliaries ("How do I" / "How can I"), and
 # negations, which the guard's polarity rule reads as a parity ("do not include" / "leave out").
@@ -100,10 +104,13 @@ def words(text: str) -> list[str]:
     return [w[:-2] if w.endswith("'s") else w for w in words_of(text)]
 
 
-def slot_sides(cand: list[str], sib: list[str]) -> tuple[set[str], set[str]] | None:
-    """Content words of `cand`'s and of `sib`'s sides of the non-rewording swaps between two
-    word lists of one frame (each side minus the words the other text has anywhere), or None
-    when the two are not one frame or differ only by rewording swaps."""
+def slot_sides(
+    cand: list[str], sib: list[str], whole: tuple[list[str], list[str]] | None = None
+) -> list[tuple[set[str], set[str]]] | None:
+    """Per non-rewording swap between two word lists of one frame, the value words of `cand`'s
+    side and of `sib`'s side (each minus the words the other text has anywhere: in `whole`,
+    the two texts' full word lists, when the lists are windows of them), or None when the two
+    are not one frame or differ only by rewording swaps."""
     if max(len(cand), len(sib)) > MAX_WORDS or cand == sib:
         return None
     ops = SequenceMatcher(None, cand, sib, autojunk=False).get_opcodes()
@@ -115,14 +122,16 @@ def slot_sides(cand: list[str], sib: list[str]) -> tuple[set[str], set[str]] | N
         i2 - i1 > MAX_SPAN or j2 - j1 > MAX_SPAN for _, i1, i2, j1, j2 in changed
     ):
         return None
-    in_cand, in_sib = set(canon(cand)) | set(cand), set(canon(sib)) | set(sib)
-    ours: set[str] = set()
-    theirs: set[str] = set()
+    all_cand, all_sib = whole or (cand, sib)
+    in_cand, in_sib = set(canon(all_cand)) | set(all_cand), set(canon(all_sib)) | set(all_sib)
+    spans: list[tuple[set[str], set[str]]] = []
     for _, i1, i2, j1, j2 in changed:
         vx, vy = _value(cand[i1:i2]), _value(sib[j1:j2])
-        ours |= {x for x in vx if not any(_same(x, y) for y in vy)} - in_sib
-        theirs |= {y for y in vy if not any(_same(x, y) for x in vx)} - in_cand
-    return (ours, theirs) if ours or theirs else None
+        ours = {x for x in vx if not any(_same(x, y) for y in vy)} - in_sib
+        theirs = {y for y in vy if not any(_same(x, y) for x in vx)} - in_cand
+        if ours or theirs:
+            spans.append((ours, theirs))
+    return spans or None
 
 
 def _value(span: list[str]) -> list[str]:
@@ -141,22 +150,41 @@ def _same(x: str, y: str) -> bool:
     return not (x.isdigit() or y.isdigit()) and lexicon().synonyms(x, y)
 
 
+def window(ws: list[str]) -> list[str]:
+    """The words a prompt's instruction can be in: all of a short prompt, the first and last
+    `EDGE_WORDS` of a long one (an instruction around a pasted document; the whole-text rule
+    compares the document itself)."""
+    return ws if len(ws) <= MAX_WORDS else ws[:EDGE_WORDS] + ws[-EDGE_WORDS:]
+
+
 def sibling_veto(query: str, cand: str, others: Sequence[str]) -> Sibling | None:
     """The first sibling of `cand` among `others` whose slot words tell the query apart from
     `cand` (see the module docstring), or None."""
-    wc = words(cand)
-    wq = words(query)
-    if not others or max(len(wc), len(wq)) > MAX_WORDS:
+    if not others or len(query) > MAX_QUERY_CHARS:
         return None
-    q = _Query(wq)
-    missing: Sibling | None = None
+    wc = words(cand)
+    q = _Query(words(query))
+    found: Sibling | None = None
     for i, other in enumerate(others):
-        sides = slot_sides(wc, words(other))
-        if sides is None:
+        wo = words(other)
+        spans = slot_sides(window(wc), window(wo), (wc, wo))
+        if spans is None:
             continue
-        ours, theirs = sides
+        theirs = set().union(*(t for _, t in spans))
         if theirs and all(map(q.carries, theirs)):
             return Sibling("sibling_other", i, carries=True)
-        if missing is None and not all(map(q.has, ours)):
-            missing = Sibling("sibling_missing", i, carries=False)
-    return missing
+        if found is None:
+            found = _span_veto(q, spans, i)
+    return found
+
+
+def _span_veto(q: _Query, spans: list[tuple[set[str], set[str]]], i: int) -> Sibling | None:
+    """The query lacks `cand`'s value of a slot, or carries the sibling's value of one slot
+    without `cand`'s ("premium economy" asked, "economy" stored)."""
+    for ours, theirs in spans:
+        lacks = not all(map(q.has, ours))
+        if lacks and ours:
+            return Sibling("sibling_missing", i, carries=False)
+        if theirs and (lacks or not ours) and all(map(q.carries, theirs)):
+            return Sibling("sibling_other", i, carries=False)
+    return None

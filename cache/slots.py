@@ -39,6 +39,10 @@ _OPERATOR = re.compile(
     r"|(?:(?:^|(?<=[\s(^*/]))(?:\d+(?:\.\d+)?|[A-Za-z_]\w?)|\))"  # "x^3 / y": after ^
     r"(?: ([-+*/%<>^]) (?=\d|[A-Za-z_]\w?\b|\w+\(|\()|([-+*/%<>^])(?=\d|[A-Za-z_]\w?\b|\w+\(|\())"
 )
+# A word with a trailing sign: a grade ("C-", "B+"), a language ("C++"), a rating ("18+").
+# Tokenizing drops the sign, so "a C- in the prerequisite" read as "a C"; true paraphrases
+# change one on 21 of 21,168 QQP positive pairs (0.1%), 239 of 42,237 negatives.
+_SIGNED = re.compile(r"(?<![\w+\-])(\w+)(\+\+|\+|-)(?=[\s,.;:!?)\]]|$)")
 _IDENT = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[a-z]+(?:[A-Z][a-z0-9]*)+\b|\b\w+\(\)")
 
 UNIT_ALIASES = {
@@ -275,6 +279,7 @@ SLOT_RULES: dict[str, SlotRule] = {
     ),
     "inline_code": _differ(lambda t: {m.group(1).strip() for m in _INLINE_CODE.finditer(t)}),
     "operator": _differ(_operators),
+    "signed": _differ(lambda t: {m.group(1).lower() + m.group(2) for m in _SIGNED.finditer(t)}),
     "identifier": _differ(lambda t: {m.group() for m in _IDENT.finditer(t)}),
     "unit": lambda a, b, wa, wb: _unit_clash(_units(wa), _units(wb)),
     "calendar": _differ_words(lambda w: CALENDAR.intersection(w)),

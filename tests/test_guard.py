@@ -108,6 +108,18 @@ CASES = [
         "How do I disable two-factor login?",
     ),
     (
+        "signed",
+        "Can I enrol in MATH 201 if I got a C- in the prerequisite?",
+        "With a C- in the prerequisite, may I enrol in MATH 201?",
+        "Can I enrol in MATH 201 if I got a C in the prerequisite?",
+    ),
+    (
+        "signed",
+        "Is C++ a good first language?",
+        "Is C++ good as a first programming language?",
+        "Is C a good first language?",
+    ),
+    (
         "role",
         "Write a letter from Alice to Bob.",
         "Compose a letter that Alice sends to Bob.",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cache.siblings import MAX_WORDS, sibling_veto, slot_sides
+from cache.siblings import MAX_QUERY_CHARS, sibling_veto, slot_sides
 from cache.slots import words_of
 from cache.store import SemanticCache
 from tests.test_store import near, put, unit_vectors
@@ -85,12 +85,12 @@ def test_rewording_siblings_and_other_frames_reveal_no_slot() -> None:
 
 def test_sides_are_content_words_missing_from_the_other_text() -> None:
     sides = slot_sides(words_of(THIRD), words_of(FIRE))
-    assert sides == ({"liability", "only"}, {"collision", "fire", "theft"})
+    assert sides == [({"liability", "only"}, {"collision", "fire", "theft"})]
     sides = slot_sides(
         words_of("List 5 interview questions for nurses."),
         words_of("List 8 interview questions for nurses."),
     )
-    assert sides == ({"5"}, {"8"})
+    assert sides == [({"5"}, {"8"})]
 
 
 def test_number_words_and_digits_are_one_value() -> None:
@@ -107,10 +107,44 @@ def test_number_words_and_digits_are_one_value() -> None:
     assert veto is not None and veto.carries
 
 
-def test_long_texts_are_left_to_the_whole_text_rule() -> None:
-    long = " ".join(["word"] * MAX_WORDS) + " {}"
-    assert sibling_veto(long.format("alpha"), long.format("beta"), [long.format("gamma")]) is None
+def test_long_texts_are_read_at_their_edges() -> None:
+    doc = " ".join(f"Line {i} of the minutes says nothing new." for i in range(30))
+    ask = "Summarize these notes for the {} team in five bullet points.\n\n" + doc
+    stored = ask.format("engineering")
+    veto = sibling_veto(
+        "For the executive team: five bullet points summarizing the notes below.\n\n" + doc,
+        stored,
+        [ask.format("executive")],
+    )
+    assert veto is not None and veto.carries
+    assert (
+        sibling_veto(
+            "For the engineering team: five bullet points summarizing the notes below.\n\n" + doc,
+            stored,
+            [ask.format("executive")],
+        )
+        is None
+    )
     assert sibling_veto("anything", COMP, []) is None
+    assert sibling_veto("x" * (MAX_QUERY_CHARS + 1), COMP, [THIRD]) is None
+
+
+def test_one_slot_of_a_sibling_differing_in_two() -> None:
+    bag = "What is the checked baggage allowance for a child travelling in {} from {} to Toronto?"
+    veto = sibling_veto(
+        "Child flying premium economy from Dublin to Toronto: how much checked baggage?",
+        bag.format("economy", "Dublin"),
+        [bag.format("premium economy", "London")],
+    )
+    assert veto is not None and veto.rule == "sibling_other" and not veto.carries
+    assert (
+        sibling_veto(
+            "Child flying economy from Dublin to Toronto: how much checked baggage?",
+            bag.format("economy", "Dublin"),
+            [bag.format("premium economy", "London")],
+        )
+        is None
+    )
 
 
 def test_store_judges_the_carrier_after_a_sibling_veto() -> None:
@@ -155,10 +189,9 @@ def test_function_word_values_and_inflected_spans() -> None:
     )
     # "every two weeks" / "a week": "weeks" pairs with "week", the "two" is the value
     pay = "My net salary is 3,500 euros {}. How much can I spend on rent?"
-    assert slot_sides(words_of(pay.format("every two weeks")), words_of(pay.format("a week"))) == (
-        {"every", "2"},
-        set(),
-    )
+    assert slot_sides(words_of(pay.format("every two weeks")), words_of(pay.format("a week"))) == [
+        ({"every", "2"}, set())
+    ]
     # negations are the polarity rule's: "do not include" / "leave out" is no slot
     causes = "List the main causes of inflation and {} statistics."
     assert (
