@@ -1,0 +1,89 @@
+"""What the sibling check costs and saves on a simulated day of mixed traffic.
+
+Replays `benchmarks.budget_workload.build_day(n, seed)` (Zipf over QQP paraphrase topics in one
+scope, templated app families with slot values in another; the oracle knows every meaning)
+through the real cache twice, with `cache.siblings` 8 (shipped) and 0 (off): exact lookup,
+then semantic lookup; a miss or refusal is stored, as the proxy does. Counts per scope: exact
+hits, right and wrong semantic hits, refusals by reason. A refused paraphrase is stored, so
+its repeats become exact hits: compare answers served from the cache in total and wrong ones.
+
+Run: `python -m benchmarks.siblings_day [--n 20000] [--seed 7]`
+(adds the run to `benchmarks/results/siblings_day.json` under `n<N>_seed<S>`; about a
+minute per 20,000 requests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.budget_workload import Request, build_day
+from cache.embedder import load_encoder
+from cache.store import SemanticCache
+from cache.text import cache_text
+from cache.verifier import PairVerifier
+from sidecar.config import configured_model_dir
+
+OUT = Path(__file__).resolve().parent / "results" / "siblings_day.json"
+
+
+def replay(reqs: list[Request], vecs: dict[str, np.ndarray], siblings: int) -> dict[str, Any]:
+    """Counts of one pass of the day through a fresh cache."""
+    verifier = PairVerifier.load()
+    cache = SemanticCache(verifier=verifier, sibling_k=siblings)
+    meaning: dict[str, str] = {}
+    counts: Counter[str] = Counter()
+    for r in reqs:
+        if cache.lookup_exact(r.scope, r.text) is not None:
+            counts["exact"] += 1
+            continue
+        found = cache.lookup(r.scope, r.text, vecs[r.text], verifier.cosine_threshold)
+        if found.entry is not None:
+            right = meaning[found.entry.text] == r.meaning
+            counts[f"{r.scope}/semantic_{'right' if right else 'wrong'}"] += 1
+            continue
+        reason = found.result.value + (f"/{found.rule}" if found.rule.startswith("sib") else "")
+        counts[f"{r.scope}/{reason}"] += 1
+        cache.put(r.scope, r.text, vecs[r.text], body=b"", model="m", tier="t", tier_rank=0)
+        meaning[r.text] = r.meaning
+    wrong = sum(v for k, v in counts.items() if k.endswith("semantic_wrong"))
+    served = counts["exact"] + sum(v for k, v in counts.items() if "/semantic_" in k)
+    return {"counts": dict(sorted(counts.items())), "served": served, "wrong": wrong}
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=20_000)
+    p.add_argument("--seed", type=int, default=7)
+    args = p.parse_args(argv)
+    reqs, _ = build_day(args.n, args.seed)
+    encoder = load_encoder("onnx", configured_model_dir(os.environ))
+    texts = sorted({r.text for r in reqs})
+    vecs: dict[str, np.ndarray] = {}
+    for i in range(0, len(texts), 64):
+        chunk = texts[i : i + 64]
+        vecs.update(zip(chunk, encoder.encode([cache_text(t) for t in chunk]), strict=True))
+    result = {
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "n": args.n,
+        "seed": args.seed,
+        "note": "in process; counts do not depend on machine load",
+        "siblings_8": replay(reqs, vecs, 8),
+        "siblings_0": replay(reqs, vecs, 0),
+    }
+    for key in ("siblings_8", "siblings_0"):
+        print(key, json.dumps({k: result[key][k] for k in ("served", "wrong")}))
+    runs = json.loads(OUT.read_text()) if OUT.exists() else {}
+    runs[f"n{args.n}_seed{args.seed}"] = result
+    OUT.write_text(json.dumps(runs, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
