@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from cache.lexicon import lexicon
 from cache.qualifiers import STOP, canon
@@ -44,6 +45,8 @@ MAX_SPANS = 3  # a template with up to three slots changed at once is still one 
 MAX_SPAN = 4  # words per changed span ("third-party, fire and theft")
 MIN_FRAME = 4  # shared words, at least
 EDGE_WORDS = 40  # a long prompt's instruction: its first and last 40 words (cache/guard.py)
+MEMO_CHARS = 2_000  # texts up to this long keep their word lists in a memo ...
+MEMO_TEXTS = 4_096  # ... of at most this many texts (<= ~10 MB)
 MAX_QUERY_CHARS = 100_000  # longer queries are not read (the default cache.max_text_chars)
 FRAME_SHARE = 0.5  # and at least this share of the longer text
 # Never a span's value: articles, pronouns and auxiliaries ("How do I" / "How can I"), and
@@ -100,7 +103,19 @@ def stem(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Lowercased words with a possessive "'s" dropped ("META's" is "meta")."""
+    """Lowercased words with a possessive "'s" dropped ("META's" is "meta"); short texts (the
+    stored siblings, read again on every hit near them) from a bounded memo."""
+    if len(text) <= MEMO_CHARS:
+        return list(_short_words(text))
+    return _words(text)
+
+
+@lru_cache(maxsize=MEMO_TEXTS)
+def _short_words(text: str) -> tuple[str, ...]:
+    return tuple(_words(text))
+
+
+def _words(text: str) -> list[str]:
     return [w[:-2] if w.endswith("'s") else w for w in words_of(text)]
 
 
@@ -113,10 +128,15 @@ def slot_sides(
     are not one frame or differ only by rewording swaps."""
     if max(len(cand), len(sib)) > MAX_WORDS or cand == sib:
         return None
+    need = max(MIN_FRAME, FRAME_SHARE * max(len(cand), len(sib)))
+    # The frame is at most the shared words: distinct ones, plus cand's repeats.
+    distinct = set(cand)
+    if len(distinct.intersection(sib)) + len(cand) - len(distinct) < need:
+        return None
     ops = SequenceMatcher(None, cand, sib, autojunk=False).get_opcodes()
     changed = [op for op in ops if op[0] != "equal"]
     frame = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
-    if frame < max(MIN_FRAME, FRAME_SHARE * max(len(cand), len(sib))):
+    if frame < need:
         return None
     if len(changed) > MAX_SPANS or any(
         i2 - i1 > MAX_SPAN or j2 - j1 > MAX_SPAN for _, i1, i2, j1, j2 in changed
