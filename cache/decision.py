@@ -30,7 +30,7 @@ import numpy as np
 
 from cache import guard
 from cache.entry import LookupResult
-from cache.siblings import sibling_veto
+from cache.siblings import sibling_confirms, sibling_veto
 
 VERIFIER_REJECTED = LookupResult.VERIFIER_REJECTED.value
 REJECTIONS = (*guard.REASONS, VERIFIER_REJECTED)
@@ -41,6 +41,12 @@ RESULTS = tuple(r.value for r in LookupResult)
 # bonus for shared numbers / IDs (0.10) was tried with the 2026-11-29 verifier: suite rewordings
 # 0.605 -> 0.647, but two more held-out wrong hits (SQL on another table, same id), so no.
 ANCHOR_BONUS = 0.04
+# A pair the verifier rejects but scores at least this is served when >= 2 stored siblings of
+# the candidate confirm it (cache/siblings.py, `sibling_confirms`): the query has the
+# candidate's value on every slot they reveal and none of theirs. On the held-out and blind
+# suites (seen, in process) 0.70 served 0.11-0.17 more of the rewordings for 3 more wrong
+# hits in 27,636 trials; 0.60 served about twice as many, for 14 (docs/cache_quality.md).
+CONFIRMED_BAR = 0.70
 # Above this many characters (query + candidate) the decision runs in a worker thread: the guard
 # alone costs ~0.13 ms per 1,000 characters of the pair here, the verifier as much again.
 OFFLOAD_CHARS = 8_000
@@ -75,7 +81,14 @@ def decide(
     """Guard, then verifier (at its own threshold, or at least `min_score` when given), then
     on an accepted pair the sibling check against the scope's other nearby `siblings` texts."""
     found = _judge(query, query_vec, cand, cand_vec, similarity, verifier, min_score)
-    if not found.accepted or not siblings:
+    if not siblings:
+        return found
+    if not found.accepted:
+        score = found.score
+        if found.result != VERIFIER_REJECTED or score is None or min_score is not None:
+            return found  # a guard veto, no score, or a lower tier's stricter bar: no rescue
+        if score >= CONFIRMED_BAR and sibling_confirms(query, cand, siblings):
+            return Decision("semantic", "sibling_confirmed", score)
         return found
     veto = sibling_veto(query, cand, siblings)
     if veto is None:

@@ -47,6 +47,7 @@ MIN_FRAME = 4  # shared words, at least
 EDGE_WORDS = 40  # a long prompt's instruction: its first and last 40 words (cache/guard.py)
 MEMO_CHARS = 2_000  # texts up to this long keep their word lists in a memo ...
 MEMO_TEXTS = 4_096  # ... of at most this many texts (<= ~10 MB)
+CONFIRMING = 2  # siblings that must confirm a pair the verifier doubts (`sibling_confirms`)
 MAX_QUERY_CHARS = 100_000  # longer queries are not read (the default cache.max_text_chars)
 FRAME_SHARE = 0.5  # and at least this share of the longer text
 # Never a span's value: articles, pronouns and auxiliaries ("How do I" / "How can I"), and
@@ -208,3 +209,24 @@ def _span_veto(q: _Query, spans: list[tuple[set[str], set[str]]], i: int) -> Sib
         if theirs and (lacks or not ours) and all(map(q.carries, theirs)):
             return Sibling("sibling_other", i, carries=False)
     return None
+
+
+def sibling_confirms(query: str, cand: str, others: Sequence[str]) -> bool:
+    """At least `CONFIRMING` siblings of `cand` reveal slots, and on every one of their swaps
+    the query has `cand`'s value words and does not carry the sibling's: the query asks
+    `cand`'s template with `cand`'s values, whatever its wording (see `decide`)."""
+    if len(query) > MAX_QUERY_CHARS:
+        return False
+    wc = words(cand)
+    q = _Query(words(query))
+    seen = 0
+    for other in others:
+        wo = words(other)
+        spans = slot_sides(window(wc), window(wo), (wc, wo))
+        if spans is None:
+            continue
+        for ours, theirs in spans:
+            if not all(map(q.has, ours)) or (theirs and all(map(q.carries, theirs))):
+                return False
+        seen += 1
+    return seen >= CONFIRMING

@@ -216,3 +216,33 @@ def test_cache_siblings_setting_reaches_the_cache_and_zero_turns_it_off() -> Non
     put(off, "s", THIRD, near(base, 0.97, 5), body=b"liability answer")
     served = off.lookup("s", ASK.format("basic"), base, 0.5)
     assert served.entry is not None and served.entry.body == b"comprehensive answer"
+
+
+class DoubtfulVerifier:
+    """Scores every pair 0.75: below the 0.80 bar, above the confirmed bar (0.70)."""
+
+    threshold = 0.80
+
+    def score(self, *args: object) -> float:
+        return 0.75
+
+
+def test_siblings_confirm_a_pair_the_verifier_doubts() -> None:
+    from cache.decision import CONFIRMED_BAR, decide
+    from cache.siblings import sibling_confirms
+
+    assert CONFIRMED_BAR < 0.75 < DoubtfulVerifier.threshold
+    vec = unit_vectors(1, 3)[0]
+    ask = ASK.format("comprehensive")
+    two = [THIRD, FIRE]
+    assert sibling_confirms(ask, COMP, two)
+    assert not sibling_confirms(ask, COMP, [THIRD])  # one sibling is not enough
+    # the query carries another value, or lacks the candidate's: never confirmed
+    assert not sibling_confirms(ASK.format("liability only"), COMP, two)
+    assert not sibling_confirms(ASK.format("basic"), COMP, two)
+    found = decide(ask, vec, COMP, vec, 0.9, DoubtfulVerifier(), siblings=two)
+    assert found.accepted and found.rule == "sibling_confirmed" and found.score == 0.75
+    assert not decide(ask, vec, COMP, vec, 0.9, DoubtfulVerifier(), siblings=[THIRD]).accepted
+    # a lower tier's stricter bar is never lowered
+    strict = decide(ask, vec, COMP, vec, 0.9, DoubtfulVerifier(), min_score=0.85, siblings=two)
+    assert not strict.accepted
