@@ -1,9 +1,10 @@
-"""Checks shared by the three blind suites' tests (tests/test_blind*_suite.py).
+"""Checks shared by the blind suites' tests (tests/test_blind*_suite.py).
 
 A family's rewordings keep every slot and its variants change exactly one; a fake cache for the
-scorer; an oracle cache that serves the stored prompt with the same slots; the fixed wording of
-each template (the four-word runs in every rendering), to prove suites share no template text;
-and how many wrong hits a report lists.
+scorer; an oracle cache that serves the stored prompt with the same slots; the scorer checked
+with an exact, a serve-anything and that oracle cache; the values a family's variants change;
+the fixed wording of each template (the four-word runs in every rendering), to prove suites
+share no template text; and how many wrong hits a report lists.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from benchmarks import blind_report
 from benchmarks.heldout_families import Family
+from benchmarks.heldout_scoring import score_family, totals
 
 Put = Callable[[str, str], None]
 Ask = Callable[[str, str], str | None]
@@ -100,3 +102,55 @@ def listed_wrong_hits(run: dict[str, Any]) -> int:
         for line in blind_report.wrong_hits(run)
         if line.startswith("- ")
     )
+
+
+def check_scorer(family: Family, suite: str) -> None:
+    """An exact cache is never wrong and never serves a rewording; a cache serving its first
+    stored prompt is caught on both kinds, with every wrong hit listed; the same-slots oracle
+    is never wrong and serves every rewording."""
+    put, ask = fake_cache(lambda stored, text: text if text in stored else None)
+    exact = score_family(family, [1], 6, put, ask, suite, 100)
+    assert exact.get("differ_wrong", 0) == 0 and exact.get("reword_right_hits", 0) == 0
+    put, ask = fake_cache(lambda stored, text: stored[0])
+    sloppy = score_family(family, [1, 2, 3], 12, put, ask, suite, 10_000)
+    assert sloppy["differ_wrong"] > 0 and sloppy["reword_wrong"] > 0
+    assert len(sloppy["examples"]) == sloppy["differ_wrong"] + sloppy["reword_wrong"]
+    assert all("->" in e["slot_diff"] for e in sloppy["examples"])
+    # a cache that serves the stored prompt with the same slots is never counted wrong
+    put, ask = fake_cache(lambda stored, text: same_slots(family, stored, text))
+    right = score_family(family, [1], 6, put, ask, suite, 100)
+    assert right.get("differ_wrong", 0) == right.get("reword_wrong", 0) == 0
+    assert right["reword_right_hits"] == right["reword_trials"]
+
+
+def varied_values(family: Family) -> set[str]:
+    """The slot values 200 seeded `vary` calls put in place of another."""
+    rng = random.Random(f"kinds/{family.name}")
+    out: set[str] = set()
+    for _ in range(200):
+        slots = family.sample(rng)
+        other = family.vary(slots, rng)
+        out |= {str(other[k]) for k in slots if other[k] != slots[k]}
+    return out
+
+
+def check_no_shared_runs(families: Iterable[Any], *others: Iterable[Any]) -> None:
+    """No template of `families` shares a four-word run with one of the `others` suites (and
+    enough runs are compared for that to mean something)."""
+    theirs = frame_runs(*others)
+    mine = template_frames(families)
+    assert sum(len(g) for g in mine.values()) > 200  # the frames are really compared
+    shared = {k: sorted(g & theirs) for k, g in mine.items() if g & theirs}
+    assert shared == {}
+
+
+def check_report(families: list[Any], suite: str, n: int) -> None:
+    """The report of a serve-anything run over the first `n` families has their rows and
+    lists every wrong hit."""
+    put, ask = fake_cache(lambda stored, text: stored[0])
+    fams = {f.name: score_family(f, [1], 4, put, ask, suite, 10_000) for f in families[:n]}
+    run = {"in_process": {"families": fams, **totals(fams)}}
+    assert len(blind_report.table(run)) == 2 + n + 1
+    listed = listed_wrong_hits(run)
+    t = run["in_process"]["totals"]
+    assert listed == t["differ_wrong"] + t["reword_wrong"] > 0

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import random
 import re
 
 import pytest
@@ -28,14 +27,13 @@ from benchmarks import (
 )
 from benchmarks.cache_heldout import SUITES
 from benchmarks.heldout_families import Family
-from benchmarks.heldout_scoring import score_family, stored_texts, totals, trials
+from benchmarks.heldout_scoring import stored_texts, trials
 from tests.blind_checks import (
+    check_no_shared_runs,
+    check_report,
     check_rewordings_and_variants,
-    fake_cache,
-    frame_runs,
-    listed_wrong_hits,
-    same_slots,
-    template_frames,
+    check_scorer,
+    varied_values,
 )
 
 FAMILIES = blind3_families.FAMILIES
@@ -60,20 +58,10 @@ def test_rewordings_keep_slots_and_variants_change_one(family: Family) -> None:
     check_rewordings_and_variants(family, 60)
 
 
-def _varied_values(family: Family) -> set[str]:
-    rng = random.Random(f"kinds/{family.name}")
-    out: set[str] = set()
-    for _ in range(200):
-        slots = family.sample(rng)
-        other = family.vary(slots, rng)
-        out |= {str(other[k]) for k in slots if other[k] != slots[k]}
-    return out
-
-
 def test_mix_of_ordinary_word_and_number_or_id_slots() -> None:
     word = re.compile(r"^[a-z][a-z' -]*$")  # plain vocabulary: no digits, names or codes
-    ordinary = [f.name for f in FAMILIES if any(word.match(v) for v in _varied_values(f))]
-    numeric = [f.name for f in FAMILIES if any(re.search(r"\d", v) for v in _varied_values(f))]
+    ordinary = [f.name for f in FAMILIES if any(word.match(v) for v in varied_values(f))]
+    numeric = [f.name for f in FAMILIES if any(re.search(r"\d", v) for v in varied_values(f))]
     assert len(ordinary) >= 15, ordinary
     assert len(numeric) >= 8, numeric
 
@@ -91,34 +79,12 @@ def test_trials_have_enough_prompts(family: Family) -> None:
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
 def test_scorer_catches_a_cache_that_serves_anything(family: Family) -> None:
-    put, ask = fake_cache(lambda stored, text: text if text in stored else None)
-    exact = score_family(family, [1], 6, put, ask, SUITE, 100)
-    assert exact.get("differ_wrong", 0) == 0 and exact.get("reword_right_hits", 0) == 0
-    put, ask = fake_cache(lambda stored, text: stored[0])
-    sloppy = score_family(family, [1, 2, 3], 12, put, ask, SUITE, 10_000)
-    assert sloppy["differ_wrong"] > 0 and sloppy["reword_wrong"] > 0
-    assert len(sloppy["examples"]) == sloppy["differ_wrong"] + sloppy["reword_wrong"]
-    assert all("->" in e["slot_diff"] for e in sloppy["examples"])
-    # a cache that serves the stored prompt with the same slots is never counted wrong
-    put, ask = fake_cache(lambda stored, text: same_slots(family, stored, text))
-    right = score_family(family, [1], 6, put, ask, SUITE, 100)
-    assert right.get("differ_wrong", 0) == right.get("reword_wrong", 0) == 0
-    assert right["reword_right_hits"] == right["reword_trials"]
+    check_scorer(family, SUITE)
 
 
 def test_no_four_word_run_shared_with_the_other_suites() -> None:
-    others = frame_runs(*OLDER, adversarial_families.FAMILIES)
-    mine = template_frames(FAMILIES)
-    assert sum(len(g) for g in mine.values()) > 200  # the frames are really compared
-    shared = {k: sorted(g & others) for k, g in mine.items() if g & others}
-    assert shared == {}
+    check_no_shared_runs(FAMILIES, *OLDER, adversarial_families.FAMILIES)
 
 
 def test_report_reads_the_suite_and_lists_every_wrong_hit() -> None:
-    put, ask = fake_cache(lambda stored, text: stored[0])
-    fams = {f.name: score_family(f, [1], 4, put, ask, SUITE, 10_000) for f in FAMILIES[:4]}
-    run = {"in_process": {"families": fams, **totals(fams)}}
-    assert len(blind_report.table(run)) == 2 + 4 + 1
-    listed = listed_wrong_hits(run)
-    t = run["in_process"]["totals"]
-    assert listed == t["differ_wrong"] + t["reword_wrong"] > 0
+    check_report(FAMILIES, SUITE, 4)

@@ -18,17 +18,15 @@ from benchmarks import (
     adversarial_families,
     blind_documents,
     blind_families,
-    blind_report,
     heldout_families,
 )
 from benchmarks.cache_heldout import SUITES
-from benchmarks.heldout_scoring import score_family, stored_texts, totals, trials
+from benchmarks.heldout_scoring import score_family, stored_texts, trials
 from tests.blind_checks import (
+    check_no_shared_runs,
+    check_report,
     check_rewordings_and_variants,
     fake_cache,
-    frame_runs,
-    listed_wrong_hits,
-    template_frames,
 )
 
 FAMILIES = blind_families.FAMILIES
@@ -78,22 +76,8 @@ def test_scorer_catches_a_cache_that_serves_anything(family) -> None:
 
 
 def test_no_four_word_run_shared_with_the_other_suites() -> None:
-    others = frame_runs(heldout_families.FAMILIES, adversarial_families.FAMILIES)
-    mine = template_frames(FAMILIES)
-    assert sum(len(g) for g in mine.values()) > 200  # the frames are really compared
-    shared = {k: sorted(g & others) for k, g in mine.items() if g & others}
-    assert shared == {}
+    check_no_shared_runs(FAMILIES, heldout_families.FAMILIES, adversarial_families.FAMILIES)
 
 
 def test_report_lists_every_wrong_hit() -> None:
-    put, ask = fake_cache(lambda stored, text: stored[0])
-    fams = {f.name: score_family(f, [1], 4, put, ask, "blind", 10_000) for f in FAMILIES[:3]}
-    run = {"in_process": {"families": fams, **totals(fams)}}
-    rows = blind_report.table(run)
-    assert len(rows) == 2 + 3 + 1
-    listed = listed_wrong_hits(run)
-    assert (
-        listed
-        == run["in_process"]["totals"]["differ_wrong"] + run["in_process"]["totals"]["reword_wrong"]
-        > 0
-    )
+    check_report(FAMILIES, "blind", 3)
