@@ -79,7 +79,9 @@ def decide(
     siblings: Sequence[str] = (),
 ) -> Decision:
     """Guard, then verifier (at its own threshold, or at least `min_score` when given), then
-    on an accepted pair the sibling check against the scope's other nearby `siblings` texts."""
+    the sibling check against the scope's other nearby `siblings` texts: it may veto an
+    accepted pair, or confirm one the verifier rejected at >= `CONFIRMED_BAR` (not under a
+    lower tier's `min_score`)."""
     found = _judge(query, query_vec, cand, cand_vec, similarity, verifier, min_score)
     if not siblings:
         return found

@@ -161,7 +161,7 @@ def canon(words: list[str]) -> list[str]:
     return out
 
 
-def light_or_same(xs: list[str], ys: list[str]) -> bool:
+def _light_or_same(xs: list[str], ys: list[str]) -> bool:
     """A swap that keeps the meaning: function words on one side, the same words in another
     spelling, inflections, or synonyms."""
     cx, cy = canon(xs), canon(ys)
@@ -189,7 +189,7 @@ def swapped_words(wa: list[str], wb: list[str]) -> bool:
         for tag, i1, i2, j1, j2 in changed
     ):
         return False
-    return any(not light_or_same(wa[i1:i2], wb[j1:j2]) for _, i1, i2, j1, j2 in changed)
+    return any(not _light_or_same(wa[i1:i2], wb[j1:j2]) for _, i1, i2, j1, j2 in changed)
 
 
 def _content(text: str) -> list[str]:

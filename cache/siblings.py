@@ -31,7 +31,7 @@ queries over `MAX_QUERY_CHARS` are not read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -178,19 +178,27 @@ def window(ws: list[str]) -> list[str]:
     return ws if len(ws) <= MAX_WORDS else ws[:EDGE_WORDS] + ws[-EDGE_WORDS:]
 
 
+def _slot_spans(
+    cand: str, others: Sequence[str]
+) -> Iterator[tuple[int, list[tuple[set[str], set[str]]]]]:
+    """(index, `slot_sides`) of each of `others` that is a sibling of `cand` revealing slots;
+    long texts are aligned at their edges (`window`)."""
+    wc = words(cand)
+    for i, other in enumerate(others):
+        wo = words(other)
+        spans = slot_sides(window(wc), window(wo), (wc, wo))
+        if spans is not None:
+            yield i, spans
+
+
 def sibling_veto(query: str, cand: str, others: Sequence[str]) -> Sibling | None:
     """The first sibling of `cand` among `others` whose slot words tell the query apart from
     `cand` (see the module docstring), or None."""
     if not others or len(query) > MAX_QUERY_CHARS:
         return None
-    wc = words(cand)
     q = _Query(words(query))
     found: Sibling | None = None
-    for i, other in enumerate(others):
-        wo = words(other)
-        spans = slot_sides(window(wc), window(wo), (wc, wo))
-        if spans is None:
-            continue
+    for i, spans in _slot_spans(cand, others):
         theirs = set().union(*(t for _, t in spans))
         if theirs and all(map(q.carries, theirs)):
             return Sibling("sibling_other", i, carries=True)
@@ -203,10 +211,9 @@ def _span_veto(q: _Query, spans: list[tuple[set[str], set[str]]], i: int) -> Sib
     """The query lacks `cand`'s value of a slot, or carries the sibling's value of one slot
     without `cand`'s ("premium economy" asked, "economy" stored)."""
     for ours, theirs in spans:
-        lacks = not all(map(q.has, ours))
-        if lacks and ours:
+        if not all(map(q.has, ours)):
             return Sibling("sibling_missing", i, carries=False)
-        if theirs and (lacks or not ours) and all(map(q.carries, theirs)):
+        if theirs and not ours and all(map(q.carries, theirs)):
             return Sibling("sibling_other", i, carries=False)
     return None
 
@@ -217,14 +224,9 @@ def sibling_confirms(query: str, cand: str, others: Sequence[str]) -> bool:
     `cand`'s template with `cand`'s values, whatever its wording (see `decide`)."""
     if len(query) > MAX_QUERY_CHARS:
         return False
-    wc = words(cand)
     q = _Query(words(query))
     seen = 0
-    for other in others:
-        wo = words(other)
-        spans = slot_sides(window(wc), window(wo), (wc, wo))
-        if spans is None:
-            continue
+    for _, spans in _slot_spans(cand, others):
         for ours, theirs in spans:
             if not all(map(q.has, ours)) or (theirs and all(map(q.carries, theirs))):
                 return False

@@ -188,18 +188,8 @@ class SemanticCache:
         plan, best, near = self._plan(scope, vec, threshold, min_tier_rank)
         first: tuple[Decision, Entry, float] | None = None
         for entry, sim, min_score in plan:
-            assert entry.vector is not None  # found through the index, so it has a vector
             others = [n for n in near if n[0].id != entry.id]
-            found = decide(
-                text,
-                vec,
-                entry.text,
-                entry.vector,
-                sim,
-                self.verifier,
-                min_score=min_score,
-                siblings=[n[0].text for n in others] if self.sibling_k else (),
-            )
+            found = self._judge(text, vec, entry, sim, min_score, others)()
             if found.accepted:
                 return self._serve(entry, sim, found)
             first = first or (found, entry, sim)
@@ -214,19 +204,8 @@ class SemanticCache:
         plan, best, near = self._plan(scope, vec, threshold, min_tier_rank)
         first: tuple[Decision, Entry, float] | None = None
         for entry, sim, min_score in plan:
-            assert entry.vector is not None
             others = [n for n in near if n[0].id != entry.id]
-            judge = functools.partial(
-                decide,
-                text,
-                vec,
-                entry.text,
-                entry.vector,
-                sim,
-                self.verifier,
-                min_score=min_score,
-                siblings=[n[0].text for n in others] if self.sibling_k else (),
-            )
+            judge = self._judge(text, vec, entry, sim, min_score, others)
             if len(text) + len(entry.text) > OFFLOAD_CHARS:
                 found = await asyncio.to_thread(judge)
             else:
@@ -236,6 +215,29 @@ class SemanticCache:
             first = first or (found, entry, sim)
             self._carrier(plan, found, sim, others, threshold, min_tier_rank)
         return self._rejected(first, best)
+
+    def _judge(
+        self,
+        text: str,
+        vec: np.ndarray,
+        entry: Entry,
+        sim: float,
+        min_score: float | None,
+        others: list[tuple[Entry, float]],
+    ) -> functools.partial[Decision]:
+        """`decide` for one planned candidate, ready to call here or in a worker thread."""
+        assert entry.vector is not None  # found through the index, so it has a vector
+        return functools.partial(
+            decide,
+            text,
+            vec,
+            entry.text,
+            entry.vector,
+            sim,
+            self.verifier,
+            min_score=min_score,
+            siblings=[n[0].text for n in others] if self.sibling_k else (),
+        )
 
     def _carrier(
         self,
