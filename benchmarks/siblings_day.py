@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -25,11 +24,9 @@ from typing import Any
 import numpy as np
 
 from benchmarks.budget_workload import Request, build_day
-from cache.embedder import load_encoder
 from cache.store import SemanticCache
-from cache.text import cache_text
+from cache.train_verifier import embed_texts, offline_encoder
 from cache.verifier import PairVerifier
-from sidecar.config import configured_model_dir
 
 OUT = Path(__file__).resolve().parent / "results" / "siblings_day.json"
 
@@ -64,12 +61,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=7)
     args = p.parse_args(argv)
     reqs, _ = build_day(args.n, args.seed)
-    encoder = load_encoder("onnx", configured_model_dir(os.environ))
-    texts = sorted({r.text for r in reqs})
-    vecs: dict[str, np.ndarray] = {}
-    for i in range(0, len(texts), 64):
-        chunk = texts[i : i + 64]
-        vecs.update(zip(chunk, encoder.encode([cache_text(t) for t in chunk]), strict=True))
+    # the vectors cache_budget uses for the same day (cached on disk; short texts, so what
+    # the embedder reads is the text itself)
+    vecs = embed_texts(offline_encoder(), sorted({r.text for r in reqs}))
     result = {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "n": args.n,
