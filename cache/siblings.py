@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+from cache.guard import EDGE_WORDS  # a long prompt's instruction: its first and last words
 from cache.lexicon import lexicon
 from cache.qualifiers import STOP, canon
 from cache.slots import words_of
@@ -44,7 +45,6 @@ MAX_WORDS = 80  # longer prompts are read at their edges only (`window`)
 MAX_SPANS = 3  # a template with up to three slots changed at once is still one frame
 MAX_SPAN = 4  # words per changed span ("third-party, fire and theft")
 MIN_FRAME = 4  # shared words, at least
-EDGE_WORDS = 40  # a long prompt's instruction: its first and last 40 words (cache/guard.py)
 MEMO_CHARS = 2_000  # texts up to this long keep their word lists in a memo ...
 MEMO_TEXTS = 4_096  # ... of at most this many texts (<= ~10 MB)
 CONFIRMING = 2  # siblings that must confirm a pair the verifier doubts (`sibling_confirms`)
