@@ -31,6 +31,7 @@ queries over `MAX_QUERY_CHARS` are not read.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -72,26 +73,43 @@ class Sibling:
 
 
 class _Query:
-    """The query's content words, for presence tests of slot words."""
+    """The query's words, for presence tests of slot words: a slot word counts as present
+    when the query has it more often than the other side of its swap has (`Side`)."""
 
     def __init__(self, words: list[str]) -> None:
         self.words = set(canon(words)) | set(words)
-        self.stems = {stem(w) for w in self.words}
+        self.tally = tally(words)
         self.content = {w for w in self.words if w not in STOP and not w.isdigit()}
 
-    def carries(self, word: str) -> bool:
-        """`word` is in the query in some spelling (not as a synonym: WordNet's senses are
-        broad, "push" / "force", "work" / "study")."""
-        return word in self.words or stem(word) in self.stems
+    def carries(self, word: str, base: int = 0) -> bool:
+        """`word` is in the query in some spelling more than `base` times (not as a synonym:
+        WordNet's senses are broad, "push" / "force", "work" / "study")."""
+        return count(self.tally, word) > base
 
-    def has(self, word: str) -> bool:
-        """`word` is in the query in some spelling or as a synonym of a query word."""
-        if self.carries(word):
+    def has(self, word: str, base: int = 0) -> bool:
+        """`word` is in the query in some spelling more than `base` times, or (when the other
+        side lacks it altogether) as a synonym of a query word."""
+        if self.carries(word, base):
             return True
-        if word.isdigit():
+        if base or word.isdigit():
             return False
         lex = lexicon()
         return any(lex.synonyms(word, w) for w in self.content)
+
+
+Tally = tuple[Counter[str], Counter[str]]
+Side = dict[str, int]  # a swap side's value words, each with the count of the other text
+
+
+def tally(ws: Sequence[str]) -> Tally:
+    """How often each word occurs, by stem, in its own spelling and in `canon`'s."""
+    return Counter(map(stem, ws)), Counter(map(stem, canon(list(ws))))
+
+
+def count(t: Tally, word: str) -> int:
+    """Occurrences of `word` (in any spelling `tally` keeps) in the tallied text."""
+    key = stem(word)
+    return max(t[0][key], t[1][key])
 
 
 def stem(word: str) -> str:
@@ -122,11 +140,12 @@ def _words(text: str) -> list[str]:
 
 def slot_sides(
     cand: list[str], sib: list[str], whole: tuple[list[str], list[str]] | None = None
-) -> list[tuple[set[str], set[str]]] | None:
+) -> list[tuple[Side, Side]] | None:
     """Per non-rewording swap between two word lists of one frame, the value words of `cand`'s
-    side and of `sib`'s side (each minus the words the other text has anywhere: in `whole`,
-    the two texts' full word lists, when the lists are windows of them), or None when the two
-    are not one frame or differ only by rewording swaps."""
+    side and of `sib`'s side, each with how often the other text has it (in `whole`, the two
+    texts' full word lists, when the lists are windows of them): a word either text has as
+    often elsewhere was moved, not swapped, and is dropped. None when the two are not one
+    frame or differ only by rewording swaps."""
     if max(len(cand), len(sib)) > MAX_WORDS or cand == sib:
         return None
     need = max(MIN_FRAME, FRAME_SHARE * max(len(cand), len(sib)))
@@ -144,15 +163,27 @@ def slot_sides(
     ):
         return None
     all_cand, all_sib = whole or (cand, sib)
-    in_cand, in_sib = set(canon(all_cand)) | set(all_cand), set(canon(all_sib)) | set(all_sib)
-    spans: list[tuple[set[str], set[str]]] = []
+    t_cand, t_sib = tally(all_cand), tally(all_sib)
+    spans: list[tuple[Side, Side]] = []
     for _, i1, i2, j1, j2 in changed:
         vx, vy = _value(cand[i1:i2]), _value(sib[j1:j2])
-        ours = {x for x in vx if not any(_same(x, y) for y in vy)} - in_sib
-        theirs = {y for y in vy if not any(_same(x, y) for x in vx)} - in_cand
+        ours = _side([x for x in vx if not any(_same(x, y) for y in vy)], t_cand, t_sib)
+        theirs = _side([y for y in vy if not any(_same(x, y) for x in vx)], t_sib, t_cand)
         if ours or theirs:
             spans.append((ours, theirs))
     return spans or None
+
+
+def _side(values: list[str], mine: Tally, other: Tally) -> Side:
+    """The value words this side has more often than the other text (an invoice's "due" in
+    "the due date" asked, when both texts paste an invoice with "Due date: ..."), each with the
+    other text's count: a query must have it more often than that to have this side's value."""
+    side: Side = {}
+    for w in values:
+        base = count(other, w)
+        if count(mine, w) > base:
+            side[w] = base
+    return side
 
 
 def _value(span: list[str]) -> list[str]:
@@ -180,7 +211,7 @@ def window(ws: list[str]) -> list[str]:
 
 def _slot_spans(
     cand: str, others: Sequence[str]
-) -> Iterator[tuple[int, list[tuple[set[str], set[str]]]]]:
+) -> Iterator[tuple[int, list[tuple[Side, Side]]]]:
     """(index, `slot_sides`) of each of `others` that is a sibling of `cand` revealing slots;
     long texts are aligned at their edges (`window`)."""
     wc = words(cand)
@@ -199,21 +230,30 @@ def sibling_veto(query: str, cand: str, others: Sequence[str]) -> Sibling | None
     q = _Query(words(query))
     found: Sibling | None = None
     for i, spans in _slot_spans(cand, others):
-        theirs = set().union(*(t for _, t in spans))
-        if theirs and all(map(q.carries, theirs)):
+        if all(_carries(q, theirs) for _, theirs in spans if theirs) and any(
+            theirs for _, theirs in spans
+        ):
             return Sibling("sibling_other", i, carries=True)
         if found is None:
             found = _span_veto(q, spans, i)
     return found
 
 
-def _span_veto(q: _Query, spans: list[tuple[set[str], set[str]]], i: int) -> Sibling | None:
+def _carries(q: _Query, side: Side) -> bool:
+    return all(q.carries(w, base) for w, base in side.items())
+
+
+def _has(q: _Query, side: Side) -> bool:
+    return all(q.has(w, base) for w, base in side.items())
+
+
+def _span_veto(q: _Query, spans: list[tuple[Side, Side]], i: int) -> Sibling | None:
     """The query lacks `cand`'s value of a slot, or carries the sibling's value of one slot
     without `cand`'s ("premium economy" asked, "economy" stored)."""
     for ours, theirs in spans:
-        if not all(map(q.has, ours)):
+        if not _has(q, ours):
             return Sibling("sibling_missing", i, carries=False)
-        if theirs and not ours and all(map(q.carries, theirs)):
+        if theirs and not ours and _carries(q, theirs):
             return Sibling("sibling_other", i, carries=False)
     return None
 
@@ -228,7 +268,7 @@ def sibling_confirms(query: str, cand: str, others: Sequence[str]) -> bool:
     seen = 0
     for _, spans in _slot_spans(cand, others):
         for ours, theirs in spans:
-            if not all(map(q.has, ours)) or (theirs and all(map(q.carries, theirs))):
+            if not _has(q, ours) or (theirs and _carries(q, theirs)):
                 return False
         seen += 1
     return seen >= CONFIRMING
