@@ -23,7 +23,11 @@ the sibling (callers may judge that entry next). A word counts as present in the
 same spelling or as an inflection (one suffix: -s, -es, -ies, -ed, -ing); for **missing**, a
 WordNet synonym also counts (a rewording may say "automobile" for "car"), for **other side**
 it does not (WordNet's senses are broad: "push" / "force" would make a query about
-`git push --tags` carry `--force`). Of texts over `MAX_WORDS` words only the first and last
+`git push --tags` carry `--force`). Where the two stored texts share a frame of >= `DOC_FRAME`
+words (a pasted document around a short instruction), a value word the other text also has
+("Due date:" in every pasted invoice, "due" in "the due date" asked) is read by count: it is a
+value when one side has it more often, and the query has it when it has it more often than the
+other side (`_side`, `_Query.has`). Of texts over `MAX_WORDS` words only the first and last
 `EDGE_WORDS` are aligned (the instruction around a pasted document; the whole-text rule
 compares the document); each comparison is one `SequenceMatcher` pass over <= 80 words;
 queries over `MAX_QUERY_CHARS` are not read.
@@ -52,6 +56,7 @@ MEMO_TEXTS = 4_096  # ... of at most this many texts (<= ~10 MB)
 CONFIRMING = 2  # siblings that must confirm a pair the verifier doubts (`sibling_confirms`)
 MAX_QUERY_CHARS = MAX_TEXT_CHARS  # longer queries are not read
 FRAME_SHARE = 0.5  # and at least this share of the longer text
+DOC_FRAME = 30  # shared words from which a slot word is also read by its count (`_side`)
 # Never a span's value: articles, pronouns and auxiliaries ("How do I" / "How can I"), and
 # negations, which the guard's polarity rule reads as a parity ("do not include" / "leave out").
 GRAMMAR = frozenset(
@@ -89,11 +94,16 @@ class _Query:
 
     def has(self, word: str, base: int = 0) -> bool:
         """`word` is in the query in some spelling more than `base` times, or (when the other
-        side lacks it altogether) as a synonym of a query word."""
-        if self.carries(word, base):
-            return True
-        if base or word.isdigit():
-            return False
+        side lacks it altogether) as a synonym of a query word. When the other side has it
+        too (`base` > 0), only a query with exactly `base` of it lacks it: it keeps the
+        occurrences the two sides share (the pasted invoice's "Due date:") and not this
+        side's; a query with fewer reworded the shared ones ("the number of rows and number
+        of columns" / "the amount of rows and columns"), so its count tells nothing."""
+        n = count(self.tally, word)
+        if base:
+            return n != base
+        if n or word.isdigit():
+            return bool(n)
         lex = lexicon()
         return any(lex.synonyms(word, w) for w in self.content)
 
@@ -165,24 +175,28 @@ def slot_sides(
         return None
     all_cand, all_sib = whole or (cand, sib)
     t_cand, t_sib = tally(all_cand), tally(all_sib)
+    counted = frame >= DOC_FRAME
     spans: list[tuple[Side, Side]] = []
     for _, i1, i2, j1, j2 in changed:
         vx, vy = _value(cand[i1:i2]), _value(sib[j1:j2])
-        ours = _side([x for x in vx if not any(_same(x, y) for y in vy)], t_cand, t_sib)
-        theirs = _side([y for y in vy if not any(_same(x, y) for x in vx)], t_sib, t_cand)
+        ours = _side([x for x in vx if not any(_same(x, y) for y in vy)], t_cand, t_sib, counted)
+        theirs = _side([y for y in vy if not any(_same(x, y) for x in vx)], t_sib, t_cand, counted)
         if ours or theirs:
             spans.append((ours, theirs))
     return spans or None
 
 
-def _side(values: list[str], mine: Tally, other: Tally) -> Side:
-    """The value words this side has more often than the other text (an invoice's "due" in
-    "the due date" asked, when both texts paste an invoice with "Due date: ..."), each with the
-    other text's count: a query must have it more often than that to have this side's value."""
+def _side(values: list[str], mine: Tally, other: Tally, counted: bool) -> Side:
+    """The value words of one side of a swap, each with the other text's count of it. A word
+    the other text also has is a value only in a `counted` frame (a pasted document's words
+    shared around a short instruction): there it is one when this side has it more often (an
+    invoice's "due" in "the due date" asked, when both invoices say "Due date: ..."). In a
+    short frame a repeated word is as often the rewording's ("the `schema` method returns the
+    schema" / "it returns the schema"), so the other text's having it at all drops it."""
     side: Side = {}
     for w in values:
         base = count(other, w)
-        if count(mine, w) > base:
+        if count(mine, w) > base and (counted or not base):
             side[w] = base
     return side
 
@@ -210,9 +224,7 @@ def window(ws: list[str]) -> list[str]:
     return ws if len(ws) <= MAX_WORDS else ws[:EDGE_WORDS] + ws[-EDGE_WORDS:]
 
 
-def _slot_spans(
-    cand: str, others: Sequence[str]
-) -> Iterator[tuple[int, list[tuple[Side, Side]]]]:
+def _slot_spans(cand: str, others: Sequence[str]) -> Iterator[tuple[int, list[tuple[Side, Side]]]]:
     """(index, `slot_sides`) of each of `others` that is a sibling of `cand` revealing slots;
     long texts are aligned at their edges (`window`)."""
     wc = words(cand)

@@ -246,3 +246,35 @@ def test_siblings_confirm_a_pair_the_verifier_doubts() -> None:
     # a lower tier's stricter bar is never lowered
     strict = decide(ask, vec, COMP, vec, 0.9, DoubtfulVerifier(), min_score=0.85, siblings=two)
     assert not strict.accepted
+
+
+INVOICE = (
+    "INVOICE NW-7731\nAcme Paper Ltd, VAT no. GB 118 2203 90\nBill to: Blue Fern Cafe\n"
+    "Invoice date: 4 March 2024\nDue date: 3 April 2024\n12 x receipt rolls @ 3.10\n"
+    "Subtotal: 37.20\nVAT 20%: 7.44\nTotal due: 44.64"
+)
+EXTRACT = "Extract the {} from the invoice below and return it as JSON.\n\n" + INVOICE
+
+
+def test_slot_words_the_pasted_document_also_has_are_read_by_count() -> None:
+    # Every invoice says "Invoice date:" and "Due date:", so "due" and "invoice" are in every
+    # stored prompt; the instruction has one more of its own field's word.
+    cand, sib = EXTRACT.format("invoice date"), EXTRACT.format("supplier's VAT number")
+    asked_due = f"Return JSON containing only the due date of this invoice:\n\n{INVOICE}"
+    veto = sibling_veto(asked_due, cand, [sib])
+    assert veto is not None and veto.rule == "sibling_missing"
+    asked_same = f"Return JSON containing only the invoice date of this invoice:\n\n{INVOICE}"
+    assert sibling_veto(asked_same, cand, [sib]) is None
+    # the query carrying the sibling's field is sent to it
+    asked_vat = f"{INVOICE}\n\nFrom this invoice, pull out the supplier's VAT number as JSON."
+    veto = sibling_veto(asked_vat, cand, [sib])
+    assert veto is not None and veto.carries
+
+
+def test_a_repeated_word_of_a_short_frame_is_not_read_by_count() -> None:
+    # "schema" is in both stored texts; the rewording says it once, like the sibling
+    cand = "The `schema` method returns the schema of the table and its columns."
+    sib = "It returns the schema of the table and its columns."
+    assert slot_sides(words_of(cand), words_of(sib)) == [({"method": 0}, {})]
+    query = "The `schema` method gives out the structure of the table and the columns it contains."
+    assert sibling_veto(query, cand, [sib]) is None
