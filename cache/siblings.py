@@ -56,7 +56,8 @@ MEMO_TEXTS = 4_096  # ... of at most this many texts (<= ~10 MB)
 CONFIRMING = 2  # siblings that must confirm a pair the verifier doubts (`sibling_confirms`)
 MAX_QUERY_CHARS = MAX_TEXT_CHARS  # longer queries are not read
 FRAME_SHARE = 0.5  # and at least this share of the longer text
-DOC_FRAME = 30  # shared words from which a slot word is also read by its count (`_side`)
+DOC_FRAME = 30  # shared words from which a slot word is also read by its count (`_side`) ...
+DOC_SPAN = 6  # ... and a changed span may be this long ("JSON" / "a single line of plain text")
 # Never a span's value: articles, pronouns and auxiliaries ("How do I" / "How can I"), and
 # negations, which the guard's polarity rule reads as a parity ("do not include" / "leave out").
 GRAMMAR = frozenset(
@@ -169,13 +170,14 @@ def slot_sides(
     frame = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
     if frame < need:
         return None
+    counted = frame >= DOC_FRAME
+    longest = DOC_SPAN if counted else MAX_SPAN
     if len(changed) > MAX_SPANS or any(
-        i2 - i1 > MAX_SPAN or j2 - j1 > MAX_SPAN for _, i1, i2, j1, j2 in changed
+        i2 - i1 > longest or j2 - j1 > longest for _, i1, i2, j1, j2 in changed
     ):
         return None
     all_cand, all_sib = whole or (cand, sib)
     t_cand, t_sib = tally(all_cand), tally(all_sib)
-    counted = frame >= DOC_FRAME
     spans: list[tuple[Side, Side]] = []
     for _, i1, i2, j1, j2 in changed:
         vx, vy = _value(cand[i1:i2]), _value(sib[j1:j2])

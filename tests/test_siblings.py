@@ -208,7 +208,7 @@ def test_cache_siblings_setting_reaches_the_cache_and_zero_turns_it_off() -> Non
     from sidecar.cache_factory import build_cache
     from sidecar.config import CacheSettings
 
-    assert build_cache(CacheSettings(), verifier=None).sibling_k == 8
+    assert build_cache(CacheSettings(), verifier=None).sibling_k == 16
     off = build_cache(CacheSettings(siblings=0), verifier=None)
     assert off.sibling_k == 0
     base = unit_vectors(1, 3)[0]
@@ -269,6 +269,17 @@ def test_slot_words_the_pasted_document_also_has_are_read_by_count() -> None:
     asked_vat = f"{INVOICE}\n\nFrom this invoice, pull out the supplier's VAT number as JSON."
     veto = sibling_veto(asked_vat, cand, [sib])
     assert veto is not None and veto.carries
+
+
+def test_a_document_frame_reveals_longer_spans() -> None:
+    # "JSON" / "a single line of plain text" is a 6-word span: a slot next to a pasted
+    # document, where a short frame would only allow 4 words
+    fmt = "Extract the due date from the invoice below and return it as {}.\n\n" + INVOICE
+    cand, sib = fmt.format("JSON"), fmt.format("a single line of plain text")
+    asked = f"{INVOICE}\n\nFrom this invoice, pull out the due date. Answer as plain text."
+    veto = sibling_veto(asked, cand, [sib])
+    assert veto is not None and veto.rule == "sibling_missing"
+    assert sibling_veto(asked.replace("plain text", "JSON"), cand, [sib]) is None
 
 
 def test_a_repeated_word_of_a_short_frame_is_not_read_by_count() -> None:
