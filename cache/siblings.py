@@ -124,6 +124,7 @@ def count(t: Tally, word: str) -> int:
     return max(t[0][key], t[1][key])
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """`word` without one inflectional suffix ("repairs", "paid" stays): a first letters
     test would also join "supply" / "supplier", "custom" / "customer"."""
@@ -151,11 +152,15 @@ def _words(text: str) -> list[str]:
 
 
 def slot_sides(
-    cand: list[str], sib: list[str], whole: tuple[list[str], list[str]] | None = None
+    cand: list[str],
+    sib: list[str],
+    whole: tuple[list[str], list[str]] | None = None,
+    tallies: tuple[Tally, Tally] | None = None,
 ) -> list[tuple[Side, Side]] | None:
     """Per non-rewording swap between two word lists of one frame, the value words of `cand`'s
     side and of `sib`'s side, each with how often the other text has it (in `whole`, the two
-    texts' full word lists, when the lists are windows of them): a word either text has as
+    texts' full word lists, when the lists are windows of them; `tallies`, their `tally`, when
+    known): a word either text has as
     often elsewhere was moved, not swapped, and is dropped. None when the two are not one
     frame or differ only by rewording swaps."""
     if max(len(cand), len(sib)) > MAX_WORDS or cand == sib:
@@ -177,7 +182,7 @@ def slot_sides(
     ):
         return None
     all_cand, all_sib = whole or (cand, sib)
-    t_cand, t_sib = tally(all_cand), tally(all_sib)
+    t_cand, t_sib = tallies or (tally(all_cand), tally(all_sib))
     spans: list[tuple[Side, Side]] = []
     for _, i1, i2, j1, j2 in changed:
         vx, vy = _value(cand[i1:i2]), _value(sib[j1:j2])
@@ -229,12 +234,33 @@ def window(ws: list[str]) -> list[str]:
 def _slot_spans(cand: str, others: Sequence[str]) -> Iterator[tuple[int, list[tuple[Side, Side]]]]:
     """(index, `slot_sides`) of each of `others` that is a sibling of `cand` revealing slots;
     long texts are aligned at their edges (`window`)."""
-    wc = words(cand)
+    short = len(cand) <= MEMO_CHARS
     for i, other in enumerate(others):
-        wo = words(other)
-        spans = slot_sides(window(wc), window(wo), (wc, wo))
+        if short and len(other) <= MEMO_CHARS:
+            spans = _memo_sides(cand, other)
+        else:
+            spans = _sides(cand, other)
         if spans is not None:
             yield i, spans
+
+
+def _sides(cand: str, other: str) -> list[tuple[Side, Side]] | None:
+    wc, wo = words(cand), words(other)
+    return slot_sides(window(wc), window(wo), (wc, wo), (_tally(cand), _tally(other)))
+
+
+def _tally(text: str) -> Tally:
+    return _memo_tally(text) if len(text) <= MEMO_CHARS else tally(words(text))
+
+
+@lru_cache(maxsize=MEMO_TEXTS)
+def _memo_tally(text: str) -> Tally:
+    return tally(words(text))
+
+
+# Two stored texts' swaps depend on nothing else, and a popular entry's hits read the same
+# neighbours again: memoized (callers never mutate the result), <= ~16 MB of short texts.
+_memo_sides = lru_cache(maxsize=MEMO_TEXTS)(_sides)
 
 
 def sibling_veto(query: str, cand: str, others: Sequence[str]) -> Sibling | None:
