@@ -4,8 +4,9 @@ Each document is over 2,000 characters; the instruction comes before it, after i
 labelled header. Kinds of change: the audience and the shape of an outage update, and how long
 the outage lasted or what triggered it, both inside the post-mortem; the reader and the format
 of a privacy-policy summary, and never/may share location data or how long recordings are kept,
-inside the policy; how many and which kind of interview questions, and the years of experience
-or the on-call duty inside a job posting.
+inside the policy; how many and which kind of interview questions (after a line summing up the
+experience and on-call duty asked for), and the years of experience or the on-call duty inside
+a job posting.
 """
 
 from __future__ import annotations
@@ -177,16 +178,19 @@ POSTING = pooled(
     "job_posting_questions",
     (
         lambda s: (
-            f"Write {s['n']} {s['kind']} interview questions based on this job posting.\n\n"
+            f"Open with a one-line summary of the experience and on-call duty this job posting "
+            f"asks for, then write {s['n']} {s['kind']} interview questions based on it.\n\n"
             f"{_posting(s)}"
         ),
         lambda s: (
             f"{_posting(s)}\n\nWe're interviewing for the role above. Give me {s['n']} "
-            f"{s['kind']} questions to ask the candidates."
+            f"{s['kind']} questions to ask the candidates, preceded by one line that sums up "
+            f"the required experience and the on-call duty."
         ),
         lambda s: (
-            f"Interview prep. Number of questions: {s['n']}. Kind: {s['kind']}. Base them on "
-            f"the posting pasted here.\n\n{_posting(s)}"
+            f"Interview prep. First line: the experience and on-call duty required. Then: "
+            f"{s['n']} questions, {s['kind']}, based on the posting pasted here.\n\n"
+            f"{_posting(s)}"
         ),
     ),
     {

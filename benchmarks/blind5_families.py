@@ -47,12 +47,13 @@ a CRM, nurse rotas, catering, coffee, wine, photography, chess, knitting, packin
 kinship terms, wedding toasts, word games, and long pasted texts (a post-mortem, a privacy
 notice, a job posting, a study protocol, a changelog, a support chat; each over 2,000
 characters, with one fact in the middle or the instruction changed).
-Most varied slots (116 of 162) are ORDINARY words or short phrases (allow/block, inbound/outbound,
+Most varied slots (115 of 161) are ORDINARY words or short phrases (allow/block, inbound/outbound,
 empty/not empty, exactly/anything except, greater than/at least/at most/less than,
-horizontally/vertically, daytime/night-time, independent/paired, straight up/down, singles/doubles,
+horizontally/vertically, daytime/night-time, independent/paired, straight up/down, who hit the ball,
 the order of three errands, mentions/does not mention, never/may share, randomised/observational,
-father's/mother's, older/younger, numbers written as words ...); the rest are numbers, versions,
-codes, product variants (Pro/Pro Max), languages, countries, names and e-mail addresses.
+the relative (father's older/younger brother ...), numbers written as words ...); the rest are
+numbers, versions, codes, product variants (Pro/Pro Max), languages, countries, names and e-mail
+addresses.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Kinds of change: the brewing method, the roast and how many cups; the dish, how 
 the occasion of a wine pairing; the scene, the lens and tripod/handheld for camera settings; the
 chess opening, the side and the level; the yarn weight, the garment and the size; how long,
 what kind of trip and who comes along for a packing list; the poem form, its subject and what it
-is for; the language, father's/mother's, older/younger and brother/sister for a kinship term;
+is for; the language, the relative (father's older/younger brother, mother's brother, father's
+sister) and native script/romanisation for a kinship term;
 the tone, who the toast is for, its length and the story it mentions; the word relation (rhyme,
 same first sound, anagram), the word and how many.
 """
@@ -149,17 +150,21 @@ POEM = pooled(
 KINSHIP = pooled(
     "kinship_term_language",
     (
-        lambda s: f"In {s['lang']}, what do I call my {s['side']} {s['age']} {s['rel']}?",
-        lambda s: f"How do you address your {s['side']} {s['age']} {s['rel']} in {s['lang']}?",
+        lambda s: f"In {s['lang']}, what do I call my {s['who']}? Write it {s['script']}.",
         lambda s: (
-            f"{s['lang']} kinship term needed: my {s['side']} {s['age']} {s['rel']}. What is it?"
+            f"How do you address your {s['who']} in {s['lang']}? Give the word {s['script']}."
         ),
+        lambda s: f"{s['lang']} kinship term needed for my {s['who']}, written {s['script']}.",
     ),
     {
-        "lang": ["Mandarin", "Korean"],
-        "side": ["father's", "mother's"],
-        "age": ["older", "younger"],
-        "rel": ["brother", "sister"],
+        "lang": ["Mandarin", "Korean", "Hindi"],
+        "who": [
+            "father's older brother",
+            "father's younger brother",
+            "mother's brother",
+            "father's sister",
+        ],
+        "script": ["in the native script", "in romanisation only"],
     },
 )
 TOAST = pooled(

@@ -5,7 +5,7 @@ hours of work, the country and term time/summer break on a student visa; a batte
 charge window and the charger; yearly use, the roof's direction, the shading and the region of
 a solar install; how many groups, independent/paired and the data's shape in a choice of
 statistical test; the direction, speed and cliff height of a thrown ball; what the ball did,
-the serve or rally and singles/doubles in a tennis ruling.
+the serve or rally and who hit it in a tennis ruling.
 """
 
 from __future__ import annotations
@@ -145,22 +145,22 @@ TENNIS = pooled(
     "tennis_ball_ruling",
     (
         lambda s: (
-            f"In tennis, what happens if the ball {s['event']} during {s['phase']} in a "
-            f"{s['fmt']} match?"
+            f"In tennis, what happens if the ball hit by {s['who']} {s['event']} during "
+            f"{s['phase']}?"
         ),
         lambda s: (
-            f"{cap(s['phase'])} in a {s['fmt']} tennis match: the ball {s['event']}. "
+            f"{cap(s['phase'])} in a tennis match: the ball hit by {s['who']} {s['event']}. "
             f"What's the ruling?"
         ),
         lambda s: (
-            f"What does the rulebook say when, in {s['fmt']} tennis, the ball {s['event']} "
-            f"during {s['phase']}?"
+            f"What does the rulebook say when, in tennis, a ball hit by {s['who']} "
+            f"{s['event']} during {s['phase']}?"
         ),
     ),
     {
         "event": ["clips the net cord", "lands on the baseline", "hits the umpire's chair"],
         "phase": ["a first serve", "a second serve", "a rally"],
-        "fmt": ["singles", "doubles"],
+        "who": ["me", "my opponent"],
     },
 )
 

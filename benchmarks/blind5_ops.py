@@ -70,16 +70,16 @@ ACCESS_LOG = pooled(
     "access_log_field",
     (
         lambda s: (
-            f"Extract the {s['field']} from this nginx access log line and say whether the "
-            f"request succeeded; answer {s['fmt']}.\n\n{_line(s)}"
+            f"Extract the {s['field']} from this nginx access log line and explain what its "
+            f"status code tells us; answer {s['fmt']}.\n\n{_line(s)}"
         ),
         lambda s: (
             f"{_line(s)}\n\nThat is one line of our nginx access log. What is the "
-            f"{s['field']}, and did the request succeed? Answer {s['fmt']}."
+            f"{s['field']}, and what does the status code tell us? Answer {s['fmt']}."
         ),
         lambda s: (
-            f"Log parsing task, answer {s['fmt']}: (1) the {s['field']}, (2) success or "
-            f"failure of the request.\n\nLine: {_line(s)}"
+            f"Log parsing task, answer {s['fmt']}: (1) the {s['field']}, (2) what the "
+            f"status code says about the request.\n\nLine: {_line(s)}"
         ),
     ),
     {
