@@ -40,6 +40,7 @@ from cache.guard import EDGE_WORDS  # a long prompt's instruction: its first and
 from cache.lexicon import lexicon
 from cache.qualifiers import STOP, canon
 from cache.slots import words_of
+from cache.text import MAX_TEXT_CHARS
 
 MAX_WORDS = 80  # longer prompts are read at their edges only (`window`)
 MAX_SPANS = 3  # a template with up to three slots changed at once is still one frame
@@ -48,7 +49,7 @@ MIN_FRAME = 4  # shared words, at least
 MEMO_CHARS = 2_000  # texts up to this long keep their word lists in a memo ...
 MEMO_TEXTS = 4_096  # ... of at most this many texts (<= ~10 MB)
 CONFIRMING = 2  # siblings that must confirm a pair the verifier doubts (`sibling_confirms`)
-MAX_QUERY_CHARS = 100_000  # longer queries are not read (the default cache.max_text_chars)
+MAX_QUERY_CHARS = MAX_TEXT_CHARS  # longer queries are not read
 FRAME_SHARE = 0.5  # and at least this share of the longer text
 # Never a span's value: articles, pronouns and auxiliaries ("How do I" / "How can I"), and
 # negations, which the guard's polarity rule reads as a parity ("do not include" / "leave out").

@@ -9,6 +9,8 @@ semantic layer, where the slot guard and verifier judge them. Measured gains per
 (`python -m benchmarks.exact_normalization`, 138k distinct prompts): case folding merged 280,
 strip 8, trailing spaces 8, inner-space collapsing 2, NFC/NFKC/CRLF 0.
 
+`MAX_TEXT_CHARS` is the default longest text the cache reads (`cache.max_text_chars`).
+
 `cache_text(text)` is what the semantic layer embeds. MiniLM reads at most 256 word pieces
 (254 plus [CLS]/[SEP]) and silently drops the rest, so a long message would be matched on its
 first ~1,000 characters only -- and most long prompts put the actual question at the end.
@@ -31,6 +33,10 @@ HEAD_PIECES = 156  # 156 + 3 (" ... ") + 90 leaves a margin for re-tokenizing cu
 TAIL_PIECES = 90
 JOINER = " ... "
 WINDOW_CHARS = 64 * MAX_PIECES  # chars tokenized at each end of a long text (see cache_text)
+# The default of the config value cache.max_text_chars (sidecar/config.py): longer matched
+# texts bypass the cache, since its text work is O(length). The sibling check reads queries up
+# to this many characters even when that bound is raised (cache/siblings.py).
+MAX_TEXT_CHARS = 100_000
 
 _SPACE = re.compile(r"\s+")
 

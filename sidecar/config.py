@@ -15,6 +15,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from cache.text import MAX_TEXT_CHARS
+
 log = logging.getLogger("sidecar.config")
 
 
@@ -185,7 +187,7 @@ class CacheSettings(_Section):
     trust_tenant_header: bool = False
     # A matched text longer than this bypasses the cache (exact and semantic): the cache's text
     # work is O(length) on the event loop. 100k chars is ~25k tokens.
-    max_text_chars: int = Field(100_000, gt=0)
+    max_text_chars: int = Field(MAX_TEXT_CHARS, gt=0)
 
 
 class RedisSettings(_Section):
