@@ -254,14 +254,21 @@ class Sim:
             counts[1] += wrong
 
 
-def audit_settings(rate: float, burn_in: str) -> AuditSettings:
+def audit_settings(rate: float, burn_in: str, allowance: float = 1.0) -> AuditSettings:
     """The audit used by every budgeted run (near misses on, probation audits every hit)."""
     return AuditSettings(
-        rate=rate, near_miss=True, max_per_minute=600, min_samples=30, burn_in=burn_in
+        rate=rate,
+        near_miss=True,
+        max_per_minute=600,
+        min_samples=30,
+        burn_in=burn_in,
+        allowance=allowance,
     )
 
 
-async def run_all(n: int, rate: float, seed: int, only: str = "") -> dict[str, Any]:
+async def run_all(
+    n: int, rate: float, seed: int, only: str = "", allowance: float = 1.0
+) -> dict[str, Any]:
     """Every configuration on the same day of traffic."""
     requests, oracle = build_day(n, seed)
     t0 = time.perf_counter()
@@ -281,7 +288,7 @@ async def run_all(n: int, rate: float, seed: int, only: str = "") -> dict[str, A
     if only:  # a quick look at some runs (no sweep, no comparison)
         configs = [c for c in configs if c[0] in only.split(",")]
     for name, budget, burn_in in configs:
-        audit = None if budget is None else audit_settings(rate, burn_in)
+        audit = None if budget is None else audit_settings(rate, burn_in, allowance)
         t0 = time.perf_counter()
         runs[name] = await Sim(oracle, vecs, verifier, budget, start, audit).run(requests)
         runs[name]["budget"] = budget
@@ -296,6 +303,7 @@ async def run_all(n: int, rate: float, seed: int, only: str = "") -> dict[str, A
         "unique_prompts": len(vecs),
         "scopes": {s: sum(r.scope == s for r in requests) for s in ("qqp", "app")},
         "audit_rate": rate,
+        "allowance": allowance,
         "shipped_threshold": start,
         "embed_seconds": round(embed_s, 1),
         "runs": runs,
@@ -394,10 +402,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", default=str(RESULTS / "cache_budget.json"))
     parser.add_argument("--only", default="", help="run names, comma-separated (no sweep)")
+    parser.add_argument("--allowance", type=float, default=1.0, help="cache.audit.allowance")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     days = {
-        n: asyncio.run(run_all(int(n), args.rate, args.seed, args.only)) for n in args.n.split(",")
+        n: asyncio.run(run_all(int(n), args.rate, args.seed, args.only, args.allowance))
+        for n in args.n.split(",")
     }
     result = {
         "seconds": round(time.perf_counter() - t0, 1),

@@ -8,8 +8,11 @@ Contract (the argument is in docs/cache_audit.md, "Spending the budget"):
   the certified set's Wilson upper bound (at most ``b``, never settled); a hit of a band on
   probation a *hold*, its band's expected error, **settled** when its audit's verdict arrives:
   the hold is replaced by 1 (wrong) or 0 (same). A probation hit never audited keeps its hold.
-- ``balance()`` = ``allowance`` + ``opening`` + earned - spent. Whatever the traffic, settled
-  wrong probation hits + holds + certified bounds = b x hits + allowance + opening - balance.
+- Credit: ``opening`` (any band) and the ``allowance``, which only **tops up** the opening
+  credit to itself for the top band (``topup()`` = max(0, allowance - opening)): the start-up
+  credit is max(opening, allowance), not their sum. ``balance()`` = that credit + earned -
+  spent. Whatever the traffic, settled wrong probation hits + holds + certified bounds =
+  b x hits + max(allowance, opening) - balance.
 - ``exposure`` (local to this process, never shared or saved): for each *spending* probation
   hit served here whose verdict is pending, the worst case not yet charged (1 - hold). The
   controller (cache/budget.py) lets such a hit be served only if ``free()`` covers its worst
@@ -53,13 +56,27 @@ class Ledger:
         """Charged so far: settled verdicts, holds, certified bounds (wrong hits)."""
         return (self.shared[1] + self.delta[1]) / MICRO
 
+    def topup(self) -> float:
+        """What the allowance adds to the opening credit (for the top band only): nothing once
+        the opening credit is at least the allowance (5% x 40 hits = 2 wrong hits > 1)."""
+        return max(0.0, self.allowance - self.opening)
+
     def balance(self) -> float:
-        """Allowance + opening + earned - spent."""
-        return self.allowance + self.opening + self.earned() - self.spent()
+        """max(allowance, opening) + earned - spent."""
+        return self.opening + self.topup() + self.earned() - self.spent()
+
+    def rate_bound(self, budget: float) -> float | None:
+        """What the account bounds the false-hit rate of the hits served so far by: b +
+        credit / hits (hits = earned / b); None before any hit. The credit is a one-off of the
+        state's life (it is saved and shared), so the bound falls toward b as hits accrue."""
+        earned = self.earned()
+        if budget <= 0 or earned <= 0:
+            return None
+        return round(budget + (self.opening + self.topup()) * budget / earned, 6)
 
     def free(self) -> float:
         """Opening + earned - spent - pending worst case: what a spending hit may draw on
-        (the top band may add the allowance)."""
+        (the top band may add ``topup()``)."""
         return self.opening + self.earned() - self.spent() - self.exposure
 
     def charge(self, earn: float, hold: float, *, settles: bool, exposed: bool) -> Ticket:

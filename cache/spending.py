@@ -12,10 +12,10 @@ Contract (docs/cache_audit.md, "Spending the budget", has the argument and the m
   audit's verdict. Certified and payer bands serve. A spender serves only if what it may draw
   on covers this hit being wrong (>= 1 - b): the surplus (earned - spent - pending worst case),
   plus credits while its evidence has no wrong verdict (the opening credit b x
-  ``OPENING_HITS``; the ``allowance`` too for the top open band, which it bootstraps); other
-  bands keep the allowance's possible loss in reserve while the top band is uncertified.
-  Else the candidate is refused as ``unfunded``. So wrong spending hits <= b x hits +
-  allowance + opening credit.
+  ``OPENING_HITS``; for the top open band, which it bootstraps, topped up to the
+  ``allowance``); other bands keep one wrong hit of the top band in reserve while it is
+  uncertified. Else the candidate is refused as ``unfunded``. So wrong spending hits <=
+  b x hits + max(allowance, opening credit).
 - Audit share (``audit_rate``): certified ``base``; spender ``probation_rate``; payer
   ``probation_rate`` x the share of its certification still missing (m / (m + n)).
 Mixed into ``cache.budget.BudgetController``; pure, no I/O.
@@ -105,16 +105,17 @@ class Spending:
 
     def _funds(self, band: int, budget: float) -> float:
         """What a spending hit of this band may draw on: the surplus (earned - spent - worst
-        case pending); the credits (opening, and the allowance for the top open band) only
-        while the band's evidence (hits and refusals) has no wrong verdict: credit pays for
-        discovery, not for a band that has shown it can be wrong; for any other band, while
-        the top one is not certified, less the wrong hit the allowance may still have to
-        cover."""
+        case pending); the credits (opening, and the allowance's top-up for the top open band)
+        only while the band's evidence (hits and refusals) has no wrong verdict: credit pays
+        for discovery, not for a band that has shown it can be wrong; for any other band, while
+        the top one is not certified, less one wrong hit of it (min(allowance, 1 - b)): the
+        near-duplicate band is the likeliest to be within a tight budget, so it has the first
+        claim on the credit (a smaller reserve, the top-up, measured worse: the docs)."""
         ledger, top = self.ledger, self._top_open()
         clean = self.evidence(band)[0] == 0
         funds = ledger.free() - (0.0 if clean else ledger.opening)
         if band == top:
-            return funds + (ledger.allowance if clean else 0.0)
+            return funds + (ledger.topup() if clean else 0.0)
         if top is not None and not self._certified[top]:
             funds -= min(ledger.allowance, 1.0 - budget)
         return funds

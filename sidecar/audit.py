@@ -257,6 +257,7 @@ class Auditor:
                     "earned": round(ctl.ledger.earned(), 6),
                     "spent": round(ctl.ledger.spent(), 6),
                     "balance": round(ctl.ledger.balance(), 6),
+                    "rate_bound": ctl.ledger.rate_bound(ctl.budget or 0.0),
                     "exposure": round(ctl.ledger.exposure, 6),
                 },
             },

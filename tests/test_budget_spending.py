@@ -47,13 +47,14 @@ def test_clean_hits_earn_the_exploration_of_another_band_and_a_wrong_one_spends_
     while ctl.admission(MID) == "unfunded":
         assert serve(ctl, TOP, wrong=False)
         served += 1
-    # b x (hits + opening) must cover this hit being wrong (1 - b) and keep the one wrong hit
-    # the allowance lent to the uncertified top band in reserve (1 - b): 2 x 0.99.
+    # b x (hits + opening) must cover this hit being wrong (1 - b) and keep one wrong hit of
+    # the uncertified top band in reserve (1 - b): 2 x 0.99.
     assert 157 <= served <= 159  # (0.4 + 0.01 x served >= 1.98, micro-unit rounding)
     assert serve(ctl, MID, wrong=True)
     assert ctl.admission(LOW) == "unfunded"  # spent: no other band may spend now
     assert ctl.admission(TOP) == "serve"  # the top band is a payer by now
-    assert ctl.ledger.balance() == pytest.approx(1.0 + 0.01 * (OPENING_HITS + served + 1) - 1)
+    # The start-up credit is max(allowance, opening) = 1, not their sum.
+    assert ctl.ledger.balance() == pytest.approx(1.0 + 0.01 * (served + 1) - 1)
 
 
 def test_credit_pays_for_discovery_not_for_a_band_that_has_been_wrong() -> None:
@@ -65,12 +66,12 @@ def test_credit_pays_for_discovery_not_for_a_band_that_has_been_wrong() -> None:
     assert serve(ctl, TOP, wrong=True)  # a payer's surprise: 1 of 126
     band = ctl.band_of(TOP)
     assert band is not None and ctl.is_open(band) and not ctl.payer(band)
-    assert ctl.ledger.free() + ctl.ledger.allowance >= 0.99  # credit enough for the old rule
+    assert ctl.ledger.free() + ctl.ledger.topup() >= 0.99  # credit enough for the old rule
     assert ctl.admission(TOP) == "unfunded"  # but its surplus alone is not
 
 
 def test_a_pending_verdict_holds_the_worst_case_until_it_arrives() -> None:
-    ctl = BudgetController(0.05, 0.74)  # opening 2.0: one wrong hit + the allowance's reserve
+    ctl = BudgetController(0.05, 0.74)  # opening 2.0: one wrong hit + the top band's reserve
     assert ctl.admission(MID) == "serve"
     ticket = ctl.charge(MID)
     assert ticket is not None and ticket.settles and ticket.hold == 0.5  # Jeffreys, no evidence
@@ -128,7 +129,8 @@ def test_spending_never_owes_more_than_the_allowance_and_the_opening_credit(budg
         if serve(ctl, sim, wrong=bad):
             hits, wrong = hits + 1, wrong + bad
             if spends:  # a spending hit is covered in the worst case
-                assert wrong <= budget * (hits + OPENING_HITS) + ctl.allowance + 1e-9
+                credit = max(ctl.allowance, budget * OPENING_HITS)  # not their sum
+                assert wrong <= budget * hits + credit + 1e-9
     assert hits > 0 and wrong <= budget * hits
 
 
@@ -155,3 +157,28 @@ def test_a_reload_changes_the_allowance_and_the_opening_credit() -> None:
     assert ctl.admission(MID) == "serve"  # 5% x 40 hits covers one wrong hit (no reserve)
     with pytest.raises(ValueError):
         ctl.set_budget(0.05, 1.0, allowance=-1.0)
+
+
+def test_the_allowance_only_tops_up_the_opening_credit() -> None:
+    # The allowance exists so that the first top-band hit can be served at all (it needs a
+    # whole wrong hit of cover); it is not added to the opening credit: the start-up credit is
+    # max(allowance, opening), so wrong hits <= b x hits + 1 at 0.5-1% (was + 1.4 at 1%) and
+    # + 2 at 5% (was + 3), where b x 40 hits alone already covers a wrong hit.
+    loose = BudgetController(0.05, 0.74)
+    assert loose.ledger.topup() == 0.0 and loose.ledger.balance() == pytest.approx(2.0)
+    loose.ledger.charge(0.0, 1.5, settles=False, exposed=False)  # 0.5 of credit left
+    assert loose.admission(TOP) == "unfunded"  # 0.5 < 0.95: the allowance adds nothing at 5%
+    tight = BudgetController(0.01, 0.74)
+    assert tight.ledger.topup() == pytest.approx(0.6) and tight.ledger.balance() == 1.0
+    assert tight.admission(TOP) == "serve"  # 0.4 + 0.6 >= 0.99
+    tight.ledger.charge(0.0, 0.02, settles=False, exposed=False)
+    assert tight.admission(TOP) == "unfunded"  # 0.98: the sum (1.38) would have served it
+
+
+def test_the_status_reports_the_bound_the_account_puts_on_the_rate() -> None:
+    ctl = BudgetController(0.01, 0.74)
+    assert ctl.ledger.rate_bound(0.01) is None  # no hit yet
+    for _ in range(200):
+        serve(ctl, TOP, wrong=False)
+    # b + credit / hits: one wrong hit of credit over 200 hits, a one-off of the state's life
+    assert ctl.ledger.rate_bound(0.01) == pytest.approx(0.01 + 1.0 / 200)
