@@ -17,7 +17,8 @@ whose `rule` names the rule that fired. Two last-user messages may share an answ
   quantity ("at least" / "exactly", "all" / "some") are not substituted (cache/qualifiers.py)
   -> `guard_qualifier`;
 - **roles** agree: a word both texts share keeps its role marker (from/by vs to/for vs than/vs),
-  so "from Alice to Bob" never serves "from Bob to Alice" -> `guard_role`;
+  so "from Alice to Bob" never serves "from Bob to Alice" -> `guard_role`; steps chained by
+  "then" / "->" keep their order (cache/order.py) -> `guard_role` (rule `order`);
 - **no extra sentence**: neither text has a sentence whose content words the other mostly
   lacks (an appended instruction) -> `guard_length` (rule `extra_sentence`);
 - **whole text** of long messages (> `LONG_WORDS` tokens) agrees outside a short edge: every
@@ -39,6 +40,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cache.order import order_swap
 from cache.qualifiers import (
     extra_sentence,
     opposed,
@@ -271,6 +273,8 @@ def check(query: str, cand: str, *, rules: Iterable[str] | None = None) -> Guard
             return GuardDecision(QUALIFIER, fired)
     if (only is None or "role" in only) and _role_swap(wa, wb):
         return GuardDecision(ROLE, "role")
+    if (only is None or "order" in only) and order_swap(query, cand):
+        return GuardDecision(ROLE, "order")
     if (only is None or "extra_sentence" in only) and extra_sentence(query, cand):
         return GuardDecision(LENGTH, "extra_sentence")
     if (only is None or "swapped_words" in only) and swapped_words(wa, wb):
@@ -284,6 +288,7 @@ RULES = (
     "polarity",
     "qualifier",
     "role",
+    "order",
     "extra_sentence",
     "swapped_words",
 )

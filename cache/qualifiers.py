@@ -23,7 +23,7 @@ All are linear in the number of words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
 
 from cache.lexicon import lexicon
@@ -87,6 +87,9 @@ MAX_WORDS = 150  # longer texts: the whole-text rule compares them
 MAX_SWAPS = 1
 MAX_SPAN = 2
 MIN_FRAME = 4
+LONG_SPAN = 6  # one span up to this long is a swap too (`_long_swap`) ...
+LONG_FRAME = 8  # ... around a frame of at least this many words
+LONG_SHARE = 0.6  # ... and this share of the longer text
 _FLIP = re.compile(r"(anti|non|un|dis|de|counter|in|im|ir|il)-?(\w{5,})$")  # reversing prefixes
 POLITE_NEXT = frozenset("you u like love mind it".split())  # "could you", "would like", "would it"
 STOP = STOPWORDS | frozenset("also please just then not no".split())  # not content words
@@ -188,8 +191,22 @@ def swapped_words(wa: list[str], wb: list[str]) -> bool:
         tag != "replace" or i2 - i1 > MAX_SPAN or j2 - j1 > MAX_SPAN
         for tag, i1, i2, j1, j2 in changed
     ):
-        return False
+        return _long_swap(wa, wb, changed, frame)
     return any(not _light_or_same(wa[i1:i2], wb[j1:j2]) for _, i1, i2, j1, j2 in changed)
+
+
+def _long_swap(
+    wa: list[str], wb: list[str], changed: Sequence[tuple[str, int, int, int, int]], frame: int
+) -> bool:
+    """One longer span replaced ("next week" / "before the end of the month", "yes or no" /
+    "a confidence between zero and one") inside a long shared frame: a template's slot, not a
+    rewording, which changes more of a sentence than its frame keeps."""
+    if len(changed) != 1 or frame < LONG_FRAME or frame < LONG_SHARE * max(len(wa), len(wb)):
+        return False
+    tag, i1, i2, j1, j2 = changed[0]
+    if tag != "replace" or max(i2 - i1, j2 - j1) > LONG_SPAN:
+        return False
+    return not _light_or_same(wa[i1:i2], wb[j1:j2])
 
 
 def _content(text: str) -> list[str]:

@@ -1,0 +1,60 @@
+"""Sequence order: the same steps in another order are another request.
+
+"Route: the pharmacy, then the post office, then the bakery" and "... the post office, then the
+bakery, then the pharmacy" share every word; only their order differs, and the route with it.
+`order_swap(a, b)` reads each text's chains of steps joined by "then", "followed by", "after
+that", "->" or "→". A chain's first step is what precedes its first joiner, back to a comma,
+colon or sentence start; its last step runs to the next comma or sentence end. Steps of the
+two texts are matched by the content words each step alone has in its text, and it is True
+when >= 2 steps both texts name come in a different order. A text without a chain, or with
+steps the other does not name, leaves the decision to the other rules: a rewording may say
+"before the bakery, stop at the post office". Linear in the text; texts over `MAX_CHARS`
+characters are not read (the whole-text rule compares long texts).
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+from cache.qualifiers import STOP
+from cache.slots import words_of
+
+MAX_CHARS = 4_000
+_JOIN = re.compile(r",?\s*(?:and\s+)?(?:then|followed by|after that|->|→)\s+", re.I)
+_EDGE = re.compile(r"[,:;.!?\n]")  # where a chain's first and last steps end
+
+
+def steps(text: str) -> list[frozenset[str]]:
+    """The content words only this step has, for each step of the text's chains, in order
+    (empty: no chain)."""
+    if len(text) > MAX_CHARS:
+        return []
+    parts = _JOIN.split(text)
+    if len(parts) < 2:
+        return []
+    out: list[frozenset[str]] = []
+    for i, part in enumerate(parts):
+        if i == 0:
+            part = _EDGE.split(part)[-1]  # the first step: back to the last comma or colon
+        elif i == len(parts) - 1 or _EDGE.search(part):
+            part = _EDGE.split(part)[0]  # a chain's last step: to its end
+        key = frozenset(w for w in words_of(part) if w not in STOP and len(w) > 1)
+        if key:
+            out.append(key)
+    # a step is told by the words no other step of its chain has ("git add -> git push")
+    return [key - frozenset().union(*(o for o in out if o is not key)) for key in out]
+
+
+def order_swap(a: str, b: str) -> bool:
+    """True when two steps both texts name (each matched to one step of the other by shared
+    content words) come in opposite orders."""
+    sa, sb = steps(a), steps(b)
+    if len(sa) < 2 or len(sb) < 2:
+        return False
+    positions: list[int] = []
+    for step in sa:
+        matches = [j for j, other in enumerate(sb) if step & other]
+        if len(matches) == 1:
+            positions.append(matches[0])
+    return any(later < earlier for earlier, later in pairwise(positions))
