@@ -168,3 +168,30 @@ def test_an_appended_instruction_on_a_reworded_request_is_an_extra_sentence() ->
     )
     added = REVIEW + " Write the answer in capital letters only."
     assert extra_sentence(added, reworded)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (
+            "Log a call with Dana Whitfield at Kestrel Labs: they want a revised quote next week.",
+            "Log a call with Dana Whitfield at Kestrel Labs: they want a revised quote before "
+            "the end of the month.",
+        ),
+        (
+            "Does this comment break our rule against spam? Answer with yes or no, then give one "
+            "reason.",
+            "Does this comment break our rule against spam? Answer with a confidence between zero "
+            "and one, then give one reason.",
+        ),
+    ],
+)
+def test_one_longer_span_swapped_in_a_long_frame(a: str, b: str) -> None:
+    assert swapped_words(words_of(a), words_of(b))
+    assert guard.check(a, b) == guard.GuardDecision(guard.SLOT, "swapped_words")
+
+
+def test_a_short_question_reworded_at_length_is_no_long_swap() -> None:
+    # most of a short question changes: its frame is under 60% of the text
+    a, b = "How can I improve my drawing skills?", "What is the best way to get better at drawing?"
+    assert not swapped_words(words_of(a), words_of(b))
