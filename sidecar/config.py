@@ -139,7 +139,7 @@ class AuditSettings(_Section):
     # Wrong hits the error budget may owe before served hits have earned any: it tops the
     # opening credit (budget x 40 hits) up to this for the top band, so it serves its first
     # hits on probation (docs/cache_audit.md, "Spending the budget"); 0 = strict.
-    allowance: float = Field(1.0, ge=0)
+    allowance: float = Field(0.0, ge=0)
 
 
 class CacheSettings(_Section):

@@ -130,7 +130,7 @@ async def test_a_spending_band_the_budget_cannot_fund_is_a_counted_miss(
     mock.oracle = oracle()
     env = {
         **AUDIT_ON,
-        "SIDECAR_CACHE_AUDIT": "{rate: 1.0, near_miss: true}",
+        "SIDECAR_CACHE_AUDIT": "{rate: 1.0, near_miss: true, allowance: 1}",  # on trust
         "SIDECAR_CACHE_MAX_FALSE_HIT_RATE": "0.01",
     }
     client = await sidecar(env=env, cache=SemanticCache(verifier=AcceptAll()))
