@@ -54,7 +54,7 @@ from cache.embedder import load_encoder
 from cache.store import SemanticCache
 from cache.text import cache_text
 from cache.verifier import PairVerifier
-from sidecar.config import configured_model_dir
+from sidecar.config import CacheSettings, configured_model_dir
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -122,7 +122,9 @@ SUITES = {
 }
 
 
-def in_process(suite: Suite, seeds: list[int], stored: int, siblings: int = 8) -> dict[str, Any]:
+def in_process(
+    suite: Suite, seeds: list[int], stored: int, siblings: int = CacheSettings().siblings
+) -> dict[str, Any]:
     """The real cache, in process: int8 MiniLM, shipped verifier, slot guard."""
     encoder = load_encoder("onnx", configured_model_dir(os.environ))
     verifier = PairVerifier.load()
@@ -165,7 +167,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--stored", type=int, default=12)
     p.add_argument("--e2e", action="store_true", help="also through a real sidecar + echo mock")
     p.add_argument(
-        "--siblings", type=int, default=8, help="cache.siblings in process (0: check off)"
+        "--siblings",
+        type=int,
+        default=CacheSettings().siblings,
+        help="cache.siblings in process (0: check off)",
     )
     p.add_argument("--label", default="main", help="key the run is stored under in the JSON")
     args = p.parse_args(argv)

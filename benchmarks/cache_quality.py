@@ -42,6 +42,7 @@ from cache.train_verifier import (
 )
 from cache.verifier import PairVerifier
 from classifier.router import Router, tier_for
+from sidecar.config import CacheSettings
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EVAL_SEED = 20240  # differs from the training seed: fresh gibberish
@@ -180,7 +181,10 @@ def gptcache_replay(verifier: Any, tc: float, vecs: dict[str, np.ndarray]) -> di
         }
     # The same replay through SemanticCache itself (guard, verifier, anchor bonus, and the
     # sibling check that reads the other origins near each query), and with it off.
-    for name, k in (("store_with_siblings", 8), ("store_without_siblings", 1)):
+    for name, k in (
+        ("store_with_siblings", CacheSettings().siblings),
+        ("store_without_siblings", 1),
+    ):
         cache = SemanticCache(verifier=verifier.verifier, top_k=k, sibling_k=k)
         for m in mock:
             origin = m["origin"]

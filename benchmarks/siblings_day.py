@@ -2,7 +2,7 @@
 
 Replays `benchmarks.budget_workload.build_day(n, seed)` (Zipf over QQP paraphrase topics in one
 scope, templated app families with slot values in another; the oracle knows every meaning)
-through the real cache twice, with `cache.siblings` 8 (shipped) and 0 (off): exact lookup,
+through the real cache twice, with the shipped `cache.siblings` and 0 (off): exact lookup,
 then semantic lookup; a miss or refusal is stored, as the proxy does. Counts per scope: exact
 hits, right and wrong semantic hits, refusals by reason. A refused paraphrase is stored, so
 its repeats become exact hits: compare answers served from the cache in total and wrong ones.
@@ -27,6 +27,9 @@ from benchmarks.budget_workload import Request, build_day
 from cache.store import SemanticCache
 from cache.train_verifier import embed_texts, offline_encoder
 from cache.verifier import PairVerifier
+from sidecar.config import CacheSettings
+
+SHIPPED = CacheSettings().siblings  # the `cache.siblings` default
 
 OUT = Path(__file__).resolve().parent / "results" / "siblings_day.json"
 
@@ -69,10 +72,10 @@ def main(argv: list[str] | None = None) -> None:
         "n": args.n,
         "seed": args.seed,
         "note": "in process; counts do not depend on machine load",
-        "siblings_8": replay(reqs, vecs, 8),
+        f"siblings_{SHIPPED}": replay(reqs, vecs, SHIPPED),
         "siblings_0": replay(reqs, vecs, 0),
     }
-    for key in ("siblings_8", "siblings_0"):
+    for key in (f"siblings_{SHIPPED}", "siblings_0"):
         print(key, json.dumps({k: result[key][k] for k in ("served", "wrong")}))
     runs = json.loads(OUT.read_text()) if OUT.exists() else {}
     runs[f"n{args.n}_seed{args.seed}"] = result

@@ -23,7 +23,11 @@ the sibling (callers may judge that entry next). A word counts as present in the
 same spelling or as an inflection (one suffix: -s, -es, -ies, -ed, -ing); for **missing**, a
 WordNet synonym also counts (a rewording may say "automobile" for "car"), for **other side**
 it does not (WordNet's senses are broad: "push" / "force" would make a query about
-`git push --tags` carry `--force`). Of texts over `MAX_WORDS` words only the first and last
+`git push --tags` carry `--force`). Where the two stored texts share a frame of >= `DOC_FRAME`
+words (a pasted document around a short instruction), a value word the other text also has
+("Due date:" in every pasted invoice, "due" in "the due date" asked) is read by count: it is a
+value when one side has it more often, and the query has it when it has it more often than the
+other side (`_side`, `_Query.has`). Of texts over `MAX_WORDS` words only the first and last
 `EDGE_WORDS` are aligned (the instruction around a pasted document; the whole-text rule
 compares the document); each comparison is one `SequenceMatcher` pass over <= 80 words;
 queries over `MAX_QUERY_CHARS` are not read.
@@ -31,6 +35,7 @@ queries over `MAX_QUERY_CHARS` are not read.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -51,6 +56,8 @@ MEMO_TEXTS = 4_096  # ... of at most this many texts (<= ~10 MB)
 CONFIRMING = 2  # siblings that must confirm a pair the verifier doubts (`sibling_confirms`)
 MAX_QUERY_CHARS = MAX_TEXT_CHARS  # longer queries are not read
 FRAME_SHARE = 0.5  # and at least this share of the longer text
+DOC_FRAME = 30  # shared words from which a slot word is also read by its count (`_side`) ...
+DOC_SPAN = 6  # ... and a changed span may be this long ("JSON" / "a single line of plain text")
 # Never a span's value: articles, pronouns and auxiliaries ("How do I" / "How can I"), and
 # negations, which the guard's polarity rule reads as a parity ("do not include" / "leave out").
 GRAMMAR = frozenset(
@@ -73,28 +80,51 @@ class Sibling:
 
 
 class _Query:
-    """The query's content words, for presence tests of slot words."""
+    """The query's words, for presence tests of slot words: a slot word counts as present
+    when the query has it more often than the other side of its swap has (`Side`)."""
 
     def __init__(self, words: list[str]) -> None:
         self.words = set(canon(words)) | set(words)
-        self.stems = {stem(w) for w in self.words}
+        self.tally = tally(words)
         self.content = {w for w in self.words if w not in STOP and not w.isdigit()}
 
-    def carries(self, word: str) -> bool:
-        """`word` is in the query in some spelling (not as a synonym: WordNet's senses are
-        broad, "push" / "force", "work" / "study")."""
-        return word in self.words or stem(word) in self.stems
+    def carries(self, word: str, base: int = 0) -> bool:
+        """`word` is in the query in some spelling more than `base` times (not as a synonym:
+        WordNet's senses are broad, "push" / "force", "work" / "study")."""
+        return count(self.tally, word) > base
 
-    def has(self, word: str) -> bool:
-        """`word` is in the query in some spelling or as a synonym of a query word."""
-        if self.carries(word):
-            return True
-        if word.isdigit():
-            return False
+    def has(self, word: str, base: int = 0) -> bool:
+        """`word` is in the query in some spelling more than `base` times, or (when the other
+        side lacks it altogether) as a synonym of a query word. When the other side has it
+        too (`base` > 0), only a query with exactly `base` of it lacks it: it keeps the
+        occurrences the two sides share (the pasted invoice's "Due date:") and not this
+        side's; a query with fewer reworded the shared ones ("the number of rows and number
+        of columns" / "the amount of rows and columns"), so its count tells nothing."""
+        n = count(self.tally, word)
+        if base:
+            return n != base
+        if n or word.isdigit():
+            return bool(n)
         lex = lexicon()
         return any(lex.synonyms(word, w) for w in self.content)
 
 
+Tally = tuple[Counter[str], Counter[str]]
+Side = dict[str, int]  # a swap side's value words, each with the count of the other text
+
+
+def tally(ws: Sequence[str]) -> Tally:
+    """How often each word occurs, by stem, in its own spelling and in `canon`'s."""
+    return Counter(map(stem, ws)), Counter(map(stem, canon(list(ws))))
+
+
+def count(t: Tally, word: str) -> int:
+    """Occurrences of `word` (in any spelling `tally` keeps) in the tallied text."""
+    key = stem(word)
+    return max(t[0][key], t[1][key])
+
+
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """`word` without one inflectional suffix ("repairs", "paid" stays): a first letters
     test would also join "supply" / "supplier", "custom" / "customer"."""
@@ -122,12 +152,17 @@ def _words(text: str) -> list[str]:
 
 
 def slot_sides(
-    cand: list[str], sib: list[str], whole: tuple[list[str], list[str]] | None = None
-) -> list[tuple[set[str], set[str]]] | None:
+    cand: list[str],
+    sib: list[str],
+    whole: tuple[list[str], list[str]] | None = None,
+    tallies: tuple[Tally, Tally] | None = None,
+) -> list[tuple[Side, Side]] | None:
     """Per non-rewording swap between two word lists of one frame, the value words of `cand`'s
-    side and of `sib`'s side (each minus the words the other text has anywhere: in `whole`,
-    the two texts' full word lists, when the lists are windows of them), or None when the two
-    are not one frame or differ only by rewording swaps."""
+    side and of `sib`'s side, each with how often the other text has it (in `whole`, the two
+    texts' full word lists, when the lists are windows of them; `tallies`, their `tally`, when
+    known): a word either text has as
+    often elsewhere was moved, not swapped, and is dropped. None when the two are not one
+    frame or differ only by rewording swaps."""
     if max(len(cand), len(sib)) > MAX_WORDS or cand == sib:
         return None
     need = max(MIN_FRAME, FRAME_SHARE * max(len(cand), len(sib)))
@@ -140,20 +175,37 @@ def slot_sides(
     frame = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
     if frame < need:
         return None
+    counted = frame >= DOC_FRAME
+    longest = DOC_SPAN if counted else MAX_SPAN
     if len(changed) > MAX_SPANS or any(
-        i2 - i1 > MAX_SPAN or j2 - j1 > MAX_SPAN for _, i1, i2, j1, j2 in changed
+        i2 - i1 > longest or j2 - j1 > longest for _, i1, i2, j1, j2 in changed
     ):
         return None
     all_cand, all_sib = whole or (cand, sib)
-    in_cand, in_sib = set(canon(all_cand)) | set(all_cand), set(canon(all_sib)) | set(all_sib)
-    spans: list[tuple[set[str], set[str]]] = []
+    t_cand, t_sib = tallies or (tally(all_cand), tally(all_sib))
+    spans: list[tuple[Side, Side]] = []
     for _, i1, i2, j1, j2 in changed:
         vx, vy = _value(cand[i1:i2]), _value(sib[j1:j2])
-        ours = {x for x in vx if not any(_same(x, y) for y in vy)} - in_sib
-        theirs = {y for y in vy if not any(_same(x, y) for x in vx)} - in_cand
+        ours = _side([x for x in vx if not any(_same(x, y) for y in vy)], t_cand, t_sib, counted)
+        theirs = _side([y for y in vy if not any(_same(x, y) for x in vx)], t_sib, t_cand, counted)
         if ours or theirs:
             spans.append((ours, theirs))
     return spans or None
+
+
+def _side(values: list[str], mine: Tally, other: Tally, counted: bool) -> Side:
+    """The value words of one side of a swap, each with the other text's count of it. A word
+    the other text also has is a value only in a `counted` frame (a pasted document's words
+    shared around a short instruction): there it is one when this side has it more often (an
+    invoice's "due" in "the due date" asked, when both invoices say "Due date: ..."). In a
+    short frame a repeated word is as often the rewording's ("the `schema` method returns the
+    schema" / "it returns the schema"), so the other text's having it at all drops it."""
+    side: Side = {}
+    for w in values:
+        base = count(other, w)
+        if count(mine, w) > base and (counted or not base):
+            side[w] = base
+    return side
 
 
 def _value(span: list[str]) -> list[str]:
@@ -179,17 +231,36 @@ def window(ws: list[str]) -> list[str]:
     return ws if len(ws) <= MAX_WORDS else ws[:EDGE_WORDS] + ws[-EDGE_WORDS:]
 
 
-def _slot_spans(
-    cand: str, others: Sequence[str]
-) -> Iterator[tuple[int, list[tuple[set[str], set[str]]]]]:
+def _slot_spans(cand: str, others: Sequence[str]) -> Iterator[tuple[int, list[tuple[Side, Side]]]]:
     """(index, `slot_sides`) of each of `others` that is a sibling of `cand` revealing slots;
     long texts are aligned at their edges (`window`)."""
-    wc = words(cand)
+    short = len(cand) <= MEMO_CHARS
     for i, other in enumerate(others):
-        wo = words(other)
-        spans = slot_sides(window(wc), window(wo), (wc, wo))
+        if short and len(other) <= MEMO_CHARS:
+            spans = _memo_sides(cand, other)
+        else:
+            spans = _sides(cand, other)
         if spans is not None:
             yield i, spans
+
+
+def _sides(cand: str, other: str) -> list[tuple[Side, Side]] | None:
+    wc, wo = words(cand), words(other)
+    return slot_sides(window(wc), window(wo), (wc, wo), (_tally(cand), _tally(other)))
+
+
+def _tally(text: str) -> Tally:
+    return _memo_tally(text) if len(text) <= MEMO_CHARS else tally(words(text))
+
+
+@lru_cache(maxsize=MEMO_TEXTS)
+def _memo_tally(text: str) -> Tally:
+    return tally(words(text))
+
+
+# Two stored texts' swaps depend on nothing else, and a popular entry's hits read the same
+# neighbours again: memoized (callers never mutate the result), <= ~16 MB of short texts.
+_memo_sides = lru_cache(maxsize=MEMO_TEXTS)(_sides)
 
 
 def sibling_veto(query: str, cand: str, others: Sequence[str]) -> Sibling | None:
@@ -200,21 +271,30 @@ def sibling_veto(query: str, cand: str, others: Sequence[str]) -> Sibling | None
     q = _Query(words(query))
     found: Sibling | None = None
     for i, spans in _slot_spans(cand, others):
-        theirs = set().union(*(t for _, t in spans))
-        if theirs and all(map(q.carries, theirs)):
+        if all(_carries(q, theirs) for _, theirs in spans if theirs) and any(
+            theirs for _, theirs in spans
+        ):
             return Sibling("sibling_other", i, carries=True)
         if found is None:
             found = _span_veto(q, spans, i)
     return found
 
 
-def _span_veto(q: _Query, spans: list[tuple[set[str], set[str]]], i: int) -> Sibling | None:
+def _carries(q: _Query, side: Side) -> bool:
+    return all(q.carries(w, base) for w, base in side.items())
+
+
+def _has(q: _Query, side: Side) -> bool:
+    return all(q.has(w, base) for w, base in side.items())
+
+
+def _span_veto(q: _Query, spans: list[tuple[Side, Side]], i: int) -> Sibling | None:
     """The query lacks `cand`'s value of a slot, or carries the sibling's value of one slot
     without `cand`'s ("premium economy" asked, "economy" stored)."""
     for ours, theirs in spans:
-        if not all(map(q.has, ours)):
+        if not _has(q, ours):
             return Sibling("sibling_missing", i, carries=False)
-        if theirs and not ours and all(map(q.carries, theirs)):
+        if theirs and not ours and _carries(q, theirs):
             return Sibling("sibling_other", i, carries=False)
     return None
 
@@ -229,7 +309,7 @@ def sibling_confirms(query: str, cand: str, others: Sequence[str]) -> bool:
     seen = 0
     for _, spans in _slot_spans(cand, others):
         for ours, theirs in spans:
-            if not all(map(q.has, ours)) or (theirs and all(map(q.carries, theirs))):
+            if not _has(q, ours) or (theirs and _carries(q, theirs)):
                 return False
         seen += 1
     return seen >= CONFIRMING

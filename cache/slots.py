@@ -36,7 +36,8 @@ _FENCE = re.compile(r"```[^\n]*\n(.*?)(?:```|$)", re.S)
 _OPERATOR = re.compile(
     r"(==|!=|<=|>=|&&|\|\||\*\*|//|->|=>|\+=|-=|<<|>>)"
     r"|(?<=\()([-+])(?=\d|[A-Za-z_])"  # a sign right after "(": "e^(-2x)"
-    r"|(?:(?:^|(?<=[\s(^*/]))(?:\d+(?:\.\d+)?|[A-Za-z_]\w?)|\))"  # "x^3 / y": after ^
+    # an operand: a number, a coefficient with a variable ("3x - 1"), a short name, ")"; "x^3 / y"
+    r"|(?:(?:^|(?<=[\s(^*/]))(?:\d+(?:\.\d+)?(?:[A-Za-z]\w?)?|[A-Za-z_]\w?)|\))"
     r"(?: ([-+*/%<>^]) (?=\d|[A-Za-z_]\w?\b|\w+\(|\()|([-+*/%<>^])(?=\d|[A-Za-z_]\w?\b|\w+\(|\())"
 )
 # A word with a trailing sign: a grade ("C-", "B+"), a language ("C++"), a rating ("18+").

@@ -47,7 +47,7 @@ class SemanticCache(Lookups, Persistent):
         model_family: str = "",
         dim: int = 384,
         top_k: int = 4,
-        sibling_k: int = 8,
+        sibling_k: int = 16,
         ef_search: int = DEFAULT_EF_SEARCH,
         rebuild_executor: Executor | None = None,
         load_threads: int = 2,

@@ -160,7 +160,7 @@ class CacheSettings(_Section):
     hnsw_min_size: int = Field(4096, gt=0)
     serve_lower_tier: bool = False
     # Stored entries near the query the sibling check reads (cache/siblings.py); 0 = off.
-    siblings: int = Field(8, ge=0, le=64)
+    siblings: int = Field(16, ge=0, le=64)
     embed_backend: str = Field("auto", pattern="^(auto|onnx|torch)$")
     model_dir: str | None = None
     embed_max_batch: int = Field(32, gt=0)

@@ -71,6 +71,12 @@ CASES = [
         "What does this print?\n```python\nprint(3 - 4)\n```",
     ),
     ("operator", "Simplify x * y + z", "Please simplify x * y + z", "Simplify x * y - z"),
+    (  # an operand with a coefficient ("3x") before the operator
+        "operator",
+        "Find the antiderivative of (3x + 1)^4 and show the steps.",
+        "What is the antiderivative of (3x + 1)^4? Please include the working.",
+        "What is the antiderivative of (3x - 1)^4? Please include the working.",
+    ),
     (
         "unit",
         "Convert 5 kilometers to miles.",

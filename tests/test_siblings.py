@@ -85,12 +85,12 @@ def test_rewording_siblings_and_other_frames_reveal_no_slot() -> None:
 
 def test_sides_are_content_words_missing_from_the_other_text() -> None:
     sides = slot_sides(words_of(THIRD), words_of(FIRE))
-    assert sides == [({"liability", "only"}, {"collision", "fire", "theft"})]
+    assert sides == [({"liability": 0, "only": 0}, {"collision": 0, "fire": 0, "theft": 0})]
     sides = slot_sides(
         words_of("List 5 interview questions for nurses."),
         words_of("List 8 interview questions for nurses."),
     )
-    assert sides == [({"5"}, {"8"})]
+    assert sides == [({"5": 0}, {"8": 0})]
 
 
 def test_number_words_and_digits_are_one_value() -> None:
@@ -190,7 +190,7 @@ def test_function_word_values_and_inflected_spans() -> None:
     # "every two weeks" / "a week": "weeks" pairs with "week", the "two" is the value
     pay = "My net salary is 3,500 euros {}. How much can I spend on rent?"
     assert slot_sides(words_of(pay.format("every two weeks")), words_of(pay.format("a week"))) == [
-        ({"every", "2"}, set())
+        ({"every": 0, "2": 0}, {})
     ]
     # negations are the polarity rule's: "do not include" / "leave out" is no slot
     causes = "List the main causes of inflation and {} statistics."
@@ -208,7 +208,7 @@ def test_cache_siblings_setting_reaches_the_cache_and_zero_turns_it_off() -> Non
     from sidecar.cache_factory import build_cache
     from sidecar.config import CacheSettings
 
-    assert build_cache(CacheSettings(), verifier=None).sibling_k == 8
+    assert build_cache(CacheSettings(), verifier=None).sibling_k == 16
     off = build_cache(CacheSettings(siblings=0), verifier=None)
     assert off.sibling_k == 0
     base = unit_vectors(1, 3)[0]
@@ -246,3 +246,46 @@ def test_siblings_confirm_a_pair_the_verifier_doubts() -> None:
     # a lower tier's stricter bar is never lowered
     strict = decide(ask, vec, COMP, vec, 0.9, DoubtfulVerifier(), min_score=0.85, siblings=two)
     assert not strict.accepted
+
+
+INVOICE = (
+    "INVOICE NW-7731\nAcme Paper Ltd, VAT no. GB 118 2203 90\nBill to: Blue Fern Cafe\n"
+    "Invoice date: 4 March 2024\nDue date: 3 April 2024\n12 x receipt rolls @ 3.10\n"
+    "Subtotal: 37.20\nVAT 20%: 7.44\nTotal due: 44.64"
+)
+EXTRACT = "Extract the {} from the invoice below and return it as JSON.\n\n" + INVOICE
+
+
+def test_slot_words_the_pasted_document_also_has_are_read_by_count() -> None:
+    # Every invoice says "Invoice date:" and "Due date:", so "due" and "invoice" are in every
+    # stored prompt; the instruction has one more of its own field's word.
+    cand, sib = EXTRACT.format("invoice date"), EXTRACT.format("supplier's VAT number")
+    asked_due = f"Return JSON containing only the due date of this invoice:\n\n{INVOICE}"
+    veto = sibling_veto(asked_due, cand, [sib])
+    assert veto is not None and veto.rule == "sibling_missing"
+    asked_same = f"Return JSON containing only the invoice date of this invoice:\n\n{INVOICE}"
+    assert sibling_veto(asked_same, cand, [sib]) is None
+    # the query carrying the sibling's field is sent to it
+    asked_vat = f"{INVOICE}\n\nFrom this invoice, pull out the supplier's VAT number as JSON."
+    veto = sibling_veto(asked_vat, cand, [sib])
+    assert veto is not None and veto.carries
+
+
+def test_a_document_frame_reveals_longer_spans() -> None:
+    # "JSON" / "a single line of plain text" is a 6-word span: a slot next to a pasted
+    # document, where a short frame would only allow 4 words
+    fmt = "Extract the due date from the invoice below and return it as {}.\n\n" + INVOICE
+    cand, sib = fmt.format("JSON"), fmt.format("a single line of plain text")
+    asked = f"{INVOICE}\n\nFrom this invoice, pull out the due date. Answer as plain text."
+    veto = sibling_veto(asked, cand, [sib])
+    assert veto is not None and veto.rule == "sibling_missing"
+    assert sibling_veto(asked.replace("plain text", "JSON"), cand, [sib]) is None
+
+
+def test_a_repeated_word_of_a_short_frame_is_not_read_by_count() -> None:
+    # "schema" is in both stored texts; the rewording says it once, like the sibling
+    cand = "The `schema` method returns the schema of the table and its columns."
+    sib = "It returns the schema of the table and its columns."
+    assert slot_sides(words_of(cand), words_of(sib)) == [({"method": 0}, {})]
+    query = "The `schema` method gives out the structure of the table and the columns it contains."
+    assert sibling_veto(query, cand, [sib]) is None
