@@ -254,8 +254,11 @@ class Sim:
             counts[1] += wrong
 
 
-def audit_settings(rate: float, burn_in: str, allowance: float = 1.0) -> AuditSettings:
-    """The audit used by every budgeted run (near misses on, probation audits every hit)."""
+def audit_settings(rate: float, burn_in: str, allowance: float | None = None) -> AuditSettings:
+    """The audit used by every budgeted run (near misses on, probation audits every hit;
+    ``allowance`` None: the shipped default)."""
+    if allowance is None:
+        allowance = AuditSettings().allowance
     return AuditSettings(
         rate=rate,
         near_miss=True,
@@ -267,7 +270,7 @@ def audit_settings(rate: float, burn_in: str, allowance: float = 1.0) -> AuditSe
 
 
 async def run_all(
-    n: int, rate: float, seed: int, only: str = "", allowance: float = 1.0
+    n: int, rate: float, seed: int, only: str = "", allowance: float | None = None
 ) -> dict[str, Any]:
     """Every configuration on the same day of traffic."""
     requests, oracle = build_day(n, seed)
@@ -303,7 +306,7 @@ async def run_all(
         "unique_prompts": len(vecs),
         "scopes": {s: sum(r.scope == s for r in requests) for s in ("qqp", "app")},
         "audit_rate": rate,
-        "allowance": allowance,
+        "allowance": audit_settings(rate, "serve", allowance).allowance,
         "shipped_threshold": start,
         "embed_seconds": round(embed_s, 1),
         "runs": runs,
@@ -402,7 +405,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", default=str(RESULTS / "cache_budget.json"))
     parser.add_argument("--only", default="", help="run names, comma-separated (no sweep)")
-    parser.add_argument("--allowance", type=float, default=1.0, help="cache.audit.allowance")
+    parser.add_argument("--allowance", type=float, help="cache.audit.allowance (default: shipped)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     days = {

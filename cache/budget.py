@@ -61,7 +61,7 @@ class BudgetController(BandRows, Spending):
     z: float = Z95
     burn_in: str = "serve"  # "serve": shipped bands start on probation; "shadow": closed
     probation_rate: float = 1.0  # audit share of a spending probation band's hits
-    allowance: float = 1.0  # top band's credit before any hit has earned (tops up opening)
+    allowance: float = 0.0  # top band's credit before any hit has earned (tops up opening)
     edges: tuple[float, ...] = field(init=False)
     ledger: Ledger = field(init=False)
     _certified: list[bool] = field(init=False)

@@ -136,9 +136,10 @@ class AuditSettings(_Section):
     # a band (they read pessimistic: on measured traffic that never happens at 1-5%).
     burn_in: str = Field("serve", pattern="^(shadow|serve)$")
     probation_rate: float = Field(1.0, ge=0, le=1)  # audit share of uncertified bands' hits
-    # Wrong hits the error budget may owe before served hits have earned any: it lets the top
-    # band serve its first hits on probation (docs/cache_audit.md, "Spending the budget").
-    allowance: float = Field(1.0, ge=0)
+    # Wrong hits the error budget may owe before served hits have earned any: it tops the
+    # opening credit (budget x 40 hits) up to this for the top band, so it serves its first
+    # hits on probation (docs/cache_audit.md, "Spending the budget"); 0 = strict.
+    allowance: float = Field(0.0, ge=0)
 
 
 class CacheSettings(_Section):

@@ -130,7 +130,7 @@ async def test_a_spending_band_the_budget_cannot_fund_is_a_counted_miss(
     mock.oracle = oracle()
     env = {
         **AUDIT_ON,
-        "SIDECAR_CACHE_AUDIT": "{rate: 1.0, near_miss: true}",
+        "SIDECAR_CACHE_AUDIT": "{rate: 1.0, near_miss: true, allowance: 1}",  # on trust
         "SIDECAR_CACHE_MAX_FALSE_HIT_RATE": "0.01",
     }
     client = await sidecar(env=env, cache=SemanticCache(verifier=AcceptAll()))
@@ -145,7 +145,10 @@ async def test_a_spending_band_the_budget_cannot_fund_is_a_counted_miss(
     assert layer == "semantic"
     await auditor.drain()
     status = await (await client.get("/sidecar/cache/audit")).json()
-    assert status["budget"]["ledger"]["earned"] == 0.01 and status["budget"]["ledger"]["spent"] == 0
+    ledger = status["budget"]["ledger"]
+    assert ledger["earned"] == 0.01 and ledger["spent"] == 0
+    assert ledger["balance"] == 1.01  # max(allowance 1, opening 0.4) + earned: not the sum
+    assert ledger["rate_bound"] == 1.01  # b + credit / hits: one hit served, one of credit
 
 
 async def test_budget_state_survives_a_restart(sidecar: Any, mock: Any, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ def serve(ctl: BudgetController, similarity: float, *, wrong: bool) -> None:
 def stuck_top_band() -> BudgetController:
     """1%: a payer top band whose first wrong hit (1 of 121: within 1%, so it stays open)
     leaves it spending (expected error 1.5 / 122) on a surplus that cannot cover a wrong hit."""
-    ctl = BudgetController(0.01, 0.74, min_samples=30)
+    ctl = BudgetController(0.01, 0.74, allowance=1.0, min_samples=30)
     for _ in range(120):
         serve(ctl, TOP, wrong=False)
     serve(ctl, TOP, wrong=True)
@@ -51,7 +51,7 @@ def test_clean_refusals_make_a_stuck_band_a_payer_again() -> None:
 
 
 def test_a_wrong_refusal_counts_whole_and_withdraws_the_credit() -> None:
-    ctl = BudgetController(0.05, 0.74, min_samples=30)  # opening credit 2.0
+    ctl = BudgetController(0.05, 0.74, allowance=1.0, min_samples=30)  # opening credit 2.0
     assert ctl.admission(MID) == "serve" and ctl.admission(LOW) == "serve"
     ctl.record(MID, same=False, kind="probe")  # the candidate it would have served was wrong
     band = ctl.band_of(MID)
@@ -62,7 +62,7 @@ def test_a_wrong_refusal_counts_whole_and_withdraws_the_credit() -> None:
 
 
 def test_a_closed_bands_near_misses_only_decide_whether_it_opens() -> None:
-    ctl = BudgetController(0.05, 0.74, min_samples=30, burn_in="shadow")
+    ctl = BudgetController(0.05, 0.74, allowance=1.0, min_samples=30, burn_in="shadow")
     band = ctl.band_of(MID)
     assert band is not None
     for _ in range(29):
@@ -75,7 +75,7 @@ def test_refusal_evidence_survives_a_restart() -> None:
     ctl = stuck_top_band()
     for _ in range(56):
         ctl.record(TOP, same=True, kind="probe")
-    again = BudgetController(0.01, 0.74, min_samples=30)
+    again = BudgetController(0.01, 0.74, allowance=1.0, min_samples=30)
     assert again.load_state(json.loads(json.dumps(ctl.to_state())))
     assert again.admission(TOP) == "serve" and again.rows() == ctl.rows()
 
@@ -84,7 +84,7 @@ def test_refusal_evidence_survives_a_restart() -> None:
 async def test_refusals_seen_by_one_replica_fund_the_other(
     redis_server: RedisServer,  # noqa: F811
 ) -> None:
-    a, b = stuck_top_band(), BudgetController(0.01, 0.74, min_samples=30)
+    a, b = stuck_top_band(), BudgetController(0.01, 0.74, allowance=1.0, min_samples=30)
     share_a, share_b = SharedBudget(a, redis_server.url), SharedBudget(b, redis_server.url)
     assert await share_a.sync() and await share_b.sync()
     assert b.admission(TOP) == "unfunded"
