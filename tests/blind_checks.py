@@ -16,7 +16,7 @@ from typing import Any
 
 from benchmarks import blind_report
 from benchmarks.heldout_families import Family
-from benchmarks.heldout_scoring import score_family, totals
+from benchmarks.heldout_scoring import score_family, stored_texts, totals, trials
 
 Put = Callable[[str, str], None]
 Ask = Callable[[str, str], str | None]
@@ -154,3 +154,15 @@ def check_report(families: list[Any], suite: str, n: int) -> None:
     listed = listed_wrong_hits(run)
     t = run["in_process"]["totals"]
     assert listed == t["differ_wrong"] + t["reword_wrong"] > 0
+
+
+def check_trials(family: Family, suite: str) -> list[str]:
+    """Distinct, seeded stored prompts; 6 variants each and one rewording per other template.
+    Returns the stored texts (each suite adds its own bounds)."""
+    texts = stored_texts(family, 1, 12, suite)
+    assert len(set(texts)) == len(texts)
+    kinds = [kind for kind, _, _ in trials(family, 1, 12, suite)]
+    assert kinds.count("differ") == 6 * len(texts)
+    assert kinds.count("reword") == (len(family.templates) - 1) * len(texts)
+    assert stored_texts(family, 1, 12, suite) == texts  # seeded, reproducible
+    return texts
