@@ -61,7 +61,7 @@ def _clear_pairs() -> None:
 
 def _clear_all() -> None:
     _clear_pairs()
-    siblings._memo_tally.cache_clear()
+    siblings._memo_read.cache_clear()
     siblings._short_words.cache_clear()
     siblings.stem.cache_clear()
 

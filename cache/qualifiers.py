@@ -23,7 +23,7 @@ All are linear in the number of words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from difflib import SequenceMatcher
 
 from cache.lexicon import lexicon
@@ -191,19 +191,19 @@ def swapped_words(wa: list[str], wb: list[str]) -> bool:
         tag != "replace" or i2 - i1 > MAX_SPAN or j2 - j1 > MAX_SPAN
         for tag, i1, i2, j1, j2 in changed
     ):
-        return _long_swap(wa, wb, changed, frame)
+        return len(changed) == 1 and _long_swap(wa, wb, changed[0], frame)
     return any(not _light_or_same(wa[i1:i2], wb[j1:j2]) for _, i1, i2, j1, j2 in changed)
 
 
 def _long_swap(
-    wa: list[str], wb: list[str], changed: Sequence[tuple[str, int, int, int, int]], frame: int
+    wa: list[str], wb: list[str], change: tuple[str, int, int, int, int], frame: int
 ) -> bool:
     """One longer span replaced ("next week" / "before the end of the month", "yes or no" /
     "a confidence between zero and one") inside a long shared frame: a template's slot, not a
     rewording, which changes more of a sentence than its frame keeps."""
-    if len(changed) != 1 or frame < LONG_FRAME or frame < LONG_SHARE * max(len(wa), len(wb)):
+    if frame < LONG_FRAME or frame < LONG_SHARE * max(len(wa), len(wb)):
         return False
-    tag, i1, i2, j1, j2 = changed[0]
+    tag, i1, i2, j1, j2 = change
     if tag != "replace" or max(i2 - i1, j2 - j1) > LONG_SPAN:
         return False
     return not _light_or_same(wa[i1:i2], wb[j1:j2])

@@ -84,9 +84,9 @@ class _Query:
     when the query has it more often than the other side of its swap has (`Side`)."""
 
     def __init__(self, words: list[str]) -> None:
-        self.words = set(canon(words)) | set(words)
         self.tally = tally(words)
-        self.content = {w for w in self.words if w not in STOP and not w.isdigit()}
+        spellings = set(canon(words)) | set(words)
+        self.content = {w for w in spellings if w not in STOP and not w.isdigit()}
 
     def carries(self, word: str, base: int = 0) -> bool:
         """`word` is in the query in some spelling more than `base` times (not as a synonym:
@@ -234,33 +234,44 @@ def window(ws: list[str]) -> list[str]:
 def _slot_spans(cand: str, others: Sequence[str]) -> Iterator[tuple[int, list[tuple[Side, Side]]]]:
     """(index, `slot_sides`) of each of `others` that is a sibling of `cand` revealing slots;
     long texts are aligned at their edges (`window`)."""
-    short = len(cand) <= MEMO_CHARS
+    read: Read | None = None  # a long `cand`'s words and tally, read once for all `others`
     for i, other in enumerate(others):
-        if short and len(other) <= MEMO_CHARS:
+        if len(cand) <= MEMO_CHARS and len(other) <= MEMO_CHARS:
             spans = _memo_sides(cand, other)
         else:
-            spans = _sides(cand, other)
+            read = read or _read(cand)
+            spans = _align(read, _read(other))
         if spans is not None:
             yield i, spans
 
 
-def _sides(cand: str, other: str) -> list[tuple[Side, Side]] | None:
-    wc, wo = words(cand), words(other)
-    return slot_sides(window(wc), window(wo), (wc, wo), (_tally(cand), _tally(other)))
+Read = tuple[list[str], Tally]  # a stored text's words and their `tally`
 
 
-def _tally(text: str) -> Tally:
-    return _memo_tally(text) if len(text) <= MEMO_CHARS else tally(words(text))
+def _read(text: str) -> Read:
+    if len(text) <= MEMO_CHARS:
+        return _memo_read(text)
+    ws = _words(text)
+    return ws, tally(ws)
 
 
 @lru_cache(maxsize=MEMO_TEXTS)
-def _memo_tally(text: str) -> Tally:
-    return tally(words(text))
+def _memo_read(text: str) -> Read:
+    ws = _words(text)
+    return ws, tally(ws)
+
+
+def _align(cand: Read, other: Read) -> list[tuple[Side, Side]] | None:
+    (wc, tc), (wo, to) = cand, other
+    return slot_sides(window(wc), window(wo), (wc, wo), (tc, to))
 
 
 # Two stored texts' swaps depend on nothing else, and a popular entry's hits read the same
-# neighbours again: memoized (callers never mutate the result), <= ~16 MB of short texts.
-_memo_sides = lru_cache(maxsize=MEMO_TEXTS)(_sides)
+# neighbours again: memoized, like their words and tallies (callers never mutate either),
+# <= ~16 MB of short texts.
+@lru_cache(maxsize=MEMO_TEXTS)
+def _memo_sides(cand: str, other: str) -> list[tuple[Side, Side]] | None:
+    return _align(_read(cand), _read(other))
 
 
 def sibling_veto(query: str, cand: str, others: Sequence[str]) -> Sibling | None:
