@@ -15,6 +15,7 @@ characters are not read (the whole-text rule compares long texts).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from itertools import pairwise
 
 from cache.qualifiers import STOP
@@ -35,15 +36,14 @@ def steps(text: str) -> list[frozenset[str]]:
         return []
     out: list[frozenset[str]] = []
     for i, part in enumerate(parts):
-        if i == 0:
-            part = _EDGE.split(part)[-1]  # the first step: back to the last comma or colon
-        elif i == len(parts) - 1 or _EDGE.search(part):
-            part = _EDGE.split(part)[0]  # a chain's last step: to its end
+        # the first step runs back to the last comma or colon, any other to the next one
+        part = _EDGE.split(part)[-1 if i == 0 else 0]
         key = frozenset(w for w in words_of(part) if w not in STOP and len(w) > 1)
         if key:
             out.append(key)
     # a step is told by the words no other step of its chain has ("git add -> git push")
-    return [key - frozenset().union(*(o for o in out if o is not key)) for key in out]
+    steps_with = Counter(w for key in out for w in key)
+    return [frozenset(w for w in key if steps_with[w] == 1) for key in out]
 
 
 def order_swap(a: str, b: str) -> bool:
@@ -52,9 +52,10 @@ def order_swap(a: str, b: str) -> bool:
     sa, sb = steps(a), steps(b)
     if len(sa) < 2 or len(sb) < 2:
         return False
+    where = {w: j for j, step in enumerate(sb) for w in step}  # `steps` words are in one step
     positions: list[int] = []
     for step in sa:
-        matches = [j for j, other in enumerate(sb) if step & other]
+        matches = {where[w] for w in step if w in where}
         if len(matches) == 1:
-            positions.append(matches[0])
+            positions.append(matches.pop())
     return any(later < earlier for earlier, later in pairwise(positions))
