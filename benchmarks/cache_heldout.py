@@ -50,7 +50,7 @@ from benchmarks import (
 )
 from benchmarks.heldout_families import Family
 from benchmarks.heldout_scoring import score_family, totals
-from cache.embedder import load_encoder
+from cache.encoders import load_encoder
 from cache.store import SemanticCache
 from cache.text import cache_text
 from cache.verifier import PairVerifier

@@ -196,8 +196,9 @@ async def _load_cache(deps: Deps, owned: _Owned) -> None:
 
 
 async def _load_embedder(deps: Deps, owned: _Owned) -> None:
-    from cache.embedder import BatchingEmbedder, load_encoder
+    from cache.embedder import BatchingEmbedder
     from cache.encoder_pool import EncoderPool, wide_encoder
+    from cache.encoders import load_encoder
 
     cfg = deps.settings.cache
     encoder = await asyncio.to_thread(
