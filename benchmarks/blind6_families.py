@@ -47,7 +47,7 @@ Indonesian (a food-delivery complaint) and Polish (a train ticket); and long pas
 dishwasher manual, an expense policy, a CI log, a services agreement, a trial abstract, a
 sales-call transcript; each over 2,000 characters, with one fact in the middle or the
 instruction changed).
-Most varied slots are ORDINARY words or short phrases (upgrade/downgrade, paid/unpaid,
+Most varied slots (80 of 150) are ORDINARY words or short phrases (upgrade/downgrade, paid/unpaid,
 late/early, before/after the sale, contributions/earnings, only when/except when nobody is
 home, skipping/running anyway when rain is forecast, mutual/one-way, accepting/declining, which
 side of a flashcard holds the term, a hint or the full solution, the diff line added or
