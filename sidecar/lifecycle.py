@@ -270,7 +270,8 @@ async def _maintain(deps: Deps, writer: _Writer) -> None:
 
 async def _share(deps: Deps, loading: asyncio.Task[None], url: str) -> None:
     """Replicate the cache through Redis (``redis.url``) once it is built; stop on cancel."""
-    from cache.shared import RedisReplicator, SharedMetrics
+    from cache.shared import RedisReplicator
+    from cache.shared_ports import SharedMetrics
 
     await asyncio.shield(loading)  # the cache may still be building in the background
     if deps.cache is None:
