@@ -27,7 +27,9 @@ Blindness rules (kept while writing this module and its helpers `blind6_agents.p
 - Slips: the first 25 lines of `blind5_dev.py` were printed while checking how blind5 imports
   `pooled` (its docstring and one Vue-port family's template: family code beyond the one stored
   prompt allowed); nothing about the cache can be read from it, and no family here uses that
-  domain.
+  domain. After all families were written and their tests green, `git merge main` in the
+  worktree printed the names of two new files, one in `cache/` and one in `sidecar/` (names
+  only, no content); nothing in this suite was changed after it.
   Whoever tunes the cache on this suite's results makes it no longer blind.
 
 Each family renders template 0 (the stored wording) and true rewordings that keep every slot
