@@ -57,7 +57,8 @@ from cache.embedder import load_encoder
 from cache.store import SemanticCache
 from cache.text import cache_text
 from cache.verifier import PairVerifier
-from sidecar.config import CacheSettings, configured_model_dir
+from sidecar.config import configured_model_dir
+from sidecar.config_sections import CacheSettings
 
 RESULTS = Path(__file__).parent / "results"
 

@@ -68,7 +68,7 @@ def child(path: str, n: int, ops: int) -> dict[str, Any]:
     from cache.embedder import FAMILY
     from cache.snapshot import read_snapshot
     from sidecar.cache_factory import build_cache
-    from sidecar.config import CacheSettings
+    from sidecar.config_sections import CacheSettings
     from sidecar.dialects import CHAT, parse
 
     steps: list[dict[str, Any]] = []

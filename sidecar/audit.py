@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cache.budget import BudgetController, Ticket
-from sidecar.config import AuditSettings
+from sidecar.config_sections import AuditSettings
 from sidecar.judge import Judge, Judgement, Verdict
 from sidecar.judges import answer_text
 from sidecar.metrics_audit import AuditMetrics

@@ -12,7 +12,7 @@ from concurrent.futures import Executor
 from cache.embedder import encoder_family
 from cache.store import SemanticCache
 from cache.verifier import HitVerifier
-from sidecar.config import CacheSettings
+from sidecar.config_sections import CacheSettings
 
 
 def build_cache(
