@@ -18,7 +18,8 @@ whose `rule` names the rule that fired. Two last-user messages may share an answ
   -> `guard_qualifier`;
 - **roles** agree: a word both texts share keeps its role marker (from/by vs to/for vs than/vs),
   so "from Alice to Bob" never serves "from Bob to Alice" -> `guard_role`; steps chained by
-  "then" / "->" keep their order (cache/order.py) -> `guard_role` (rule `order`);
+  "then" / "->" keep their order (cache/order.py) -> `guard_role` (rule `order`), and values
+  of "field: value" lines stay with their fields -> `guard_role` (rule `fields`);
 - **no extra sentence**: neither text has a sentence whose content words the other mostly
   lacks (an appended instruction) -> `guard_length` (rule `extra_sentence`);
 - **whole text** of long messages (> `LONG_WORDS` tokens) agrees outside a short edge: every
@@ -40,7 +41,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cache.order import order_swap
+from cache.order import field_swap, order_swap
 from cache.qualifiers import (
     extra_sentence,
     opposed,
@@ -275,6 +276,8 @@ def check(query: str, cand: str, *, rules: Iterable[str] | None = None) -> Guard
         return GuardDecision(ROLE, "role")
     if (only is None or "order" in only) and order_swap(query, cand):
         return GuardDecision(ROLE, "order")
+    if (only is None or "fields" in only) and field_swap(query, cand):
+        return GuardDecision(ROLE, "fields")
     if (only is None or "extra_sentence" in only) and extra_sentence(query, cand):
         return GuardDecision(LENGTH, "extra_sentence")
     if (only is None or "swapped_words" in only) and swapped_words(wa, wb):
@@ -289,6 +292,7 @@ RULES = (
     "qualifier",
     "role",
     "order",
+    "fields",
     "extra_sentence",
     "swapped_words",
 )
