@@ -29,7 +29,8 @@ Blindness rules (kept while writing this module and its helpers `blind6_agents.p
   prompt allowed); nothing about the cache can be read from it, and no family here uses that
   domain. After all families were written and their tests green, `git merge main` in the
   worktree printed the names of two new files, one in `cache/` and one in `sidecar/` (names
-  only, no content); nothing in this suite was changed after it.
+  only, no content), and a second `git merge main` just before landing printed the name of one
+  more new `sidecar/` file; nothing in this suite was changed after either.
   Whoever tunes the cache on this suite's results makes it no longer blind.
 
 Each family renders template 0 (the stored wording) and true rewordings that keep every slot
