@@ -38,7 +38,7 @@ DEFAULT_SUITES = ("heldout", "blind", "blind2", "blind3", "blind4", "blind5")
 
 
 def outcome(found: Any, right: str) -> str:
-    """"served", "wrong" or the refusal's result/rule."""
+    """The trial's outcome: served, wrong, or the refusal's result/rule."""
     if found.entry is not None:
         return "served" if found.entry.text.split() == right.split() else "wrong"
     return f"{found.result}/{found.rule}" if found.rule else str(found.result)

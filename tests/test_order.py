@@ -30,7 +30,9 @@ def test_long_texts_are_not_read() -> None:
     assert steps(long) == []
 
 
-BOARD = "## Sprint board\n- **login page**: {}\n- **payment flow**: {}\n- **email alerts**: {}\n\n{}"
+BOARD = (
+    "## Sprint board\n- **login page**: {}\n- **payment flow**: {}\n- **email alerts**: {}\n\n{}"
+)
 
 
 def test_values_exchanged_between_fields_are_vetoed() -> None:
@@ -48,7 +50,8 @@ def test_values_exchanged_between_fields_are_vetoed() -> None:
 def test_fields_keeping_their_values_or_changing_one_pass_this_rule() -> None:
     stored = BOARD.format("done", "blocked", "in progress", "Write a standup update.")
     # the same board under a reworded instruction
-    assert not field_swap(BOARD.format("done", "blocked", "in progress", "Standup, please."), stored)
+    reworded = BOARD.format("done", "blocked", "in progress", "Standup, please.")
+    assert not field_swap(reworded, stored)
     # one value changed outright is the slot rules' and siblings' business, not a swap
     assert not field_swap(BOARD.format("done", "done", "in progress", "Write it."), stored)
     # one shared field only
