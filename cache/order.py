@@ -1,5 +1,9 @@
-"""Order and pairing: the same steps in another order, or the same values under other fields,
-are another request.
+"""Roles, order and pairing: the same words in other roles, the same steps in another order,
+or the same values under other fields are another request.
+
+`role_swap(wa, wb)` (word lists): a word both texts have after a role preposition (from/by:
+source; to/into: target; than/vs: compared) keeps its role, so "from Alice to Bob" never
+serves "from Bob to Alice".
 
 "Route: the pharmacy, then the post office, then the bakery" and "... the post office, then the
 bakery, then the pharmacy" share every word; only their order differs, and the route with it.
@@ -30,6 +34,13 @@ from cache.slots import words_of
 MAX_CHARS = 4_000
 _JOIN = re.compile(r",?\s*(?:and\s+)?(?:then|followed by|after that|->|→)\s+", re.I)
 _EDGE = re.compile(r"[,:;.!?\n]")  # where a chain's first and last steps end
+# role prepositions: the word after one (articles skipped) has that role
+ROLE_OF = {
+    **dict.fromkeys(("from", "by"), "source"),
+    **dict.fromkeys(("to", "into", "towards", "toward", "addressed"), "target"),
+    **dict.fromkeys(("than", "vs", "versus", "against"), "compared"),
+}
+SKIP = frozenset("a an the my our your his her their its this that some".split())
 # "- **login page**: done", "Priority: high": a field of <= 60 characters, then its value
 _FIELD = re.compile(r"^[ \t]*(?:[-*•>]\s*)?([^:\n]{1,60}):[ \t]*(\S[^\n]{0,200})$", re.M)
 
@@ -88,3 +99,26 @@ def field_swap(a: str, b: str) -> bool:
     fa, fb = fields(a), fields(b)
     moved = [k for k in fa.keys() & fb.keys() if fa[k] != fb[k]]
     return len(moved) >= 2 and Counter(fa[k] for k in moved) == Counter(fb[k] for k in moved)
+
+
+def _roles(words: list[str]) -> dict[str, str]:
+    """Role marker class of each word right after a role preposition (articles skipped)."""
+    roles: dict[str, str] = {}
+    role = ""
+    for w in words:
+        if w in ROLE_OF:
+            role = ROLE_OF[w]
+        elif w in SKIP:
+            continue
+        else:
+            if role:
+                roles.setdefault(w, role)
+            role = ""
+    return roles
+
+
+def role_swap(wa: list[str], wb: list[str]) -> bool:
+    """True when a word both texts mark with a role preposition has another role in each
+    ("from Alice to Bob" / "from Bob to Alice")."""
+    ra, rb = _roles(wa), _roles(wb)
+    return any(rb.get(w, role) != role for w, role in ra.items())
