@@ -31,11 +31,18 @@ from prometheus_client import CollectorRegistry
 
 from benchmarks.budget_workload import Request, build_day
 from cache.budget import BudgetController, band_edges, wilson
+from cache.repeats import PER_ENTRY
 from cache.store import SemanticCache
 from cache.train_verifier import embed_texts, offline_encoder
 from cache.verifier import PairVerifier
 from sidecar.audit import Auditor, Fresh
-from sidecar.audit_service import admission, after_miss, near_miss, serve_threshold
+from sidecar.audit_service import (
+    admission,
+    after_exact,
+    after_miss,
+    near_miss,
+    serve_threshold,
+)
 from sidecar.config import AuditSettings
 from sidecar.judges import ExactJudge
 from sidecar.metrics_audit import AuditMetrics
@@ -104,6 +111,8 @@ class Sim:
     budget: float | None
     fixed: float
     audit: AuditSettings | None
+    repeats: int | None = None  # refusal repeats counted per refusal (None: shipped)
+    day: int = 0  # days already simulated before this one (the clock starts there)
     now: float = 0.0
     total: Tally = field(default_factory=Tally)
     windows: list[dict[str, Any]] = field(default_factory=list)
@@ -126,6 +135,9 @@ class Sim:
             self.auditor = Auditor(
                 self.audit, ExactJudge(), ctl, metrics, rng=random.Random(3), clock=lambda: self.now
             )
+            if self.repeats is not None:
+                self.auditor.repeats.per_entry = abs(self.repeats)
+                self.auditor.repeats.top_only = self.repeats >= 0  # negative: every band
         self.deps = SimpleNamespace(auditor=self.auditor, cache=self.cache)
         start = min(self.fixed, 1.0)
         self.edges = band_edges(start, min(AuditSettings().floor, start))
@@ -133,8 +145,9 @@ class Sim:
     async def step(self, req: Request, tally: Tally) -> None:
         """One request through exact lookup, semantic lookup (+ audit), or a miss (+ store)."""
         tally.requests += 1
-        if self.cache.lookup_exact(req.scope, req.text) is not None:
+        if (hit := self.cache.lookup_exact(req.scope, req.text)) is not None:
             tally.exact += 1
+            after_exact(self.deps, hit)  # type: ignore[arg-type]
             return
         vec = self.vecs[req.text]
         threshold = serve_threshold(self.deps, self.fixed)  # type: ignore[arg-type]
@@ -207,7 +220,7 @@ class Sim:
         """The whole day; returns totals and per-window rows."""
         window, size = Tally(), window_size(len(requests))
         for i, req in enumerate(requests):
-            self.now = DAY_S * i / len(requests)
+            self.now = DAY_S * (self.day + i / len(requests))
             await self.step(req, window)
             if self.auditor is not None:
                 await self.auditor.drain()  # the oracle answers at once: no audit outlives a step
@@ -224,6 +237,22 @@ class Sim:
             out["hit_audits"] = self._hit_audits()
             out["ledger"] = self.auditor.status()["budget"]["ledger"]
         return {"total": out, "windows": self.windows}
+
+    def save(self, folder: Path) -> dict[str, Any] | None:
+        """What survives a restart: the cache snapshot (written to ``folder``) and the budget
+        state as the state file holds it (None without an auditor)."""
+        self.cache.snapshot(str(folder / "cache.snapshot"))
+        if self.auditor is None:
+            return None
+        state: dict[str, Any] = json.loads(json.dumps(self.auditor.controller.to_state()))
+        return state
+
+    def restore(self, folder: Path, state: dict[str, Any] | None) -> None:
+        """Start from a saved day, as a restarted sidecar does (``save``)."""
+        self.cache.load_snapshot(str(folder / "cache.snapshot"))
+        if self.auditor is not None and state is not None:
+            if not self.auditor.controller.load_state(state):
+                raise RuntimeError("budget state not adopted")
 
     def _hit_audits(self) -> dict[str, Any]:
         """Every served-hit audit of the run pooled (unweighted: probation audits every hit)."""
@@ -255,13 +284,12 @@ class Sim:
 
 
 def audit_settings(rate: float, burn_in: str, allowance: float | None = None) -> AuditSettings:
-    """The audit used by every budgeted run (near misses on, probation audits every hit;
-    ``allowance`` None: the shipped default)."""
+    """The audit used by every budgeted run (near misses as shipped: on with a budget;
+    probation audits every hit; ``allowance`` None: the shipped default)."""
     if allowance is None:
         allowance = AuditSettings().allowance
     return AuditSettings(
         rate=rate,
-        near_miss=True,
         max_per_minute=600,
         min_samples=30,
         burn_in=burn_in,
@@ -270,7 +298,12 @@ def audit_settings(rate: float, burn_in: str, allowance: float | None = None) ->
 
 
 async def run_all(
-    n: int, rate: float, seed: int, only: str = "", allowance: float | None = None
+    n: int,
+    rate: float,
+    seed: int,
+    only: str = "",
+    allowance: float | None = None,
+    repeats: int | None = None,
 ) -> dict[str, Any]:
     """Every configuration on the same day of traffic."""
     requests, oracle = build_day(n, seed)
@@ -293,7 +326,7 @@ async def run_all(
     for name, budget, burn_in in configs:
         audit = None if budget is None else audit_settings(rate, burn_in, allowance)
         t0 = time.perf_counter()
-        runs[name] = await Sim(oracle, vecs, verifier, budget, start, audit).run(requests)
+        runs[name] = await Sim(oracle, vecs, verifier, budget, start, audit, repeats).run(requests)
         runs[name]["budget"] = budget
         runs[name]["burn_in"] = burn_in or None
         runs[name]["seconds"] = round(time.perf_counter() - t0, 1)
@@ -307,6 +340,7 @@ async def run_all(
         "scopes": {s: sum(r.scope == s for r in requests) for s in ("qqp", "app")},
         "audit_rate": rate,
         "allowance": audit_settings(rate, "serve", allowance).allowance,
+        "repeats_per_refusal": PER_ENTRY if repeats is None else repeats,
         "shipped_threshold": start,
         "embed_seconds": round(embed_s, 1),
         "runs": runs,
@@ -406,10 +440,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default=str(RESULTS / "cache_budget.json"))
     parser.add_argument("--only", default="", help="run names, comma-separated (no sweep)")
     parser.add_argument("--allowance", type=float, help="cache.audit.allowance (default: shipped)")
+    parser.add_argument("--repeats", type=int, help="repeats counted per refusal (0: off)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     days = {
-        n: asyncio.run(run_all(int(n), args.rate, args.seed, args.only, args.allowance))
+        n: asyncio.run(
+            run_all(int(n), args.rate, args.seed, args.only, args.allowance, args.repeats)
+        )
         for n in args.n.split(",")
     }
     result = {

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cache.budget import BudgetController, Ticket
+from cache.repeats import Repeats
+from cache.spending import SERVING_STATES
 from sidecar.config import AuditSettings
 from sidecar.judge import Judge, Judgement, Verdict
 from sidecar.judges import answer_text
@@ -70,6 +72,7 @@ class Auditor:
         self._clock = clock
         self._recent: deque[float] = deque()  # re-ask times within the last minute
         self._tasks: set[asyncio.Task[None]] = set()
+        self.repeats = Repeats(controller)  # refused prompts' entries (cache/repeats.py)
         self.closed = False
 
     @property
@@ -96,9 +99,19 @@ class Auditor:
         return self._rng.random() < rate
 
     def _explores(self) -> bool:
-        return self.cfg.near_miss or (
-            self.controller.budget is not None and self.controller.burn_in == "shadow"
-        )
+        """Near misses compared: as configured; unset (the default), whenever a budget is
+        set, which cannot earn evidence for a band it refuses otherwise (docs/cache_audit.md)."""
+        if self.cfg.near_miss is not None:
+            return self.cfg.near_miss or self._shadow()
+        return self.controller.budget is not None
+
+    def _shadow(self) -> bool:
+        return self.controller.budget is not None and self.controller.burn_in == "shadow"
+
+    def repeat(self, entry_id: str) -> bool:
+        """An exact hit of a stored entry: a refused prompt's repeat is one more refusal
+        verdict of its band (cache/repeats.py). Synchronous and O(1): on the request path."""
+        return not self.closed and self.repeats.repeat(entry_id)
 
     def submit(
         self,
@@ -110,12 +123,14 @@ class Auditor:
         *,
         free: bool = False,
         ticket: Ticket | None = None,
+        key: str | None = None,
     ) -> bool:
         """Start one audit in the background; False (and counted) when skipped.
 
         ``free``: the reference answer costs no upstream call (a near miss's own answer), so
         only the llm judge's call counts against ``max_per_minute``. ``ticket``: the served
-        hit's charge to the error budget, settled by the verdict (released without one)."""
+        hit's charge to the error budget, settled by the verdict (released without one).
+        ``key``: a near miss's stored entry, remembered with its verdict for its repeats."""
         limited = not free or self.judge.name == "llm"
         reason = self._skip_reason(served, limited)
         if reason is not None:
@@ -125,7 +140,7 @@ class Auditor:
         if limited:
             self._recent.append(self._clock())
         task = asyncio.create_task(
-            self._audit(kind, prompt, similarity, served, refetch, ticket),
+            self._audit(kind, prompt, similarity, served, refetch, ticket, key),
             name=f"sidecar-audit-{kind}",
         )
         self._tasks.add(task)
@@ -159,6 +174,7 @@ class Auditor:
         served: bytes,
         refetch: Refetch,
         ticket: Ticket | None,
+        key: str | None,
     ) -> None:
         try:
             judgement = await self._judge(prompt, served, refetch)
@@ -169,6 +185,8 @@ class Auditor:
         except Exception as exc:  # a bug in a judge must never reach the loop's handler
             judgement = Judgement(Verdict.ERROR, reason=f"audit: {type(exc).__name__}")
         self._record(kind, similarity, judgement, ticket)
+        if key is not None and judgement.verdict is not Verdict.ERROR:
+            self.repeats.remember(key, similarity, judgement.verdict is Verdict.SAME)
 
     async def _judge(self, prompt: str, served: bytes, refetch: Refetch) -> Judgement:
         try:
@@ -233,10 +251,16 @@ class Auditor:
         """The JSON status: settings, controller state, per-band precision."""
         ctl = self.controller
         overall = ctl.overall().as_dict()
+        bands = [
+            {**v.as_dict(), "payer": ctl.payer(i), "state": (st := ctl.state(i)),
+             "serving": st in SERVING_STATES}
+            for i, v in enumerate(ctl.views())
+        ]  # fmt: skip
         return {
             "audit": {
                 "rate": self.cfg.rate,
-                "near_miss": self.cfg.near_miss,
+                "near_miss": self._explores(),
+                "refusal_repeats": self.repeats.counted,
                 "judge": self.judge.name,
                 "inflight": self.inflight,
                 "max_concurrency": self.cfg.max_concurrency,
@@ -247,7 +271,8 @@ class Auditor:
                 "start_threshold": ctl.start,
                 "floor": ctl.floor,
                 "threshold": ctl.threshold(),
-                "serving": ctl.threshold() <= 1.0,
+                # Some band serves a candidate now (an open band may refuse: "state").
+                "serving": any(ctl.state(i) in SERVING_STATES for i in range(len(bands))),
                 "min_samples": ctl.min_samples,
                 "max_samples": ctl.max_samples(),
                 "burn_in": ctl.burn_in,
@@ -262,5 +287,5 @@ class Auditor:
                 },
             },
             "overall": overall,
-            "bands": [{**v.as_dict(), "payer": ctl.payer(i)} for i, v in enumerate(ctl.views())],
+            "bands": bands,
         }
