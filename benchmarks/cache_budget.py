@@ -31,18 +31,11 @@ from prometheus_client import CollectorRegistry
 
 from benchmarks.budget_workload import Request, build_day
 from cache.budget import BudgetController, band_edges, wilson
-from cache.repeats import PER_ENTRY
 from cache.store import SemanticCache
 from cache.train_verifier import embed_texts, offline_encoder
 from cache.verifier import PairVerifier
 from sidecar.audit import Auditor, Fresh
-from sidecar.audit_service import (
-    admission,
-    after_exact,
-    after_miss,
-    near_miss,
-    serve_threshold,
-)
+from sidecar.audit_service import admission, after_miss, near_miss, serve_threshold
 from sidecar.config import AuditSettings
 from sidecar.judges import ExactJudge
 from sidecar.metrics_audit import AuditMetrics
@@ -111,7 +104,6 @@ class Sim:
     budget: float | None
     fixed: float
     audit: AuditSettings | None
-    repeats: int | None = None  # refusal repeats counted per refusal (None: shipped)
     day: int = 0  # days already simulated before this one (the clock starts there)
     now: float = 0.0
     total: Tally = field(default_factory=Tally)
@@ -135,9 +127,6 @@ class Sim:
             self.auditor = Auditor(
                 self.audit, ExactJudge(), ctl, metrics, rng=random.Random(3), clock=lambda: self.now
             )
-            if self.repeats is not None:
-                self.auditor.repeats.per_entry = abs(self.repeats)
-                self.auditor.repeats.top_only = self.repeats >= 0  # negative: every band
         self.deps = SimpleNamespace(auditor=self.auditor, cache=self.cache)
         start = min(self.fixed, 1.0)
         self.edges = band_edges(start, min(AuditSettings().floor, start))
@@ -145,9 +134,8 @@ class Sim:
     async def step(self, req: Request, tally: Tally) -> None:
         """One request through exact lookup, semantic lookup (+ audit), or a miss (+ store)."""
         tally.requests += 1
-        if (hit := self.cache.lookup_exact(req.scope, req.text)) is not None:
+        if self.cache.lookup_exact(req.scope, req.text) is not None:
             tally.exact += 1
-            after_exact(self.deps, hit)  # type: ignore[arg-type]
             return
         vec = self.vecs[req.text]
         threshold = serve_threshold(self.deps, self.fixed)  # type: ignore[arg-type]
@@ -298,12 +286,7 @@ def audit_settings(rate: float, burn_in: str, allowance: float | None = None) ->
 
 
 async def run_all(
-    n: int,
-    rate: float,
-    seed: int,
-    only: str = "",
-    allowance: float | None = None,
-    repeats: int | None = None,
+    n: int, rate: float, seed: int, only: str = "", allowance: float | None = None
 ) -> dict[str, Any]:
     """Every configuration on the same day of traffic."""
     requests, oracle = build_day(n, seed)
@@ -326,7 +309,7 @@ async def run_all(
     for name, budget, burn_in in configs:
         audit = None if budget is None else audit_settings(rate, burn_in, allowance)
         t0 = time.perf_counter()
-        runs[name] = await Sim(oracle, vecs, verifier, budget, start, audit, repeats).run(requests)
+        runs[name] = await Sim(oracle, vecs, verifier, budget, start, audit).run(requests)
         runs[name]["budget"] = budget
         runs[name]["burn_in"] = burn_in or None
         runs[name]["seconds"] = round(time.perf_counter() - t0, 1)
@@ -340,7 +323,6 @@ async def run_all(
         "scopes": {s: sum(r.scope == s for r in requests) for s in ("qqp", "app")},
         "audit_rate": rate,
         "allowance": audit_settings(rate, "serve", allowance).allowance,
-        "repeats_per_refusal": PER_ENTRY if repeats is None else repeats,
         "shipped_threshold": start,
         "embed_seconds": round(embed_s, 1),
         "runs": runs,
@@ -440,13 +422,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default=str(RESULTS / "cache_budget.json"))
     parser.add_argument("--only", default="", help="run names, comma-separated (no sweep)")
     parser.add_argument("--allowance", type=float, help="cache.audit.allowance (default: shipped)")
-    parser.add_argument("--repeats", type=int, help="repeats counted per refusal (0: off)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     days = {
-        n: asyncio.run(
-            run_all(int(n), args.rate, args.seed, args.only, args.allowance, args.repeats)
-        )
+        n: asyncio.run(run_all(int(n), args.rate, args.seed, args.only, args.allowance))
         for n in args.n.split(",")
     }
     result = {

@@ -7,8 +7,8 @@ pool, a new sample each day), so day 1 is exactly `benchmarks/cache_budget.py`'s
 (the fixed shipped point, budgets 0.5%, 1%, 5%, and the fixed-threshold sweep) ends each day by
 saving what survives a restart (the cache snapshot and the budget state file's JSON,
 `benchmarks.cache_budget.Sim.save`) and starts the next day in a new process-like `Sim` from
-them (`Sim.restore`: the refusal-repeat memory, audits in flight and the ledger's exposure are
-not saved, as in the sidecar). Entries keep their TTL (one day), on the simulated clock. Each
+them (`Sim.restore`: audits in flight and the ledger's exposure are not saved, as in the
+sidecar). Entries keep their TTL (one day), on the simulated clock. Each
 day is compared, as in `cache_budget.py`, with the best fixed threshold (run the same way over
 the same days) whose realized false-hit rate on that day is not above the budget run's.
 """
@@ -25,7 +25,6 @@ from typing import Any
 
 from benchmarks.budget_workload import build_day
 from benchmarks.cache_budget import RESULTS, Sim, audit_settings, compare
-from cache.repeats import PER_ENTRY
 from cache.train_verifier import embed_texts, offline_encoder
 from cache.verifier import PairVerifier
 
@@ -45,7 +44,7 @@ async def chain(make: Any, days: list[Any], folder: Path) -> list[dict[str, Any]
     return out
 
 
-async def run_days(n: int, days: int, seed: int, rate: float, repeats: int | None) -> Any:
+async def run_days(n: int, days: int, seed: int, rate: float) -> Any:
     """Every configuration over ``days`` consecutive days of ``n`` requests."""
     stream, oracle = build_day(n * days, seed)
     split = [stream[d * n : (d + 1) * n] for d in range(days)]
@@ -58,7 +57,7 @@ async def run_days(n: int, days: int, seed: int, rate: float, repeats: int | Non
             audit = None if budget is None else audit_settings(rate, "serve")
 
             def make(d: int, budget: float | None = budget, audit: Any = audit) -> Sim:
-                return Sim(oracle, vecs, verifier, budget, start, audit, repeats, day=d)
+                return Sim(oracle, vecs, verifier, budget, start, audit, day=d)
 
             runs[name] = await chain(make, split, Path(tmp))
             for r in runs[name]:
@@ -87,18 +86,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, default=2)
     parser.add_argument("--rate", type=float, default=0.1, help="cache.audit.rate")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeats", type=int, help="repeats counted per refusal (0: off)")
     parser.add_argument("--out", default=str(RESULTS / "cache_budget_days.json"))
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    per_day = asyncio.run(run_days(args.n, args.days, args.seed, args.rate, args.repeats))
+    per_day = asyncio.run(run_days(args.n, args.days, args.seed, args.rate))
     result = {
         "seconds": round(time.perf_counter() - t0, 1),
         "note": "2 vCPU machine shared with other agents; in-process, simulated clock",
         "requests_per_day": args.n,
         "seed": args.seed,
         "audit_rate": args.rate,
-        "repeats_per_refusal": PER_ENTRY if args.repeats is None else args.repeats,
         "days": per_day,
     }
     out = Path(args.out)

@@ -126,10 +126,6 @@ class BudgetController(BandRows, Spending):
     def _start_band(self) -> int:
         return self.edges.index(round(self.start, 4))
 
-    def top_open(self) -> int | None:
-        """The highest open band (the near-duplicates at the shipped point), if any."""
-        return self._top_open()
-
     def _top_open(self) -> int | None:
         return next((i for i in reversed(range(len(self._shared))) if self.is_open(i)), None)
 

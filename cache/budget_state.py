@@ -44,10 +44,6 @@ class BandRows:
         """The band's near-miss verdicts (shared + local)."""
         return self._shared[band].probes.plus(self._delta[band].probes)
 
-    def regime(self, band: int) -> int:
-        """The band's regime generation (bumped each time it opens or closes)."""
-        return self._shared[band].gen
-
     def _decide(self) -> None:
         raise NotImplementedError
 

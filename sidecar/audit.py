@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from cache.budget import BudgetController, Ticket
-from cache.repeats import Repeats
 from cache.spending import SERVING_STATES
 from sidecar.config import AuditSettings
 from sidecar.judge import Judge, Judgement, Verdict
@@ -72,7 +71,6 @@ class Auditor:
         self._clock = clock
         self._recent: deque[float] = deque()  # re-ask times within the last minute
         self._tasks: set[asyncio.Task[None]] = set()
-        self.repeats = Repeats(controller)  # refused prompts' entries (cache/repeats.py)
         self.closed = False
 
     @property
@@ -108,11 +106,6 @@ class Auditor:
     def _shadow(self) -> bool:
         return self.controller.budget is not None and self.controller.burn_in == "shadow"
 
-    def repeat(self, entry_id: str) -> bool:
-        """An exact hit of a stored entry: a refused prompt's repeat is one more refusal
-        verdict of its band (cache/repeats.py). Synchronous and O(1): on the request path."""
-        return not self.closed and self.repeats.repeat(entry_id)
-
     def submit(
         self,
         kind: str,
@@ -123,14 +116,12 @@ class Auditor:
         *,
         free: bool = False,
         ticket: Ticket | None = None,
-        key: str | None = None,
     ) -> bool:
         """Start one audit in the background; False (and counted) when skipped.
 
         ``free``: the reference answer costs no upstream call (a near miss's own answer), so
         only the llm judge's call counts against ``max_per_minute``. ``ticket``: the served
-        hit's charge to the error budget, settled by the verdict (released without one).
-        ``key``: a near miss's stored entry, remembered with its verdict for its repeats."""
+        hit's charge to the error budget, settled by the verdict (released without one)."""
         limited = not free or self.judge.name == "llm"
         reason = self._skip_reason(served, limited)
         if reason is not None:
@@ -140,7 +131,7 @@ class Auditor:
         if limited:
             self._recent.append(self._clock())
         task = asyncio.create_task(
-            self._audit(kind, prompt, similarity, served, refetch, ticket, key),
+            self._audit(kind, prompt, similarity, served, refetch, ticket),
             name=f"sidecar-audit-{kind}",
         )
         self._tasks.add(task)
@@ -174,7 +165,6 @@ class Auditor:
         served: bytes,
         refetch: Refetch,
         ticket: Ticket | None,
-        key: str | None,
     ) -> None:
         try:
             judgement = await self._judge(prompt, served, refetch)
@@ -185,8 +175,6 @@ class Auditor:
         except Exception as exc:  # a bug in a judge must never reach the loop's handler
             judgement = Judgement(Verdict.ERROR, reason=f"audit: {type(exc).__name__}")
         self._record(kind, similarity, judgement, ticket)
-        if key is not None and judgement.verdict is not Verdict.ERROR:
-            self.repeats.remember(key, similarity, judgement.verdict is Verdict.SAME)
 
     async def _judge(self, prompt: str, served: bytes, refetch: Refetch) -> Judgement:
         try:
@@ -260,7 +248,6 @@ class Auditor:
             "audit": {
                 "rate": self.cfg.rate,
                 "near_miss": self._explores(),
-                "refusal_repeats": self.repeats.counted,
                 "judge": self.judge.name,
                 "inflight": self.inflight,
                 "max_concurrency": self.cfg.max_concurrency,

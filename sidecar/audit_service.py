@@ -5,9 +5,9 @@
 - ``serve_threshold(deps, chosen)``: with a budget, the cosine threshold is never below the
   controller's (explicit per-request/model/tier thresholds can only be stricter).
 - ``admission(deps, found)``: serve a verified candidate, or the budget's reason not to.
-- ``after_hit`` / ``near_miss`` / ``after_miss`` / ``after_exact``: the request-path hooks.
-  They charge the served hit to the error budget, flip a coin, start background tasks and
-  count a refused prompt's repeats; they never raise into the request path.
+- ``after_hit`` / ``near_miss`` / ``after_miss``: the request-path hooks. They charge the
+  served hit to the error budget, flip a coin and start background tasks; they never raise
+  into the request path.
 - ``status_body`` is the JSON of ``GET /sidecar/cache/audit``.
 - ``reload_audit(deps, fresh)`` (SIGHUP): applies the live-safe audit settings (``LIVE_FIELDS``
   and ``cache.max_false_hit_rate``) to the running auditor; the others need a restart (listed
@@ -145,13 +145,7 @@ def after_miss(deps: Deps, req: Any, candidate: Any, stored: Any) -> None:
     async def fresh() -> Fresh:
         return Fresh(200, body, called=False)
 
-    auditor.submit("near_miss", req.text, similarity, entry.body, fresh, free=True, key=stored.id)
-
-
-def after_exact(deps: Deps, entry: Entry) -> None:
-    """An exact hit was served: if its entry is a refused prompt's, count the repeat."""
-    if deps.auditor is not None:
-        deps.auditor.repeat(entry.id)
+    auditor.submit("near_miss", req.text, similarity, entry.body, fresh, free=True)
 
 
 def _targets(deps: Deps, model: str, api: str) -> list[Target]:

@@ -42,7 +42,6 @@ async def handle(x: Exchange, deps: Deps) -> web.StreamResponse:
     policy = x.req.policy
     forced = forced_tier(x.http.headers, x.settings)
     if policy.lookup and (hit := await caching.with_body(x, deps, caching.lookup_exact(x, deps))):
-        audit.after_exact(deps, hit.entry)  # a refused prompt's repeat: budget evidence
         return await serve_hit(x, deps, hit)
     # One embedding serves both the semantic lookup and the router.
     if x.req.text and (policy.semantic or x.routed):

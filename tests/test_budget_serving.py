@@ -1,25 +1,19 @@
-"""Whether each band serves now (an open band may refuse every candidate), near misses on by
-default with a budget, and refused prompts' repeats counted as refusal verdicts."""
+"""Whether each band serves now (an open band may refuse every candidate), and near misses on
+by default when a budget is set."""
 
 from __future__ import annotations
 
 import random
 
-import orjson
 from prometheus_client import CollectorRegistry
 
 from cache.budget import BudgetController
-from cache.repeats import Repeats
-from sidecar.audit import Auditor, Fresh
+from sidecar.audit import Auditor
 from sidecar.config import AuditSettings
 from sidecar.judges import ExactJudge
 from sidecar.metrics_audit import AuditMetrics
 
 TOP, MID = 0.99, 0.91
-
-
-def body(text: str) -> bytes:
-    return orjson.dumps({"choices": [{"message": {"role": "assistant", "content": text}}]})
 
 
 def auditor(budget: float | None, **cfg: object) -> tuple[Auditor, CollectorRegistry]:
@@ -78,49 +72,3 @@ def test_near_misses_are_compared_by_default_only_with_a_budget() -> None:
     assert not auditor(0.01, near_miss=False)[0].sample("near_miss")  # explicit off wins
     assert auditor(None, near_miss=True)[0].sample("near_miss")
     assert auditor(0.01)[0].status()["audit"]["near_miss"] is True
-
-
-def test_repeats_of_a_refused_prompt_count_as_refusals_of_its_band() -> None:
-    ctl = BudgetController(0.01, 0.74, min_samples=30)
-    repeats = Repeats(ctl, capacity=2, per_entry=3)
-    top = ctl.band_of(TOP)
-    assert top is not None
-    assert not repeats.remember("mid", MID, True)  # open, but not the top open band
-    assert repeats.remember("a", TOP, True)
-    for _ in range(4):
-        repeats.repeat("a")
-    assert ctl.probes(top).same == 3  # at most per_entry repeats per refusal
-    assert repeats.remember("b", TOP, False) and repeats.repeat("b")
-    assert ctl.probes(top).different == 1
-    repeats.remember("c", TOP, True)
-    repeats.remember("d", TOP, True)
-    assert len(repeats) == 2 and not repeats.repeat("b")  # the oldest forgotten
-    assert not repeats.repeat("unknown")
-
-
-def test_a_repeat_after_its_band_changed_regime_is_dropped() -> None:
-    ctl = BudgetController(0.01, 0.74, min_samples=30)
-    repeats = Repeats(ctl)
-    band = ctl.band_of(TOP)
-    assert band is not None and repeats.remember("a", TOP, True)
-    ctl.record(TOP, same=False)  # a wrong audited hit proves 1 of 1 over budget: it closes
-    assert not ctl.is_open(band)
-    before = ctl.probes(band)
-    assert not repeats.repeat("a") and ctl.probes(band) == before
-    assert not repeats.remember("b", TOP, True)  # a closed band's near misses: no repeats
-
-
-async def test_a_refusals_verdict_is_remembered_for_its_stored_entry() -> None:
-    audit, _ = auditor(0.01)
-
-    async def fresh() -> Fresh:
-        return Fresh(200, body("A"), called=False)
-
-    assert audit.submit("near_miss", "q", TOP, body("A"), fresh, free=True, key="e1")
-    await audit.drain()
-    top = audit.controller.band_of(TOP)
-    assert top is not None and audit.controller.probes(top).same == 1
-    assert audit.repeat("e1") and audit.controller.probes(top).same == 2
-    assert audit.status()["audit"]["refusal_repeats"] == 1
-    await audit.close()
-    assert not audit.repeat("e1")  # shut down: no more evidence
