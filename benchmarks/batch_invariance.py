@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from cache.embedder import OnnxEncoder
+from cache.encoders import OnnxEncoder
 from cache.onnx_export import FP32_FILE, export
 from cache.train_verifier import DATA_DIR, load_qqp
 from cache.verifier import PairVerifier

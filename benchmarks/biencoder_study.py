@@ -36,7 +36,7 @@ import numpy as np
 
 from benchmarks.cache_quality import balanced_precision, pair_report, pr_curve, served_curve
 from benchmarks.embed_bench import auc
-from cache.embedder import DIM, FAMILY, MAX_LENGTH, Encoder, TorchEncoder
+from cache.encoders import DIM, FAMILY, MAX_LENGTH, Encoder, TorchEncoder
 from cache.text import cache_text
 from cache.train_verifier import (
     COSINE_GATE,

@@ -1,8 +1,8 @@
 """Markdown from a blind-suite run: the per-family table and every wrong hit, grouped.
 
-`python -m benchmarks.blind_report [--suite blind|blind2|...|blind5] [--label L]` reads the
+`python -m benchmarks.blind_report [--suite blind|blind2|...|blind6] [--label L]` reads the
 suite's results (`benchmarks/results/cache_blind.json`, or `cache_blind2.json` ...
-`cache_blind5.json` for the second ... fifth blind suite; written
+`cache_blind6.json` for the second ... sixth blind suite; written
 by `python -m benchmarks.cache_heldout --suite ...`; the label defaults to the most recent run
 in the file) and prints the table and the list that `docs/cache_quality.md` ("Blind suite",
 "Second blind suite", "Third blind suite") carries.
@@ -26,6 +26,7 @@ FILES = {
     "blind3": RESULTS / "cache_blind3.json",
     "blind4": RESULTS / "cache_blind4.json",
     "blind5": RESULTS / "cache_blind5.json",
+    "blind6": RESULTS / "cache_blind6.json",
 }
 
 

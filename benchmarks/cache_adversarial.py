@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.adversarial_families import FAMILIES, Family, Slots
-from cache.embedder import Encoder, load_encoder
+from cache.encoders import Encoder, load_encoder
 from cache.store import SemanticCache
 from cache.text import cache_text
 from cache.verifier import PairVerifier

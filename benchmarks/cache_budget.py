@@ -36,7 +36,7 @@ from cache.train_verifier import embed_texts, offline_encoder
 from cache.verifier import PairVerifier
 from sidecar.audit import Auditor, Fresh
 from sidecar.audit_service import admission, after_miss, near_miss, serve_threshold
-from sidecar.config import AuditSettings
+from sidecar.config_sections import AuditSettings
 from sidecar.judges import ExactJudge
 from sidecar.metrics_audit import AuditMetrics
 from sidecar.mock_oracle import Oracle

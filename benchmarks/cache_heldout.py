@@ -1,6 +1,6 @@
 """Held-out cache correctness: app-shaped families the guard and verifier were not built on.
 
-`python -m benchmarks.cache_heldout [--suite heldout|blind|blind2|...|blind5] [--seeds 1 2 3]
+`python -m benchmarks.cache_heldout [--suite heldout|blind|blind2|...|blind6] [--seeds 1 2 3]
 [--e2e]` drives the real cache (`SemanticCache` with the int8 MiniLM encoder, the shipped
 verifier and the slot guard, at the verifier's operating point, as the proxy builds it) with
 `benchmarks/heldout_families.py`, written without reading `adversarial_families.py`, or with
@@ -13,7 +13,9 @@ the cache code and to both earlier suites' results; `benchmarks/results/cache_bl
 or with `--suite blind4` the fourth blind suite `benchmarks/blind4_families.py` (written blind to
 the cache code, its history and every earlier suite's results; `cache_blind4.json`), or with
 `--suite blind5` the fifth blind suite `benchmarks/blind5_families.py` (written under the same
-rules, in domains and languages new to all four; `cache_blind5.json`).
+rules, in domains and languages new to all four; `cache_blind5.json`), or with `--suite blind6`
+the sixth blind suite `benchmarks/blind6_families.py` (same rules, domains and kinds of change
+new to all five; `cache_blind6.json`).
 Per family and seed one scope holds `--stored` prompts (default 12; template 0, distinct slots);
 then each stored prompt is asked
 - reworded (same slots, every other template): a hit is right only if it serves that prompt;
@@ -24,7 +26,7 @@ that happens to equal another stored prompt may rightly hit it).
 `--e2e` replays the same trials through a real `python -m sidecar` with the bundled echo mock,
 one tenant per family and seed, and checks every answer against its own prompt (the mock echoes
 it), so a wrong answer cannot go uncounted. Results: `benchmarks/results/cache_heldout.json`
-(or `cache_blind.json` ... `cache_blind5.json`), one key
+(or `cache_blind.json` ... `cache_blind6.json`), one key
 per `--label` (e.g. `before_fix` / `after_fix`).
 """
 
@@ -45,16 +47,18 @@ from benchmarks import (
     blind3_families,
     blind4_families,
     blind5_families,
+    blind6_families,
     blind_families,
     heldout_families,
 )
 from benchmarks.heldout_families import Family
 from benchmarks.heldout_scoring import score_family, totals
-from cache.embedder import load_encoder
+from cache.encoders import load_encoder
 from cache.store import SemanticCache
 from cache.text import cache_text
 from cache.verifier import PairVerifier
-from sidecar.config import CacheSettings, configured_model_dir
+from sidecar.config import configured_model_dir
+from sidecar.config_sections import CacheSettings
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -118,6 +122,15 @@ SUITES = {
         "fifth blind suite: 48 families in domains and languages new to every earlier suite, "
         "written without reading cache/ or sidecar/ code, its git history or any results; "
         "landed before its first (single) run",
+    ),
+    "blind6": Suite(
+        "blind6",
+        blind6_families.FAMILIES,
+        RESULTS / "cache_blind6.json",
+        10_000,  # every wrong hit: the generalization check of the code after blind5
+        "sixth blind suite: 48 families in domains and kinds of change new to every earlier "
+        "suite, written without reading cache/ or sidecar/ code, its git history or any "
+        "results; landed before its first (single) run",
     ),
 }
 

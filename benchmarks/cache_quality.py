@@ -42,7 +42,7 @@ from cache.train_verifier import (
 )
 from cache.verifier import PairVerifier
 from classifier.router import Router, tier_for
-from sidecar.config import CacheSettings
+from sidecar.config_sections import CacheSettings
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EVAL_SEED = 20240  # differs from the training seed: fresh gibberish

@@ -22,7 +22,7 @@ from typing import Any
 from benchmarks import cache_adversarial
 from benchmarks.cache_heldout import SUITES, in_process
 from cache import decision
-from cache.embedder import load_encoder
+from cache.encoders import load_encoder
 from sidecar.config import configured_model_dir
 
 OUT = Path(__file__).resolve().parent / "results" / "confirm_curve.json"

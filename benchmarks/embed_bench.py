@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cache.embedder import Encoder, OnnxEncoder, TorchEncoder
+from cache.encoders import Encoder, OnnxEncoder, TorchEncoder
 from cache.onnx_export import FP32_FILE, export
 from cache.train_verifier import DATA_DIR, embed_texts, load_qqp
 from sidecar.config import configured_model_dir

@@ -208,7 +208,7 @@ def real_vectors(n: int) -> tuple[np.ndarray, np.ndarray]:
     if cache_file.exists():
         with np.load(cache_file) as saved:
             return saved["base"], saved["queries"]
-    from cache.embedder import load_encoder
+    from cache.encoders import load_encoder
     from sidecar.config import configured_model_dir
 
     encoder = load_encoder("onnx", configured_model_dir(os.environ))

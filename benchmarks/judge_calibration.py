@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cache.embedder import load_encoder
+from cache.encoders import load_encoder
 from cache.train_verifier import DATA_DIR
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -65,10 +65,10 @@ def child(path: str, n: int, ops: int) -> dict[str, Any]:
     import orjson
 
     from benchmarks import workloads
-    from cache.embedder import FAMILY
+    from cache.encoders import FAMILY
     from cache.snapshot import read_snapshot
     from sidecar.cache_factory import build_cache
-    from sidecar.config import CacheSettings
+    from sidecar.config_sections import CacheSettings
     from sidecar.dialects import CHAT, parse
 
     steps: list[dict[str, Any]] = []

@@ -438,7 +438,7 @@ def build_snapshot(path: Path, n: int, seed: int = 0) -> dict[str, object]:
     from benchmarks import workloads
     from cache.text import normalize
     from sidecar.cache_factory import build_cache
-    from sidecar.config import CacheSettings
+    from sidecar.config_sections import CacheSettings
     from sidecar.dialects import CHAT, parse
 
     cfg = CacheSettings()

@@ -29,7 +29,8 @@ import numpy as np
 
 from benchmarks.batch_invariance import _decisions, _pr
 from benchmarks.embed_bench import auc
-from cache.embedder import OnnxEncoder, plan_runs
+from cache.embedder import plan_runs
+from cache.encoders import OnnxEncoder
 from cache.onnx_export import FP32_FILE, export, export_per_token
 from cache.train_verifier import DATA_DIR, load_qqp
 from cache.verifier import PairVerifier

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from cache.shared import RedisReplicator, SharedMetrics
+from cache.shared import RedisReplicator
+from cache.shared_ports import SharedMetrics
 from cache.store import Entry, SemanticCache
 
 RESULTS = Path(__file__).parent / "results" / "redis_bench.json"

@@ -79,7 +79,7 @@ def fill(n: int, scopes: int, keep_bodies: bool, max_s: float) -> dict[str, Any]
     """
     from benchmarks import workloads
     from sidecar.cache_factory import build_cache
-    from sidecar.config import CacheSettings
+    from sidecar.config_sections import CacheSettings
 
     questions = [q for c in workloads.load_clusters() for q in c]
     scope_names = [hashlib.sha256(b"scope %d" % k).hexdigest() for k in range(scopes)]
@@ -161,7 +161,7 @@ def lookups(
 def snapshot_cycle(cache: Any, keep_bodies: bool) -> dict[str, float]:
     """Write the snapshot, then load it into an empty cache (the sidecar's start)."""
     from sidecar.cache_factory import build_cache
-    from sidecar.config import CacheSettings
+    from sidecar.config_sections import CacheSettings
 
     tmp = Path(tempfile.mkdtemp(prefix="scale-bench-"))
     try:
@@ -193,7 +193,7 @@ async def fetch_latency(samples: int = 500) -> dict[str, Any]:
     from benchmarks.peers import free_port
     from cache.shared import RedisReplicator
     from sidecar.cache_factory import build_cache
-    from sidecar.config import CacheSettings
+    from sidecar.config_sections import CacheSettings
 
     exe = shutil.which("redis-server")
     if exe is None:

@@ -28,7 +28,8 @@ from prometheus_client import CollectorRegistry
 
 from sidecar.app import DEPS, create_app
 from sidecar.config import Settings
-from sidecar.mock_upstream import MockConfig, _is_wrong, serve, start_mock
+from sidecar.mock_replies import is_wrong
+from sidecar.mock_upstream import MockConfig, serve, start_mock
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QQP = Path(__file__).resolve().parents[2] / "shared" / "data" / "pairs" / "qqp_dev.jsonl"
@@ -78,8 +79,8 @@ def truth(model: str, texts: list[str]) -> dict[str, float]:
     win = tie = loss = 0
     for text in texts:
         body = {"messages": [{"role": "user", "content": text}]}
-        inc = _is_wrong("inc", body, True, WRONG["inc"])
-        cand = _is_wrong(model, body, True, WRONG[model])
+        inc = is_wrong("inc", body, True, WRONG["inc"])
+        cand = is_wrong(model, body, True, WRONG[model])
         win += inc and not cand
         loss += cand and not inc
         tie += inc == cand

@@ -27,7 +27,7 @@ from benchmarks.budget_workload import Request, build_day
 from cache.store import SemanticCache
 from cache.train_verifier import embed_texts, offline_encoder
 from cache.verifier import PairVerifier
-from sidecar.config import CacheSettings
+from sidecar.config_sections import CacheSettings
 
 SHIPPED = CacheSettings().siblings  # the `cache.siblings` default
 

@@ -41,7 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cache.embedder import Encoder, OnnxEncoder, plan_runs
+from cache.embedder import plan_runs
+from cache.encoders import Encoder, OnnxEncoder
 from cache.onnx_export import INT8_FILE, default_model_dir
 
 __all__ = ["EncoderPool", "IdleMeter", "default_workers", "same_vectors", "wide_encoder"]

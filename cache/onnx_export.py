@@ -5,9 +5,9 @@
 reads another directory from its config, `cache.model_dir` or `SIDECAR_MODEL_DIR`), and with
 `--per-token` also `minilm-int8-pt.onnx` (`per_token_graph`: the same int8 weights, activations
 quantized with one scale per token row instead of one per tensor; `cache.embed_quant:
-per_token`, made on demand by `cache.embedder.load_encoder` too). The graph returns the token
+per_token`, made on demand by `cache.encoders.load_encoder` too). The graph returns the token
 embeddings (`last_hidden_state`); mean pooling and L2 normalization happen in
-`cache.embedder.OnnxEncoder`. Idempotent: an existing int8 file is reused. Files appear
+`cache.encoders.OnnxEncoder`. Idempotent: an existing int8 file is reused. Files appear
 atomically (temp name + `os.replace`), so a crash mid-export never leaves a broken model.
 """
 

@@ -14,6 +14,10 @@ Contract (docs/shared_cache.md has the full design):
   jittered backoff, then catch up from the last seen ID (re-warm if the stream was trimmed past
   it) and flush the queued writes. Full queue: the oldest write is dropped and counted.
 No aiohttp or sidecar imports: metrics come in as a ``SharedMetrics`` of callbacks.
+Parts: this module is the replicator (listener, write queue and writer, online state and
+reconnects); ``cache/shared_follow.py`` the reading side (warm-up, stream follower);
+``cache/shared_wire.py`` the bytes and key names; ``cache/shared_ports.py`` the
+``ReplicaCache`` Protocol and ``SharedMetrics``.
 """
 
 from __future__ import annotations
@@ -26,94 +30,21 @@ import sys
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-import numpy as np
 import orjson
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 
-from cache.entry import META_FIELDS, Entry
-from cache.store import ChangeListener
+from cache.entry import Entry
+from cache.shared_follow import StreamFollower
+from cache.shared_ports import ReplicaCache, SharedMetrics
+from cache.shared_wire import decode_entry, encode_entry, hash_tag
 
 log = logging.getLogger("cache.shared")
-_MAGIC = b"LSE1"
 _ERRORS = (RedisError, OSError)  # OSError covers TimeoutError and refused connections
-
-
-def encode_entry(entry: Entry, family: str) -> bytes:
-    """Entry as bytes: magic, u32 header length, header JSON, float32 vector, body."""
-    vec = b"" if entry.vector is None else np.ascontiguousarray(entry.vector, "<f4").tobytes()
-    header = orjson.dumps([getattr(entry, f) for f in META_FIELDS] + [family, len(vec) // 4])
-    return b"".join((_MAGIC, struct.pack("<I", len(header)), header, vec, entry.body))
-
-
-def decode_entry(raw: bytes, family: str, dim: int) -> Entry:
-    """Inverse of ``encode_entry``; ValueError if malformed or of another model family/dim."""
-    if raw[:4] != _MAGIC or len(raw) < 8:
-        raise ValueError("not a shared cache entry")
-    (size,) = struct.unpack_from("<I", raw, 4)
-    header = orjson.loads(raw[8 : 8 + size])
-    values, (fam, n) = header[: len(META_FIELDS)], header[len(META_FIELDS) :]
-    if fam != family or n not in (0, dim):
-        raise ValueError(f"entry of model {fam!r}/{n}, expected {family!r}/{dim}")
-    start = 8 + size
-    vector = np.frombuffer(raw, "<f4", n, start).astype(np.float32) if n else None
-    fields = dict(zip(META_FIELDS, values, strict=True))
-    return Entry(vector=vector, body=bytes(raw[start + 4 * n :]), **fields)
-
-
-@dataclass(frozen=True, slots=True)
-class SharedMetrics:
-    """Callbacks the replicator reports through (no-ops by default)."""
-
-    error: Callable[[str], None] = lambda op: None  # a failed Redis operation, by op
-    local_only: Callable[[bool], None] = lambda on: None
-    lag: Callable[[float], None] = lambda seconds: None  # publish -> apply, remote events
-    backlog: Callable[[int], None] = lambda events: None  # stream events not yet applied
-
-    @classmethod
-    def from_prometheus(cls, errors: Any, local_only: Any, lag: Any, backlog: Any) -> SharedMetrics:
-        """Adapt a labelled Counter (op), a Gauge, a Histogram and a Gauge."""
-        return cls(
-            lambda op: errors.labels(op).inc(),
-            lambda on: local_only.set(int(on)),
-            lag.observe,
-            backlog.set,
-        )
-
-
-class ReplicaCache(Protocol):
-    """What the replicator needs from the local cache (SemanticCache implements it)."""
-
-    dim: int
-    model_family: str
-    max_entries: int
-
-    def add_listener(self, listener: ChangeListener) -> None: ...
-    def get(self, entry_id: str) -> Entry | None: ...
-    def apply_remote_put(self, entry: Entry) -> None: ...
-    def apply_remote_remove(self, entry_id: str) -> None: ...
-    def remove(self, entry_id: str) -> None: ...
-
-
-def hash_tag(stream_key: str) -> str:
-    """The Cluster hash tag that puts every key in the stream key's slot."""
-    start = stream_key.find("{")
-    end = stream_key.find("}", start + 1)
-    if start >= 0 and end > start + 1:
-        return stream_key[start : end + 1]
-    return "{" + stream_key + "}"
-
-
-def _sid(raw: bytes | str) -> tuple[int, int]:
-    """A stream ID as a comparable (ms, seq)."""
-    ms, _, seq = (raw.decode() if isinstance(raw, bytes) else raw).partition("-")
-    return int(ms), int(seq or 0)
 
 
 class RedisReplicator:
@@ -155,13 +86,26 @@ class RedisReplicator:
         )
         self._queue: deque[tuple[str, Any]] = deque()
         self._queued, self._online, self.warmed = asyncio.Event(), asyncio.Event(), asyncio.Event()
-        self._scopes: dict[str, str] = {}  # entry id -> scope: on_remove gets only the id
-        self._last_id: bytes | None = None
-        self._base = self._read = 0  # stream entries-added at _last_id's baseline, events read
+        self._follower = StreamFollower(
+            cache,
+            self.metrics,
+            self._redis,
+            self._tail,
+            stream=stream_key,
+            index=self.index,
+            replica_id=self.replica_id,
+            warm_max=self.warm_max,
+            page=page,
+            block_ms=block_ms,
+        )
         self._tasks: list[asyncio.Task[None]] = []
-        self._scope_cap = 2 * cache.max_entries + 1024
         self._writing = self._warned = self._stopping = False
-        self.dropped = self.applied = 0
+        self.dropped = 0
+
+    @property
+    def applied(self) -> int:
+        """Entries other replicas wrote that this one applied (warm-up and stream)."""
+        return self._follower.applied
 
     @property
     def local_only(self) -> bool:
@@ -230,12 +174,12 @@ class RedisReplicator:
     # -- listener: called synchronously on the request path, so only enqueue ----------------
     def on_put(self, entry: Entry) -> None:
         """Queue a local put for Redis."""
-        self._scopes[entry.id] = sys.intern(entry.scope)
+        self._follower.scopes[entry.id] = sys.intern(entry.scope)
         self._enqueue(("put", entry))
 
     def on_remove(self, entry_id: str, reason: str) -> None:
         """Queue a local removal; expiry needs none (Redis TTL and every replica's clock)."""
-        scope = self._scopes.pop(entry_id, None)
+        scope = self._follower.scopes.pop(entry_id, None)
         if reason != "expired":
             self._enqueue(("del", (entry_id, scope)))
 
@@ -312,10 +256,11 @@ class RedisReplicator:
         delay = self.backoff[0]
         while not self._stopping:
             try:
-                await self._sync()
+                await self._follower.sync()
+                self.warmed.set()
                 self._set_online()
                 delay = self.backoff[0]
-                await self._follow()
+                await self._follower.follow(self._following)
             except _ERRORS as exc:
                 if self._stopping:
                     return
@@ -326,117 +271,8 @@ class RedisReplicator:
             await asyncio.sleep(delay * random.uniform(0.5, 1.0))
             delay = min(delay * 2, self.backoff[1])
 
-    async def _sync(self) -> None:
-        """After (re)connecting: warm up the first time or when events were trimmed away."""
-        await self._redis.ping()
-        info = await self._stream_info()
-        if self._last_id is None or self._trimmed_past(info):
-            await self._warm(info)
-        elif info is None:  # Redis restarted empty: new IDs will still sort after ours
-            self._base = self._read = 0
-        elif info is not None and (
-            info["entries-added"] < self._base + self._read
-            or _sid(info["last-generated-id"]) <= _sid(self._last_id)
-        ):
-            # Restarted (counter went back) or nothing new since our ID: re-base the backlog.
-            self._base, self._read = info["entries-added"], 0
-        self.warmed.set()
-
-    def _trimmed_past(self, info: dict[str, Any] | None) -> bool:
-        """True if events after the last applied ID were trimmed away (MAXLEN) unseen."""
-        if info is None or self._last_id is None:
-            return False
-        last = _sid(self._last_id)
-        if _sid(info["last-generated-id"]) <= last:
-            return False  # nothing newer was ever added
-        first = info.get("first-entry")
-        if first is not None and _sid(first[0]) <= last:
-            return False  # trimming removes the oldest only, so all newer events remain
-        added = info.get("entries-added")
-        if added is None:
-            return True  # Redis < 7 cannot count: re-warm to be safe
-        return bool(added - self._base - self._read > info["length"])
-
-    async def _stream_info(self) -> dict[str, Any] | None:
-        try:
-            info: dict[str, Any] = await self._redis.xinfo_stream(self.stream)
-        except ResponseError:  # no such key yet
-            return None
-        return info
-
-    async def _warm(self, info: dict[str, Any] | None) -> None:
-        """Load the newest live entries oldest first, then follow from the ID read before."""
-        self._last_id = info["last-generated-id"] if info else b"0-0"
-        self._base, self._read = (info["entries-added"] if info else 0), 0
-        now = time.time()
-        total = await self._redis.zcount(self.index, now, "+inf")
-        offset, loaded, stale = max(0, total - self.warm_max), 0, []
-        while offset < total:
-            keys = await self._redis.zrangebyscore(self.index, now, "+inf", offset, self.page)
-            if not keys:
-                break
-            offset += len(keys)
-            for key, raw in zip(keys, await self._redis.mget(keys), strict=True):
-                if raw is None:
-                    stale.append(key)
-                elif self._apply_raw(raw):
-                    loaded += 1
-            await asyncio.sleep(0)  # let requests run between pages
-        if stale:
-            await self._redis.zrem(self.index, *stale)
-        log.info("shared cache warmed", extra={"fields": {"entries": loaded, "index": total}})
-
-    async def _follow(self) -> None:
-        """Apply stream events until Redis fails or the writer reports a failure."""
-        reported = 0.0
-        while self._online.is_set() and not self._stopping:
-            if self._last_id is None:  # _warm sets it before following starts
-                raise RuntimeError("shared cache follower started before warming")
-            reply = await self._tail.xread({self.stream: self._last_id}, self.page, self.block_ms)
-            for _, events in reply:
-                for event_id, fields in events:
-                    await self._apply_event(fields)
-                    self._last_id = event_id
-                    self._read += 1
-            if time.monotonic() - reported >= 1.0 or not reply:
-                reported = time.monotonic()
-                info = await self._stream_info()
-                behind = info["entries-added"] - self._base - self._read if info else 0
-                self.metrics.backlog(max(0, behind))
-
-    async def _apply_event(self, fields: dict[bytes, bytes]) -> None:
-        try:
-            op, replica, published, entry_id, key = orjson.loads(fields[b"m"])
-        except (KeyError, ValueError):
-            self.metrics.error("decode")
-            return
-        if replica == self.replica_id:
-            return  # our own write, already local
-        if op == "del":
-            self._scopes.pop(entry_id, None)
-            self.cache.apply_remote_remove(entry_id)
-        elif self.cache.get(entry_id) is None:
-            raw = fields.get(b"v") or await self._redis.get(key)
-            if raw is None or not self._apply_raw(raw):
-                return
-        self.metrics.lag(max(0.0, time.time() - float(published)))
-
-    def _apply_raw(self, raw: bytes) -> bool:
-        """Decode and apply one entry (skipped if present, expired or malformed)."""
-        try:
-            entry = decode_entry(raw, self._family, self.cache.dim)
-        except (ValueError, TypeError, struct.error) as exc:
-            self.metrics.error("decode")
-            log.warning("skipped a malformed shared cache entry: %s", exc)
-            return False
-        if self.cache.get(entry.id) is not None or entry.expires <= time.time():
-            return False
-        self._scopes[entry.id] = sys.intern(entry.scope)
-        self.cache.apply_remote_put(entry)
-        self.applied += 1
-        if len(self._scopes) > self._scope_cap:  # evictions by remote puts leave stale ids
-            self._scopes = {k: s for k, s in self._scopes.items() if self.cache.get(k) is not None}
-        return True
+    def _following(self) -> bool:
+        return self._online.is_set() and not self._stopping
 
     # -- state ----------------------------------------------------------------------------
     def _set_online(self) -> None:

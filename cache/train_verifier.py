@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from cache.embedder import Encoder, OnnxEncoder, load_encoder
+from cache.encoders import Encoder, OnnxEncoder, load_encoder
 from cache.onnx_export import export
 from cache.train_templates import question_pairs, template_pairs
 from cache.verifier import DEFAULT_PATH, FEATURE_VERSION, PairVerifier, pair_features

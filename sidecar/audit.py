@@ -31,7 +31,7 @@ from typing import Any
 
 from cache.budget import BudgetController, Ticket
 from cache.spending import SERVING_STATES
-from sidecar.config import AuditSettings
+from sidecar.config_sections import AuditSettings
 from sidecar.judge import Judge, Judgement, Verdict
 from sidecar.judges import answer_text
 from sidecar.metrics_audit import AuditMetrics

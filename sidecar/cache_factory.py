@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 
-from cache.embedder import encoder_family
+from cache.encoders import encoder_family
 from cache.store import SemanticCache
 from cache.verifier import HitVerifier
-from sidecar.config import CacheSettings
+from sidecar.config_sections import CacheSettings
 
 
 def build_cache(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from sidecar.config import DEFAULT_CONFIDENCE_THRESHOLD
+from sidecar.config_sections import DEFAULT_CONFIDENCE_THRESHOLD
 
 if TYPE_CHECKING:
     from sidecar.exchange import Exchange

@@ -60,7 +60,7 @@ class Cache(Protocol):
     evictions: int
     expirations: int
     verifier: HitVerifier | None  # its cosine_threshold is the default similarity threshold
-    # For the shared Redis tier (cache.shared.ReplicaCache).
+    # For the shared Redis tier (cache.shared_ports.ReplicaCache).
     dim: int
     model_family: str
     max_entries: int

@@ -196,8 +196,9 @@ async def _load_cache(deps: Deps, owned: _Owned) -> None:
 
 
 async def _load_embedder(deps: Deps, owned: _Owned) -> None:
-    from cache.embedder import BatchingEmbedder, load_encoder
+    from cache.embedder import BatchingEmbedder
     from cache.encoder_pool import EncoderPool, wide_encoder
+    from cache.encoders import load_encoder
 
     cfg = deps.settings.cache
     encoder = await asyncio.to_thread(
@@ -270,7 +271,8 @@ async def _maintain(deps: Deps, writer: _Writer) -> None:
 
 async def _share(deps: Deps, loading: asyncio.Task[None], url: str) -> None:
     """Replicate the cache through Redis (``redis.url``) once it is built; stop on cancel."""
-    from cache.shared import RedisReplicator, SharedMetrics
+    from cache.shared import RedisReplicator
+    from cache.shared_ports import SharedMetrics
 
     await asyncio.shield(loading)  # the cache may still be building in the background
     if deps.cache is None:

@@ -8,7 +8,8 @@ ok · slow · 500 · 429 (with Retry-After) · 400 · drop (close mid-stream) ·
 · empty · unsure (a right answer given with low token logprobs). ``GET /mock/stats`` reports
 request counts; ``requests`` keeps every received body. ``sidecar.mock_shapes`` adds behaviours
 shaped like real providers (full OpenAI fields, tool-call deltas, SSE variants, compressed and
-broken answers), named the same way.
+broken answers), named the same way. What an answer says (words, wrongness, logprobs, SSE) is
+in ``sidecar.mock_replies``; this module holds the server, its queue and counters.
 
 For benchmarks: ``error_rate`` answers that share of "ok" requests with a 500 (seeded), and
 ``wrong_rate`` makes the mock answer that share of prompts wrongly ("wrong:" and the words
@@ -24,10 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import hashlib
 import random
-import time
-import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +35,20 @@ from aiohttp import web
 
 from sidecar import mock_dialects
 from sidecar.mock_oracle import Oracle
+from sidecar.mock_replies import (
+    capped,
+    count_prompt_tokens,
+    dumps,
+    envelope,
+    error_for,
+    fake_vector,
+    is_wrong,
+    last_user_text,
+    logprobs,
+    oracle_preference,
+    reply_words,
+    stream_answer,
+)
 from sidecar.mock_shapes import SHAPES
 
 BEHAVIORS = (
@@ -47,6 +59,8 @@ BEHAVIORS = (
 
 @dataclass
 class MockConfig:
+    """How the mock answers by default: delays, padding, error and wrong-answer rates."""
+
     ttft_s: float = 0.0  # delay before the first byte (headers + first chunk)
     token_delay_s: float = 0.0  # delay between streamed tokens
     reply_tokens: int = 0  # pad answers to at least this many words (0 = echo only)
@@ -172,10 +186,10 @@ class MockUpstream:
     async def _answer(
         self, request: web.Request, body: dict[str, Any], behavior: str, *, chat: bool
     ) -> web.StreamResponse:
-        if error := _error_for(behavior, self.config):
+        if error := error_for(behavior, self.config.retry_after_s):
             return error
         if shape := SHAPES.get(behavior):
-            words = _reply_words(body, chat, "ok", self.config.reply_tokens)
+            words = reply_words(body, chat, "ok", self.config.reply_tokens)
             return await shape(request, body, words, chat)
         delay = self.config.ttft_s + (self.config.slow_s if behavior == "slow" else 0.0)
         if behavior == "hang":
@@ -183,95 +197,48 @@ class MockUpstream:
         if delay:
             await asyncio.sleep(delay)
         model = str(body.get("model", "mock-model"))
+        words, wrong = self._words(model, body, behavior, chat)
+        # Cut by the client's own max_tokens: "length", as OpenAI reports it.
+        finish = "length" if behavior == "length" or capped(body, chat, self.oracle) else "stop"
+        prompt_tokens = count_prompt_tokens(body, chat)
+        if body.get("stream"):
+            return await stream_answer(
+                request, body, words, finish, prompt_tokens, model, chat,
+                drop=behavior == "drop", token_delay_s=self.config.token_delay_s,
+            )  # fmt: skip
+        choice: dict[str, Any] = {"index": 0, "finish_reason": finish, "logprobs": None}
+        if chat:
+            choice["message"] = {"role": "assistant", "content": " ".join(words)}
+        else:
+            choice["text"] = " ".join(words)
+        if body.get("logprobs"):
+            base = self.config.unsure_logprob if wrong or behavior == "unsure" else None
+            choice["logprobs"] = logprobs(words, chat, base or self.config.logprob)
+        return web.json_response(
+            envelope(model, chat, [choice], prompt_tokens, len(words)), dumps=dumps
+        )
+
+    def _words(
+        self, model: str, body: dict[str, Any], behavior: str, chat: bool
+    ) -> tuple[list[str], bool]:
+        """The answer's words and whether they are the (deliberately) wrong answer."""
         rate = self.config.wrong_rate_by_model.get(model, self.config.wrong_rate)
-        wrong = behavior == "ok" and _is_wrong(model, body, chat, rate)
-        words = _reply_words(body, chat, behavior, self.config.reply_tokens, self.oracle)
-        if (verdict := _oracle_preference(_last_user_text(body, chat))) is not None:
+        wrong = behavior == "ok" and is_wrong(model, body, chat, rate)
+        words = reply_words(body, chat, behavior, self.config.reply_tokens, self.oracle)
+        if (verdict := oracle_preference(last_user_text(body, chat))) is not None:
             words, wrong = [verdict], False
         if wrong:
             words = ["wrong:", *reversed(words[1:])]
-        # Cut by the client's own max_tokens: "length", as OpenAI reports it.
-        finish = "length" if behavior == "length" or _capped(body, chat, self.oracle) else "stop"
-        prompt_tokens = _count_prompt_tokens(body, chat)
-        if body.get("stream"):
-            return await self._stream(
-                request, body, words, finish, prompt_tokens, model, chat, drop=behavior == "drop"
-            )
-        text = " ".join(words)
-        choice: dict[str, Any] = {"index": 0, "finish_reason": finish, "logprobs": None}
-        if chat:
-            choice["message"] = {"role": "assistant", "content": text}
-        else:
-            choice["text"] = text
-        if body.get("logprobs"):
-            base = self.config.unsure_logprob if wrong or behavior == "unsure" else None
-            choice["logprobs"] = _logprobs(words, chat, base or self.config.logprob)
-        return web.json_response(
-            _envelope(model, chat, [choice], prompt_tokens, len(words)), dumps=_dumps
-        )
-
-    async def _stream(
-        self,
-        request: web.Request,
-        body: dict[str, Any],
-        words: list[str],
-        finish: str,
-        prompt_tokens: int,
-        model: str,
-        chat: bool,
-        *,
-        drop: bool,
-    ) -> web.StreamResponse:
-        resp = web.StreamResponse(
-            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
-        )
-        await resp.prepare(request)
-        cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
-        obj = "chat.completion.chunk" if chat else "text_completion"
-        created = int(time.time())
-
-        async def send(choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> None:
-            chunk = {
-                "id": cid,
-                "object": obj,
-                "created": created,
-                "model": model,
-                "choices": choices,
-                "usage": usage,
-            }
-            await resp.write(b"data: " + orjson.dumps(chunk) + b"\n\n")
-
-        if chat:
-            await send(
-                [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]
-            )
-        for i, word in enumerate(words):
-            if drop and i == len(words) // 2:
-                # Abrupt close: no finish_reason, no [DONE].
-                assert request.transport is not None
-                request.transport.close()
-                return resp
-            if self.config.token_delay_s:
-                await asyncio.sleep(self.config.token_delay_s)
-            piece = word if i == 0 else " " + word
-            delta: dict[str, Any] = {"delta": {"content": piece}} if chat else {"text": piece}
-            await send([{"index": 0, **delta, "finish_reason": None}])
-        end: dict[str, Any] = {"delta": {}} if chat else {"text": ""}
-        await send([{"index": 0, **end, "finish_reason": finish}])
-        if (body.get("stream_options") or {}).get("include_usage"):
-            await send([], _usage(prompt_tokens, len(words)))
-        await resp.write(b"data: [DONE]\n\n")
-        await resp.write_eof()
-        return resp
+        return words, wrong
 
     async def _embeddings(self, request: web.Request) -> web.Response:
         body, behavior = await self._receive(request)
-        if error := _error_for(behavior, self.config):
+        if error := error_for(behavior, self.config.retry_after_s):
             return error
         inputs = body.get("input")
         items = inputs if isinstance(inputs, list) else [inputs]
         data = [
-            {"object": "embedding", "index": i, "embedding": _fake_vector(str(x))}
+            {"object": "embedding", "index": i, "embedding": fake_vector(str(x))}
             for i, x in enumerate(items)
         ]
         tokens = sum(len(str(x).split()) for x in items)
@@ -283,144 +250,6 @@ class MockUpstream:
                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
             }
         )
-
-
-def _dumps(obj: Any) -> str:
-    return orjson.dumps(obj).decode()
-
-
-def _error_for(behavior: str, config: MockConfig) -> web.Response | None:
-    def err(
-        status: int, message: str, type_: str, headers: dict[str, str] | None = None
-    ) -> web.Response:
-        payload = {"error": {"message": message, "type": type_, "param": None, "code": None}}
-        return web.json_response(payload, status=status, headers=headers)
-
-    if behavior == "500":
-        return err(500, "mock internal error", "server_error")
-    if behavior == "429":
-        return err(
-            429, "mock rate limit", "rate_limit_error", {"Retry-After": f"{config.retry_after_s:g}"}
-        )
-    if behavior == "400":
-        return err(400, "mock bad request", "invalid_request_error")
-    return None
-
-
-def _last_user_text(body: dict[str, Any], chat: bool) -> str:
-    if not chat:
-        prompt = body.get("prompt", "")
-        return prompt if isinstance(prompt, str) else " ".join(map(str, prompt))
-    for msg in reversed(body.get("messages") or []):
-        if isinstance(msg, dict) and msg.get("role") == "user":
-            content = msg.get("content")
-            if isinstance(content, list):
-                return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-            return str(content or "")
-    return ""
-
-
-def _reply_words(
-    body: dict[str, Any], chat: bool, behavior: str, pad_to: int, oracle: Oracle | None = None
-) -> list[str]:
-    if behavior == "empty":
-        return []
-    if behavior == "refuse":
-        return "I'm sorry, but I can't help with that.".split()
-    text = _last_user_text(body, chat)
-    words = oracle.answer(text).split() if oracle is not None else ["echo:", *text.split()]
-    words += ["lorem"] * max(0, pad_to - len(words))
-    max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
-    if isinstance(max_tokens, int) and max_tokens > 0:
-        words = words[:max_tokens]
-    return words
-
-
-def _capped(body: dict[str, Any], chat: bool, oracle: Oracle | None) -> bool:
-    """True when the client's max_tokens cut the echo short."""
-    max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
-    if not isinstance(max_tokens, int) or max_tokens <= 0:
-        return False
-    uncapped = {**body, "max_tokens": None, "max_completion_tokens": None}
-    return len(_reply_words(uncapped, chat, "ok", 0, oracle)) > max_tokens
-
-
-PREFERENCE_MARK = "Reply with exactly one word: A, B or TIE."
-
-
-def _oracle_preference(text: str) -> str | None:
-    """As a judge: "A" or "B" for the one right answer of the two, "TIE" otherwise."""
-    if PREFERENCE_MARK not in text:
-        return None
-    parts = text.split("<<<")
-    if len(parts) < 4:
-        return "TIE"
-    a_wrong = parts[2].lstrip().startswith("wrong:")
-    b_wrong = parts[3].lstrip().startswith("wrong:")
-    if a_wrong == b_wrong:
-        return "TIE"
-    return "B" if a_wrong else "A"
-
-
-def _is_wrong(model: str, body: dict[str, Any], chat: bool, rate: float) -> bool:
-    """Is this model wrong on this prompt? Fixed per (model, prompt): a hash, not a coin."""
-    if rate <= 0:
-        return False
-    digest = hashlib.blake2b(f"{model}\0{_last_user_text(body, chat)}".encode(), digest_size=8)
-    return int.from_bytes(digest.digest(), "little") / 2**64 < rate
-
-
-def _logprobs(words: list[str], chat: bool, mean: float) -> dict[str, Any]:
-    """Per-token logprobs around ``mean`` (deterministic jitter of +-50% per word)."""
-    values = []
-    for i, word in enumerate(words):
-        h = hashlib.blake2b(f"{i}\0{word}".encode(), digest_size=2).digest()
-        values.append(round(mean * (0.5 + int.from_bytes(h, "little") / 65535), 6))
-    tokens = [w if i == 0 else " " + w for i, w in enumerate(words)]
-    if not chat:
-        return {"tokens": tokens, "token_logprobs": values, "top_logprobs": None}
-    content = [
-        {"token": t, "logprob": v, "bytes": list(t.encode()), "top_logprobs": []}
-        for t, v in zip(tokens, values, strict=True)
-    ]
-    return {"content": content, "refusal": None}
-
-
-def _count_prompt_tokens(body: dict[str, Any], chat: bool) -> int:
-    if not chat:
-        return len(_last_user_text(body, chat).split())
-    return sum(
-        len(str(m.get("content", "")).split()) + 3
-        for m in body.get("messages") or []
-        if isinstance(m, dict)
-    )
-
-
-def _usage(prompt: int, completion: int) -> dict[str, int]:
-    return {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": prompt + completion,
-    }
-
-
-def _envelope(
-    model: str, chat: bool, choices: list[dict[str, Any]], prompt: int, completion: int
-) -> dict[str, Any]:
-    return {
-        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
-        "object": "chat.completion" if chat else "text_completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": choices,
-        "usage": _usage(prompt, completion),
-        "system_fingerprint": "mock",
-    }
-
-
-def _fake_vector(text: str, dim: int = 8) -> list[float]:
-    seed = sum(text.encode()) or 1
-    return [((seed * (i + 1)) % 97) / 97.0 for i in range(dim)]
 
 
 async def start_mock(

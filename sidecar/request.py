@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from sidecar.config import CacheSettings
+from sidecar.config_sections import CacheSettings
 from sidecar.errors import BadRequest
 
 # Fields that do not change the answer, left out of the scope hash (OpenAI dialects).

@@ -28,7 +28,7 @@ from typing import Any
 
 from cache import bands
 from cache.bands import Z95
-from sidecar.config import Deployment
+from sidecar.config_sections import Deployment
 from sidecar.policy import Policy, Violation
 from sidecar.preference import Preference, Preferer, failure
 from sidecar.sketch import LatencySketch

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 
-from sidecar.config import ConfigError, Deployment, Settings
+from sidecar.config import ConfigError, Settings
+from sidecar.config_sections import Deployment
 from sidecar.errors import SidecarError
 from sidecar.judges import EmbeddingJudge, ExactJudge
 from sidecar.policy import PolicyError, counts, demotions, evaluate, load_policy

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 from multidict import CIMultiDict
 
-from sidecar.config import Deployment
+from sidecar.config_sections import Deployment
 
 
 class ErrorKind(StrEnum):

@@ -43,7 +43,8 @@ from sidecar.answer_check import (
 )
 from sidecar.balance import Balancer
 from sidecar.breaker import Breaker, BreakerState
-from sidecar.config import Deployment, Settings, UpstreamSettings
+from sidecar.config import Settings
+from sidecar.config_sections import Deployment, UpstreamSettings
 from sidecar.errors import UpstreamStreamError, UpstreamTimeout, UpstreamUnavailable
 from sidecar.metrics import Metrics
 from sidecar.scorecard import Scorecard

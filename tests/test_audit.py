@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from cache.budget import BudgetController
 from sidecar.audit import Auditor, Fresh
-from sidecar.config import AuditSettings
+from sidecar.config_sections import AuditSettings
 from sidecar.judge import Judgement, Verdict
 from sidecar.judges import ExactJudge
 from sidecar.metrics_audit import AuditMetrics

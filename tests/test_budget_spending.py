@@ -10,7 +10,7 @@ import pytest
 
 from cache.budget import OPENING_HITS, BudgetController
 from sidecar.audit_service import admit
-from sidecar.config import AuditSettings
+from sidecar.config_sections import AuditSettings
 
 TOP, MID, LOW = 0.99, 0.91, 0.80  # the top band (0.98-1.00) and two lower ones
 

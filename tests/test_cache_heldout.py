@@ -15,7 +15,7 @@ import pytest
 
 from benchmarks.heldout_families import FAMILIES
 from benchmarks.heldout_scoring import score_family
-from cache.embedder import load_encoder
+from cache.encoders import load_encoder
 from cache.store import SemanticCache
 from cache.text import cache_text
 from cache.verifier import PairVerifier

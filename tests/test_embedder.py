@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from cache.embedder import BatchingEmbedder, load_encoder, plan_runs
+from cache.embedder import BatchingEmbedder, plan_runs
+from cache.encoders import load_encoder
 from cache.text import HEAD_PIECES, JOINER, MAX_PIECES, cache_text, normalize
 from sidecar.config import configured_model_dir
 

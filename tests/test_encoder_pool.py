@@ -156,7 +156,7 @@ async def test_an_error_in_a_batch_fails_only_its_own_caller() -> None:
 
 @pytest.mark.model
 async def test_real_int8_vectors_do_not_depend_on_what_else_is_in_flight() -> None:
-    from cache.embedder import load_encoder
+    from cache.encoders import load_encoder
 
     enc = load_encoder("onnx")
     pool = EncoderPool(enc, workers=2)
@@ -187,8 +187,8 @@ async def test_a_lone_text_runs_on_the_lone_encoder_and_a_crowd_on_the_workers()
 
 @pytest.mark.model
 def test_real_two_thread_encoder_gives_the_same_vectors() -> None:
-    from cache.embedder import load_encoder
     from cache.encoder_pool import CHECK_TEXTS, same_vectors, wide_encoder
+    from cache.encoders import load_encoder
 
     enc = load_encoder("onnx")
     wide = wide_encoder(enc, None, 2)

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cache.embedder import FAMILY, PER_TOKEN_FAMILY, encoder_family, load_encoder
 from cache.encoder_pool import EncoderPool
+from cache.encoders import FAMILY, PER_TOKEN_FAMILY, encoder_family, load_encoder
 from cache.onnx_export import per_token_graph
 
 

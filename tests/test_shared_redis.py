@@ -19,7 +19,9 @@ import pytest
 import redis.asyncio as aioredis
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from cache.shared import RedisReplicator, SharedMetrics, decode_entry, encode_entry, hash_tag
+from cache.shared import RedisReplicator
+from cache.shared_ports import SharedMetrics
+from cache.shared_wire import decode_entry, encode_entry, hash_tag
 from cache.store import SemanticCache
 from tests.conftest import AcceptAll, FakeEmbedder, chat, deps_of, metric
 
@@ -255,10 +257,12 @@ async def test_removal_propagates_and_trim_forces_rewarm(
         # A follower whose last ID is older than a trimmed event must re-warm, not resume.
         behind = RedisReplicator(b, redis_server.url)
         info = await client.xinfo_stream(rep_a.stream)  # two events: the put, the delete
-        behind._last_id, behind._base = info["first-entry"][0], 1  # saw only the put
+        lagging = behind._follower
+        lagging.last_id, lagging.base = info["first-entry"][0], 1  # saw only the put
         await client.xtrim(rep_a.stream, maxlen=0, approximate=False)
-        assert behind._trimmed_past(await client.xinfo_stream(rep_a.stream))
-        assert not rep_b._trimmed_past(await client.xinfo_stream(rep_a.stream))  # caught up
+        trimmed = await client.xinfo_stream(rep_a.stream)
+        assert lagging.trimmed_past(trimmed)
+        assert not rep_b._follower.trimmed_past(trimmed)  # caught up
         await behind.stop(flush_timeout=0)
     finally:
         await client.aclose()

@@ -206,7 +206,7 @@ def test_function_word_values_and_inflected_spans() -> None:
 
 def test_cache_siblings_setting_reaches_the_cache_and_zero_turns_it_off() -> None:
     from sidecar.cache_factory import build_cache
-    from sidecar.config import CacheSettings
+    from sidecar.config_sections import CacheSettings
 
     assert build_cache(CacheSettings(), verifier=None).sibling_k == 16
     off = build_cache(CacheSettings(siblings=0), verifier=None)

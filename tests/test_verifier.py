@@ -28,7 +28,7 @@ def verifier() -> PairVerifier:
 
 @pytest.fixture(scope="module")
 def encoder():  # type: ignore[no-untyped-def]
-    from cache.embedder import load_encoder
+    from cache.encoders import load_encoder
 
     return load_encoder("auto", configured_model_dir(os.environ))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sidecar.config import CacheSettings
+from sidecar.config_sections import CacheSettings
 from sidecar.dialect import Dialect
 from sidecar.dialects.anthropic import Messages
 from sidecar.dialects.chat import CHAT
