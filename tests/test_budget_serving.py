@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry
 
 from cache.budget import BudgetController
 from sidecar.audit import Auditor
-from sidecar.config import AuditSettings
+from sidecar.config_sections import AuditSettings
 from sidecar.judges import ExactJudge
 from sidecar.metrics_audit import AuditMetrics
 
