@@ -22,7 +22,7 @@ import numpy as np
 
 from cache.encoders import OnnxEncoder
 from cache.onnx_export import FP32_FILE, export
-from cache.train_verifier import DATA_DIR, load_qqp
+from cache.pair_data import DATA_DIR, load_qqp
 from cache.verifier import PairVerifier
 from sidecar.config import configured_model_dir
 

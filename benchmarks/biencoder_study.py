@@ -37,22 +37,24 @@ import numpy as np
 from benchmarks.cache_quality import balanced_precision, pair_report, pr_curve, served_curve
 from benchmarks.embed_bench import auc
 from cache.encoders import DIM, FAMILY, MAX_LENGTH, Encoder, TorchEncoder
-from cache.text import cache_text
-from cache.train_verifier import (
-    COSINE_GATE,
+from cache.pair_data import (
     DATA_DIR,
-    HARD,
-    SEED,
-    SHIP_THRESHOLD,
     Pair,
-    average,
     bench_cache_dir,
     embed_texts,
-    featurize,
-    fit,
     load_paws,
     load_qqp,
     paws_split,
+)
+from cache.text import cache_text
+from cache.train_synthetic import SEED
+from cache.train_verifier import (
+    COSINE_GATE,
+    HARD,
+    SHIP_THRESHOLD,
+    average,
+    featurize,
+    fit,
     pr_at,
     training_pairs,
 )

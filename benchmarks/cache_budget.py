@@ -31,8 +31,8 @@ from prometheus_client import CollectorRegistry
 
 from benchmarks.budget_workload import Request, build_day
 from cache.budget import BudgetController, band_edges, wilson
+from cache.pair_data import embed_texts, offline_encoder
 from cache.store import SemanticCache
-from cache.train_verifier import embed_texts, offline_encoder
 from cache.verifier import PairVerifier
 from sidecar.audit import Auditor, Fresh
 from sidecar.audit_service import admission, after_miss, near_miss, serve_threshold

@@ -26,20 +26,10 @@ import numpy as np
 
 from cache.decision import anchor_bonus, decide
 from cache.guard import check
+from cache.pair_data import DATA_DIR, embed_texts, load_paws, load_qqp, offline_encoder, paws_split
 from cache.store import SemanticCache
-from cache.train_verifier import (
-    DATA_DIR,
-    embed_texts,
-    featurize,
-    load_paws,
-    load_qqp,
-    offline_encoder,
-    paws_split,
-    pr_at,
-    random_chars,
-    random_words,
-    vocab_words,
-)
+from cache.train_synthetic import random_chars, random_words, vocab_words
+from cache.train_verifier import featurize, pr_at
 from cache.verifier import PairVerifier
 from classifier.router import Router, tier_for
 from sidecar.config_sections import CacheSettings

@@ -19,7 +19,7 @@ import numpy as np
 
 from cache.encoders import Encoder, OnnxEncoder, TorchEncoder
 from cache.onnx_export import FP32_FILE, export
-from cache.train_verifier import DATA_DIR, embed_texts, load_qqp
+from cache.pair_data import DATA_DIR, embed_texts, load_qqp
 from sidecar.config import configured_model_dir
 
 RESULTS = Path(__file__).resolve().parent / "results" / "embed_bench.json"

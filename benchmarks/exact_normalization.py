@@ -16,8 +16,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+from cache.pair_data import DATA_DIR, load_paws, load_qqp
 from cache.text import normalize
-from cache.train_verifier import DATA_DIR, load_paws, load_qqp
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

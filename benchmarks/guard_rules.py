@@ -20,7 +20,7 @@ from pathlib import Path
 
 from benchmarks.adversarial_families import FAMILIES
 from cache.guard import RULES, check
-from cache.train_verifier import DATA_DIR, load_mrpc, load_paws, load_qqp
+from cache.pair_data import DATA_DIR, load_mrpc, load_paws, load_qqp
 
 RESULTS = Path(__file__).resolve().parent / "results"
 Pair = tuple[str, str, int]

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from cache.encoders import load_encoder
-from cache.train_verifier import DATA_DIR
+from cache.pair_data import DATA_DIR
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SEED = 15

@@ -32,7 +32,7 @@ from benchmarks.embed_bench import auc
 from cache.embedder import plan_runs
 from cache.encoders import OnnxEncoder
 from cache.onnx_export import FP32_FILE, export, export_per_token
-from cache.train_verifier import DATA_DIR, load_qqp
+from cache.pair_data import DATA_DIR, load_qqp
 from cache.verifier import PairVerifier
 from sidecar.config import configured_model_dir
 

@@ -42,13 +42,7 @@ from benchmarks.cache_quality import (
 )
 from benchmarks.relabel_report import Sample, Setup, join, strata
 from benchmarks.relabel_stats import VERDICTS
-from cache.train_verifier import (
-    DATA_DIR,
-    bench_cache_dir,
-    embed_texts,
-    load_qqp,
-    offline_encoder,
-)
+from cache.pair_data import DATA_DIR, bench_cache_dir, embed_texts, load_qqp, offline_encoder
 from cache.verifier import PairVerifier
 
 SEED = 20261129

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks.budget_workload import Request, build_day
+from cache.pair_data import embed_texts, offline_encoder
 from cache.store import SemanticCache
-from cache.train_verifier import embed_texts, offline_encoder
 from cache.verifier import PairVerifier
 from sidecar.config_sections import CacheSettings
 

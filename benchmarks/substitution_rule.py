@@ -10,7 +10,7 @@ than non-paraphrases on QQP, so it is not in `cache/guard.py` (docs/cache_qualit
 from __future__ import annotations
 
 from cache.guard import check, words_of
-from cache.train_verifier import DATA_DIR, load_mrpc, load_paws, load_qqp
+from cache.pair_data import DATA_DIR, load_mrpc, load_paws, load_qqp
 
 STOP = frozenset(
     "a an the of to in on for and or is are was were be do does did i you we it my your what "

@@ -27,19 +27,18 @@ import numpy as np
 
 from cache.decision import ANCHOR_BONUS
 from cache.guard import PASS, anchor_kinds, check
-from cache.store import SemanticCache
-from cache.text import cache_text
-from cache.train_verifier import (
+from cache.pair_data import (
     DATA_DIR,
     bench_cache_dir,
     embed_texts,
-    featurize,
     load_paws,
     load_qqp,
     offline_encoder,
     paws_split,
-    pr_at,
 )
+from cache.store import SemanticCache
+from cache.text import cache_text
+from cache.train_verifier import featurize, pr_at
 from cache.verifier import PairVerifier, pair_features
 
 RECORD_COSINE = 0.60  # candidates recorded down to this cosine (the served gate is higher)

@@ -235,7 +235,7 @@ def build(words: list[str], root: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     """Build the lexicon for the MiniLM vocabulary and copy the WordNet licence beside it."""
-    from cache.train_verifier import vocab_words
+    from cache.train_synthetic import vocab_words
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_PATH)

@@ -31,16 +31,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cache.pair_data import DATA_DIR, Pair, bench_cache_dir, load_paws, load_qqp, paws_split
+from cache.train_synthetic import synthetic_pairs
 from cache.train_templates import question_pairs, template_pairs
-from cache.train_verifier import (
-    DATA_DIR,
-    Pair,
-    bench_cache_dir,
-    load_paws,
-    load_qqp,
-    paws_split,
-    synthetic_pairs,
-)
 
 SEED = 1234
 HARD = (200, 2000, 1000)  # template pairs per family, class-word swaps, synonym swaps

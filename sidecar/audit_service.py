@@ -32,7 +32,7 @@ from sidecar.deps import Deps
 from sidecar.exchange import Exchange
 from sidecar.judges import answer_text, make_judge
 from sidecar.metrics_audit import AuditMetrics
-from sidecar.upstream import Target
+from sidecar.target import Target
 
 log = logging.getLogger("sidecar.audit")
 # Audit settings a SIGHUP may change: they act per sample/submit. The others shape the judge,

@@ -18,7 +18,7 @@ from sidecar.errors import SidecarError
 from sidecar.request import Endpoint, Fields, ParsedRequest
 
 if TYPE_CHECKING:
-    from sidecar.upstream import Target
+    from sidecar.target import Target
 
 
 @dataclass(frozen=True, slots=True)

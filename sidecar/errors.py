@@ -1,7 +1,8 @@
 """One error hierarchy; each error knows its HTTP status and OpenAI error type.
 
 The middleware in ``sidecar.app`` renders them as ``{"error": {"message", "type", "code"}}``.
-Lower-library exceptions (aiohttp, asyncio timeouts) are translated in ``sidecar.upstream`` only.
+Lower-library exceptions (aiohttp, asyncio timeouts) are translated in ``sidecar.upstream_http``
+only.
 """
 
 from __future__ import annotations

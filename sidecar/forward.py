@@ -17,7 +17,7 @@ from sidecar.dispatch import parse_answer, plan, send
 from sidecar.exchange import Exchange
 from sidecar.relay import relay
 from sidecar.reply import SSE_HEADERS, json_response, send_now
-from sidecar.upstream import Reply
+from sidecar.target import Reply
 
 
 async def forward(x: Exchange, deps: Deps) -> tuple[web.StreamResponse, Answer | None]:

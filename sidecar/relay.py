@@ -23,7 +23,7 @@ from sidecar.exchange import Exchange
 from sidecar.reply import SSE_HEADERS
 from sidecar.sse import EventSplitter
 from sidecar.target import ErrorKind, Reply
-from sidecar.upstream import iter_chunks
+from sidecar.upstream_http import iter_chunks
 
 
 async def relay(

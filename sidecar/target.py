@@ -63,7 +63,7 @@ class Reply:
     ttfb: float
     body: bytes | None = None
     stream: aiohttp.ClientResponse | None = None
-    answer: dict[str, Any] | None = None  # a 200 body, parsed once (sidecar.upstream)
+    answer: dict[str, Any] | None = None  # a 200 body, parsed once (sidecar.upstream_http)
 
     def close(self) -> None:
         """Close the upstream connection of a stream (also cancels the upstream request)."""

@@ -4,18 +4,14 @@ Policy: try each target in order (the routed tier's deployments, then the tiers 
 is retried with exponential backoff and jitter on connect errors, timeouts, 429 (``Retry-After``
 honoured, capped) and 5xx; only ever before the first byte reached the client, because a
 non-streamed body is read whole inside the attempt and a stream is returned only once its
-headers said 200. Other 4xx are the client's fault and pass through unchanged. All aiohttp and
-timeout exceptions are translated here and nowhere else.
+headers said 200. Other 4xx are the client's fault and pass through unchanged. One attempt on the
+wire (session, headers, timeouts, compression, aiohttp errors translated) is
+``sidecar/upstream_http.py``'s; this module is the policy around it.
 
 A 200 whose body is not a JSON object (an HTML error page from a CDN, truncated JSON) or that
 cannot be decoded is an upstream failure like a 5xx (``bad_answer``): retried, then the next
 deployment, then 502, and the breaker counts it. A JSON answer to a stream request is returned
 whole (the caller converts it to events); other non-SSE 200s to streams are ``bad_answer`` too.
-
-Compression: answers are decoded here whatever their ``Content-Encoding`` (gzip, deflate, br),
-so caching, billing and escalation always see plain JSON and the client gets it decoded.
-Non-streamed calls ask for ``gzip, deflate`` (less to carry from a remote provider); streams ask
-for ``identity`` (a compressing proxy may buffer events and delay the first token).
 
 Breaker (see ``sidecar.breaker``): a request's retries count once, and the same request body
 failing again does not count again, so one client's poison request cannot open it for everyone.
@@ -25,61 +21,23 @@ A half-open probe whose caller is cancelled gives its slot back.
 from __future__ import annotations
 
 import asyncio
-import io
 import itertools
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 import aiohttp
-from multidict import CIMultiDict
 
-from sidecar.answer_check import (
-    Retryable,
-    is_event_stream,
-    json_object,
-    judge,
-    shape,
-)
+from sidecar import upstream_http
+from sidecar.answer_check import Retryable, shape
 from sidecar.balance import Balancer
 from sidecar.breaker import Breaker, BreakerState
 from sidecar.config import Settings
-from sidecar.config_sections import Deployment, UpstreamSettings
-from sidecar.errors import UpstreamStreamError, UpstreamTimeout, UpstreamUnavailable
+from sidecar.config_sections import Deployment
+from sidecar.errors import UpstreamTimeout, UpstreamUnavailable
 from sidecar.metrics import Metrics
 from sidecar.scorecard import Scorecard
 from sidecar.target import ErrorKind, Reply, Target
-
-# Target, Reply and ErrorKind are defined in sidecar.target; importing them from here works too.
-__all__ = ["ErrorKind", "Reply", "Target", "UpstreamClient", "iter_chunks", "new_session"]
-
-# The client's credentials: sent only to a deployment with ``forward_client_key`` and no key of
-# its own; never to another provider's host by default.
-CLIENT_KEY_HEADERS = ("authorization", "x-api-key", "openai-organization", "openai-project")
-FORWARDED_HEADERS = ("openai-beta", "anthropic-version", "anthropic-beta")
-PASSED_BACK_HEADERS = (
-    "content-type",
-    "openai-processing-ms",
-    "x-ratelimit-remaining-requests",
-    "x-ratelimit-remaining-tokens",
-    "retry-after",
-    "request-id",
-)
-
-
-def new_session(cfg: UpstreamSettings) -> aiohttp.ClientSession:
-    """The app's single pooled session (timeouts are set per request)."""
-    connector = aiohttp.TCPConnector(
-        limit=cfg.max_connections,
-        limit_per_host=cfg.max_connections_per_host,
-        ttl_dns_cache=300,
-        enable_cleanup_closed=True,
-    )
-    return aiohttp.ClientSession(
-        connector=connector,
-        auto_decompress=True,  # see the module docstring: answers are always decoded here
-        skip_auto_headers=("User-Agent",),
-    )
 
 
 class UpstreamClient:
@@ -115,7 +73,7 @@ class UpstreamClient:
 
     async def open(self) -> None:
         """Create the pooled session (inside the running loop)."""
-        self._session = new_session(self.cfg)
+        self._session = upstream_http.new_session(self.cfg)
 
     async def close(self) -> None:
         """Close the session and its connections."""
@@ -252,96 +210,22 @@ class UpstreamClient:
     def headers_for(
         self, headers: Mapping[str, str], dep: Deployment, *, stream: bool = False
     ) -> dict[str, str]:
-        """The client's headers an upstream may see, with the deployment's own key if it has one
-        (``x-api-key`` for Anthropic, a bearer token for OpenAI)."""
-        out = {k: v for k, v in headers.items() if k.lower() in FORWARDED_HEADERS}
-        key = self.keys.get(dep.api_key_env or "")
-        if key:
-            if dep.api == "anthropic":
-                out["x-api-key"] = key
-            else:
-                out["Authorization"] = f"Bearer {key}"
-        elif dep.forward_client_key:
-            out.update((k, v) for k, v in headers.items() if k.lower() in CLIENT_KEY_HEADERS)
-        out["Content-Type"] = "application/json"
-        out["Accept-Encoding"] = "identity" if stream else "gzip, deflate"
-        return out
-
-    def _timeout(self, dep: Deployment, stream: bool) -> aiohttp.ClientTimeout:
-        return aiohttp.ClientTimeout(
-            total=None if stream else dep.timeout_s,
-            connect=self.cfg.connect_timeout_s,
-            sock_read=min(self.cfg.read_timeout_s, dep.timeout_s),
-        )
+        """The client's headers ``dep`` may see, plus its own key (``upstream_http``)."""
+        return upstream_http.headers_for(headers, dep, self.keys, stream=stream)
 
     async def _attempt(
         self, path: str, body: bytes, headers: Mapping[str, str], target: Target, stream: bool
     ) -> Reply:
-        dep = target.deployment
-        url = dep.base_url.rstrip("/") + path
-        started = time.perf_counter()
-        resp: aiohttp.ClientResponse | None = None
-        try:
-            resp = await self.session.post(
-                url,
-                # A fresh stream per attempt: aiohttp writes a large bytes body in one go
-                # (and warns that it can block the loop); a BytesIO is written in chunks.
-                data=io.BytesIO(body) if len(body) > 2**20 else body,
-                headers=self.headers_for(headers, dep, stream=stream),
-                timeout=self._timeout(dep, stream),
-            )
-            ttfb = time.perf_counter() - started
-            self.metrics.upstream_ttfb.observe(ttfb)
-            out_headers = CIMultiDict(
-                (k, v) for k, v in resp.headers.items() if k.lower() in PASSED_BACK_HEADERS
-            )
-            if resp.status == 200 and stream and is_event_stream(resp):
-                reply = Reply(200, out_headers, target, ttfb, stream=resp)
-                resp = None  # ownership moves to the caller
-                return reply
-            data = await resp.read()
-            reply = Reply(resp.status, out_headers, target, ttfb, body=data)
-            if reply.status == 200:
-                reply.answer = json_object(data)
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise Retryable(ErrorKind.TIMEOUT) from exc
-        except aiohttp.ClientPayloadError as exc:  # e.g. a body that does not decompress
-            raise Retryable(ErrorKind.BAD_ANSWER) from exc
-        except aiohttp.ClientError as exc:
-            raise Retryable(ErrorKind.CONNECT) from exc
-        finally:
-            if resp is not None:
-                resp.release()
-        return judge(reply)
+        sent = self.headers_for(headers, target.deployment, stream=stream)
+        return await upstream_http.post(
+            self.session, path, body, sent, target, self.cfg, self.metrics, stream=stream
+        )
 
     async def fetch(
         self, method: str, path: str, headers: Mapping[str, str], target: Target
     ) -> Reply:
         """One ``GET``/``DELETE`` of an id-based resource at ``target`` (no retries)."""
-        dep = target.deployment
-        url = dep.base_url.rstrip("/") + path
-        timeout = aiohttp.ClientTimeout(total=dep.timeout_s, connect=self.cfg.connect_timeout_s)
-        started = time.perf_counter()
-        try:
-            async with self.session.request(
-                method, url, headers=self.headers_for(headers, dep), timeout=timeout
-            ) as resp:
-                data = await resp.read()
-                kept = ((k, v) for k, v in resp.headers.items() if k.lower() in PASSED_BACK_HEADERS)
-                elapsed = time.perf_counter() - started
-                return Reply(resp.status, CIMultiDict(kept), target, elapsed, body=data)
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise UpstreamTimeout(f"{target.label} timed out") from exc
-        except aiohttp.ClientError as exc:
-            raise UpstreamUnavailable(f"{target.label} unreachable: {type(exc).__name__}") from exc
-
-
-async def iter_chunks(stream: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
-    """Bytes of a streamed reply as they arrive; failures become ``UpstreamStreamError``."""
-    try:
-        async for data in stream.content.iter_any():
-            yield data
-    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-        raise UpstreamStreamError("upstream stream stalled (read timeout)") from exc
-    except aiohttp.ClientError as exc:
-        raise UpstreamStreamError(f"upstream stream broke: {type(exc).__name__}") from exc
+        sent = self.headers_for(headers, target.deployment)
+        return await upstream_http.request(
+            self.session, method, path, sent, target, self.cfg.connect_timeout_s
+        )

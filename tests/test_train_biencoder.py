@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from cache.pair_data import paws_split
 from cache.train_biencoder import batches, cosent_loss, mnrl_loss, training_pairs
-from cache.train_verifier import paws_split
 
 PAWS = [
     ("Flights from Paris to Rome in May", "Flights from Rome to Paris in May", 0),

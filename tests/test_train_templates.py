@@ -7,7 +7,8 @@ import random
 import re
 
 from benchmarks import adversarial_families, heldout_families
-from cache.train_templates import FAMILIES, question_pairs, template_pairs
+from cache.train_template_data import FAMILIES
+from cache.train_templates import question_pairs, template_pairs
 
 
 def _grams(text: str, n: int = 4) -> set[tuple[str, ...]]:

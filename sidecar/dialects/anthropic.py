@@ -27,7 +27,7 @@ from sidecar.errors import BadRequest, SidecarError
 from sidecar.request import Endpoint, Fields, ParsedRequest, has_type
 
 if TYPE_CHECKING:
-    from sidecar.upstream import Target
+    from sidecar.target import Target
 
 UNSCOPED = ("stream", "metadata", "service_tier")
 SCOPED_HEADERS = ("anthropic-version", "anthropic-beta")

@@ -19,7 +19,7 @@ from sidecar.request import UNSCOPED, Endpoint, Fields, ParsedRequest, field
 from sidecar.sse import Assembler, event_data, replay
 
 if TYPE_CHECKING:
-    from sidecar.upstream import Target
+    from sidecar.target import Target
 
 CACHEABLE_FINISH = frozenset({"stop", "length", "tool_calls", "function_call"})
 

@@ -41,7 +41,7 @@ from sidecar.errors import BadRequest, NotFound, SidecarError
 from sidecar.request import Endpoint, Fields, ParsedRequest, credential_of, field
 
 if TYPE_CHECKING:
-    from sidecar.upstream import Target
+    from sidecar.target import Target
 
 # Fields that do not change the answer, left out of the scope hash.
 UNSCOPED = (
