@@ -44,8 +44,17 @@ async def chain(make: Any, days: list[Any], folder: Path) -> list[dict[str, Any]
     return out
 
 
-async def run_days(n: int, days: int, seed: int, rate: float) -> Any:
-    """Every configuration over ``days`` consecutive days of ``n`` requests."""
+async def run_days(
+    n: int,
+    days: int,
+    seed: int,
+    rate: float,
+    only: str = "",
+    sweep: tuple[float, ...] = SWEEP,
+    allowance: float | None = None,
+) -> Any:
+    """Every configuration (``only``: those named) over ``days`` consecutive days of ``n``
+    requests, and the fixed thresholds of ``sweep`` to compare them with."""
     stream, oracle = build_day(n * days, seed)
     split = [stream[d * n : (d + 1) * n] for d in range(days)]
     vecs = embed_texts(offline_encoder(), sorted({r.text for r in stream}))
@@ -54,7 +63,9 @@ async def run_days(n: int, days: int, seed: int, rate: float) -> Any:
     runs: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, budget in BUDGETS:
-            audit = None if budget is None else audit_settings(rate, "serve")
+            if only and name not in only.split(","):
+                continue
+            audit = None if budget is None else audit_settings(rate, "serve", allowance)
 
             def make(d: int, budget: float | None = budget, audit: Any = audit) -> Sim:
                 return Sim(oracle, vecs, verifier, budget, start, audit, day=d)
@@ -63,7 +74,7 @@ async def run_days(n: int, days: int, seed: int, rate: float) -> Any:
             for r in runs[name]:
                 r["budget"] = budget
         sweeps = {}
-        for t in SWEEP:
+        for t in sweep:
 
             def fixed(d: int, t: float = t) -> Sim:
                 return Sim(oracle, vecs, verifier, None, t, None, day=d)
@@ -71,10 +82,10 @@ async def run_days(n: int, days: int, seed: int, rate: float) -> Any:
             sweeps[t] = await chain(fixed, split, Path(tmp))
     per_day = []
     for d in range(days):
-        sweep = [{"threshold": t, **sweeps[t][d]["total"]} for t in SWEEP]
+        rows = [{"threshold": t, **sweeps[t][d]["total"]} for t in sweep]
         day_runs = {name: runs[name][d] for name in runs}
         per_day.append(
-            {"runs": day_runs, "fixed_sweep": sweep, "comparison": compare(day_runs, sweep)}
+            {"runs": day_runs, "fixed_sweep": rows, "comparison": compare(day_runs, rows)}
         )
     return per_day
 
@@ -86,16 +97,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, default=2)
     parser.add_argument("--rate", type=float, default=0.1, help="cache.audit.rate")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", default="", help="run names, comma-separated (default: all)")
+    parser.add_argument(
+        "--sweep", default=",".join(map(str, SWEEP)), help="fixed thresholds to compare with"
+    )
+    parser.add_argument("--allowance", type=float, help="cache.audit.allowance (default: shipped)")
     parser.add_argument("--out", default=str(RESULTS / "cache_budget_days.json"))
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    per_day = asyncio.run(run_days(args.n, args.days, args.seed, args.rate))
+    sweep = tuple(float(t) for t in args.sweep.split(","))
+    per_day = asyncio.run(
+        run_days(args.n, args.days, args.seed, args.rate, args.only, sweep, args.allowance)
+    )
     result = {
         "seconds": round(time.perf_counter() - t0, 1),
         "note": "2 vCPU machine shared with other agents; in-process, simulated clock",
         "requests_per_day": args.n,
         "seed": args.seed,
         "audit_rate": args.rate,
+        "allowance": audit_settings(args.rate, "serve", args.allowance).allowance,
         "days": per_day,
     }
     out = Path(args.out)
