@@ -104,6 +104,7 @@ class Sim:
     budget: float | None
     fixed: float
     audit: AuditSettings | None
+    day: int = 0  # days already simulated before this one (the clock starts there)
     now: float = 0.0
     total: Tally = field(default_factory=Tally)
     windows: list[dict[str, Any]] = field(default_factory=list)
@@ -207,7 +208,7 @@ class Sim:
         """The whole day; returns totals and per-window rows."""
         window, size = Tally(), window_size(len(requests))
         for i, req in enumerate(requests):
-            self.now = DAY_S * i / len(requests)
+            self.now = DAY_S * (self.day + i / len(requests))
             await self.step(req, window)
             if self.auditor is not None:
                 await self.auditor.drain()  # the oracle answers at once: no audit outlives a step
@@ -224,6 +225,22 @@ class Sim:
             out["hit_audits"] = self._hit_audits()
             out["ledger"] = self.auditor.status()["budget"]["ledger"]
         return {"total": out, "windows": self.windows}
+
+    def save(self, folder: Path) -> dict[str, Any] | None:
+        """What survives a restart: the cache snapshot (written to ``folder``) and the budget
+        state as the state file holds it (None without an auditor)."""
+        self.cache.snapshot(str(folder / "cache.snapshot"))
+        if self.auditor is None:
+            return None
+        state: dict[str, Any] = json.loads(json.dumps(self.auditor.controller.to_state()))
+        return state
+
+    def restore(self, folder: Path, state: dict[str, Any] | None) -> None:
+        """Start from a saved day, as a restarted sidecar does (``save``)."""
+        self.cache.load_snapshot(str(folder / "cache.snapshot"))
+        if self.auditor is not None and state is not None:
+            if not self.auditor.controller.load_state(state):
+                raise RuntimeError("budget state not adopted")
 
     def _hit_audits(self) -> dict[str, Any]:
         """Every served-hit audit of the run pooled (unweighted: probation audits every hit)."""
@@ -255,13 +272,12 @@ class Sim:
 
 
 def audit_settings(rate: float, burn_in: str, allowance: float | None = None) -> AuditSettings:
-    """The audit used by every budgeted run (near misses on, probation audits every hit;
-    ``allowance`` None: the shipped default)."""
+    """The audit used by every budgeted run (near misses as shipped: on with a budget;
+    probation audits every hit; ``allowance`` None: the shipped default)."""
     if allowance is None:
         allowance = AuditSettings().allowance
     return AuditSettings(
         rate=rate,
-        near_miss=True,
         max_per_minute=600,
         min_samples=30,
         burn_in=burn_in,

@@ -33,6 +33,10 @@ from cache.ledger import Ledger, Ticket
 # 0.3% in the near-duplicate band of the 100k day): so a wrong one counts whole, and a clean
 # one half, which keeps a band's served hits the larger part of what makes it a payer.
 REFUSAL_WEIGHT = 0.5
+# A band's state for the status endpoint and ``sidecar_cache_budget_serving{band}``; the
+# first four serve a candidate now (``state``; "open": served, no budget set).
+BAND_STATES = ("open", "certified", "payer", "funded", "unfunded", "closed")
+SERVING_STATES = BAND_STATES[:4]
 
 
 class Spending:
@@ -88,9 +92,6 @@ class Spending:
             return False
         return self.evidence(band)[1] >= self.min_samples and self.risk(band) <= budget
 
-    def _settled(self, band: int) -> bool:
-        return self._certified[band] or self.payer(band)
-
     # -- spending -----------------------------------------------------------------------------
 
     def admission(self, similarity: float) -> str:
@@ -99,9 +100,22 @@ class Spending:
         band = self.band_of(similarity)
         if band is None or not self.allows(similarity):
             return "closed"
-        if self.budget is None or self._settled(band):
-            return "serve"
-        return "serve" if self._funds(band, self.budget) >= 1.0 - self.budget else "unfunded"
+        return "unfunded" if self.state(band) == "unfunded" else "serve"
+
+    def state(self, band: int) -> str:
+        """What a candidate of the band gets now (``BAND_STATES``): ``closed``; served as
+        ``open`` (no budget), ``certified``, ``payer`` or ``funded`` (a spender the account
+        covers this hit being wrong for), or refused as ``unfunded``."""
+        if not self.is_open(band):
+            return "closed"
+        budget = self.budget
+        if budget is None:
+            return "open"
+        if self._certified[band]:
+            return "certified"
+        if self.payer(band):
+            return "payer"
+        return "funded" if self._funds(band, budget) >= 1.0 - budget else "unfunded"
 
     def _funds(self, band: int, budget: float) -> float:
         """What a spending hit of this band may draw on: the surplus (earned - spent - worst

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cache.budget import BudgetController, Ticket
+from cache.spending import SERVING_STATES
 from sidecar.config_sections import AuditSettings
 from sidecar.judge import Judge, Judgement, Verdict
 from sidecar.judges import answer_text
@@ -96,9 +97,14 @@ class Auditor:
         return self._rng.random() < rate
 
     def _explores(self) -> bool:
-        return self.cfg.near_miss or (
-            self.controller.budget is not None and self.controller.burn_in == "shadow"
-        )
+        """Near misses compared: as configured; unset (the default), whenever a budget is
+        set, which cannot earn evidence for a band it refuses otherwise (docs/cache_audit.md)."""
+        if self.cfg.near_miss is not None:
+            return self.cfg.near_miss or self._shadow()
+        return self.controller.budget is not None
+
+    def _shadow(self) -> bool:
+        return self.controller.budget is not None and self.controller.burn_in == "shadow"
 
     def submit(
         self,
@@ -233,10 +239,15 @@ class Auditor:
         """The JSON status: settings, controller state, per-band precision."""
         ctl = self.controller
         overall = ctl.overall().as_dict()
+        bands = [
+            {**v.as_dict(), "payer": ctl.payer(i), "state": (st := ctl.state(i)),
+             "serving": st in SERVING_STATES}
+            for i, v in enumerate(ctl.views())
+        ]  # fmt: skip
         return {
             "audit": {
                 "rate": self.cfg.rate,
-                "near_miss": self.cfg.near_miss,
+                "near_miss": self._explores(),
                 "judge": self.judge.name,
                 "inflight": self.inflight,
                 "max_concurrency": self.cfg.max_concurrency,
@@ -247,7 +258,8 @@ class Auditor:
                 "start_threshold": ctl.start,
                 "floor": ctl.floor,
                 "threshold": ctl.threshold(),
-                "serving": ctl.threshold() <= 1.0,
+                # Some band serves a candidate now (an open band may refuse: "state").
+                "serving": any(ctl.state(i) in SERVING_STATES for i in range(len(bands))),
                 "min_samples": ctl.min_samples,
                 "max_samples": ctl.max_samples(),
                 "burn_in": ctl.burn_in,
@@ -262,5 +274,5 @@ class Auditor:
                 },
             },
             "overall": overall,
-            "bands": [{**v.as_dict(), "payer": ctl.payer(i)} for i, v in enumerate(ctl.views())],
+            "bands": bands,
         }

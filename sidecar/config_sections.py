@@ -111,9 +111,9 @@ class AuditSettings(Section):
     # Share of semantic hits re-asked upstream in the background; 0 = off. Off by default:
     # it sends prompts upstream again (cost, data handling) and the judge must suit the task.
     rate: float = Field(0.0, ge=0, le=1)
-    # Also compare a sample (same rate) of candidates rejected only for being below the
-    # threshold, so the operating point can move down when they would have been right.
-    near_miss: bool = False
+    # Compare candidates not served (a budget's refusals, or below the threshold) with the
+    # miss's own fresh answer (no extra call). None: on whenever a budget is set.
+    near_miss: bool | None = None
     judge: str = Field("exact", pattern="^(exact|embedding|llm)$")
     judge_tier: str | None = None  # tier the llm judge asks; None = the cheapest tier
     embedding_threshold: float | None = Field(None, ge=0, le=1)  # None = calibrated default

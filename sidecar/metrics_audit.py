@@ -4,7 +4,8 @@ Counters: ``sidecar_cache_audits_total{verdict}`` (audited hits), ``..._explorat
 {verdict}`` (near misses), ``..._audit_skipped_total{reason}``, ``..._audit_upstream_calls_total
 {purpose}`` and ``..._audit_spend_usd_total``. Gauges read from the budget controller at scrape
 time: precision estimate and its 95% Wilson lower bound per band (``band`` is one of a dozen
-fixed cosine bands, or ``all`` for the served set), the threshold in force and the budget.
+fixed cosine bands, or ``all`` for the served set), whether each band is open and whether it
+serves now (open bands may refuse unfunded candidates), the threshold and the budget.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from cache.budget import BandView, BudgetController
+from cache.spending import SERVING_STATES
 
 SKIP_REASONS = ("concurrency", "rate_limit", "unreadable", "shutdown", "cancelled")
 
@@ -84,9 +86,16 @@ class _BudgetCollector(Collector):
         served = GaugeMetricFamily(
             "sidecar_cache_band_served", "1 when the band's hits are served", labels=["band"]
         )
+        serving = GaugeMetricFamily(
+            "sidecar_cache_budget_serving",
+            "1 when a candidate of the band would be served now (open, and certified, a payer "
+            "or funded by the error budget); all = any band",
+            labels=["band"],
+        )
         threshold = GaugeMetricFamily(
             "sidecar_cache_budget_threshold",
-            "Cosine threshold in force (above 1: semantic hits off)",
+            "Cosine the lookup searches down to (above 1: no band open; an open band may "
+            "still refuse its candidates: sidecar_cache_budget_serving)",
             labels=[],
         )
         budget = GaugeMetricFamily(
@@ -94,14 +103,18 @@ class _BudgetCollector(Collector):
         )
         # Without an auditor the families are exported empty: named, typed, no samples.
         if ctl is not None:
-            for view in (ctl.overall(), *ctl.views()):
+            views = ctl.views()
+            _add(est, low, ctl.overall())
+            states = [ctl.state(i) in SERVING_STATES for i in range(len(views))]
+            serving.add_metric(["all"], float(any(states)))
+            for view, on in zip(views, states, strict=True):
                 _add(est, low, view)
-                if view.label != "all":
-                    served.add_metric([view.label], 1.0 if view.open else 0.0)
+                served.add_metric([view.label], 1.0 if view.open else 0.0)
+                serving.add_metric([view.label], float(on))
             threshold.add_metric([], ctl.threshold())
             if ctl.budget is not None:
                 budget.add_metric([], ctl.budget)
-        yield from (est, low, served, threshold, budget)
+        yield from (est, low, served, serving, threshold, budget)
 
 
 def _add(est: GaugeMetricFamily, low: GaugeMetricFamily, view: BandView) -> None:

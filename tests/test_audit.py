@@ -125,7 +125,9 @@ async def test_sampling_rate_and_near_miss_switch() -> None:
     auditor, _ = make(rate=0.1)
     hits = sum(auditor.sample("hit") for _ in range(5000))
     assert 350 < hits < 650
-    assert not any(auditor.sample("near_miss") for _ in range(100))  # near_miss off
+    assert all(auditor.sample("near_miss") for _ in range(100))  # unset: on with a budget
+    quiet, _ = make(rate=0.1, near_miss=False)
+    assert not any(quiet.sample("near_miss") for _ in range(100))  # near_miss off
     off, _ = make(rate=0.0, near_miss=True)
     assert not off.sample("hit") and not off.sample("near_miss")
 
