@@ -19,15 +19,18 @@ whose `rule` names the rule that fired. Two last-user messages may share an answ
 - **roles** agree: a word both texts share keeps its role marker (from/by vs to/for vs than/vs),
   so "from Alice to Bob" never serves "from Bob to Alice" -> `guard_role`; steps chained by
   "then" / "->" keep their order (cache/order.py) -> `guard_role` (rule `order`), and values
-  of "field: value" lines stay with their fields -> `guard_role` (rule `fields`);
+  of "field: value" lines stay with their fields -> `guard_role` (rule `fields`), and two short
+  spans never trade places ("the control had 4.6% and the variant 4.1%") -> `guard_role`
+  (rule `exchange`);
 - **no extra sentence**: neither text has a sentence whose content words the other mostly
   lacks (an appended instruction) -> `guard_length` (rule `extra_sentence`);
 - **whole text** of long messages (> `LONG_WORDS` tokens) agrees outside a short edge: every
   shingle of 3 whitespace tokens (case and punctuation kept) of either text more than
   `EDGE_WORDS` tokens from both ends must occur in the other, so documents differing in one
   middle sentence (or operator) never share an answer, whatever the head+tail embedding read
-  -> `guard_length`. The other rules then read only the tokens outside the shared shingles
-  (a reworded instruction at either end).
+  -> `guard_length`; and when they agree, the words each has outside the shared shingles must
+  not be two different instructions around one document (`other_task`) -> `guard_length`.
+  The other rules then read only those tokens (a reworded instruction at either end).
 Each rule's recall cost on QQP/PAWS and what it saves on the app-shaped suite are in
 docs/cache_quality.md. Every step is a regex scan or a set operation: linear time and memory in
 the text length (a 4 MiB pair takes ~1 s, so callers run long texts off the event loop; long
@@ -41,10 +44,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cache.order import field_swap, order_swap, role_swap
+from cache.order import exchange, field_swap, order_swap, role_swap
 from cache.qualifiers import (
     extra_sentence,
     opposed,
+    other_task,
     prefix_flip,
     qualifier_clash,
     swapped_words,
@@ -227,12 +231,16 @@ def check(query: str, cand: str, *, rules: Iterable[str] | None = None) -> Guard
     if query == cand:
         return PASS
     only = None if rules is None else set(rules)
-    if only is None or "whole_text" in only:
+    if only is None or only & {"whole_text", "other_task"}:
         ta, tb = _raw_tokens(query), _raw_tokens(cand)
         if max(len(ta), len(tb)) > LONG_WORDS:
             diff = _long_diff(ta, tb)
             if diff is None:
-                return GuardDecision(LENGTH, "whole_text")
+                whole = only is None or "whole_text" in only
+                return GuardDecision(LENGTH, "whole_text") if whole else PASS
+            # one document, two different instructions around it
+            if (only is None or "other_task" in only) and other_task(*diff):
+                return GuardDecision(LENGTH, "other_task")
             # Everything else agrees shingle for shingle: the other rules read the rest.
             query, cand = diff
     wa, wb = words_of(query), words_of(cand)
@@ -251,6 +259,8 @@ def check(query: str, cand: str, *, rules: Iterable[str] | None = None) -> Guard
         return GuardDecision(ROLE, "order")
     if (only is None or "fields" in only) and field_swap(query, cand):
         return GuardDecision(ROLE, "fields")
+    if (only is None or "exchange" in only) and exchange(wa, wb):
+        return GuardDecision(ROLE, "exchange")
     if (only is None or "extra_sentence" in only) and extra_sentence(query, cand):
         return GuardDecision(LENGTH, "extra_sentence")
     if (only is None or "swapped_words" in only) and swapped_words(wa, wb):
@@ -260,12 +270,14 @@ def check(query: str, cand: str, *, rules: Iterable[str] | None = None) -> Guard
 
 RULES = (
     "whole_text",
+    "other_task",
     *SLOT_RULES,
     "polarity",
     "qualifier",
     "role",
     "order",
     "fields",
+    "exchange",
     "extra_sentence",
     "swapped_words",
 )

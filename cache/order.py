@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from difflib import SequenceMatcher
 from itertools import pairwise
 
 from cache.qualifiers import STOP
 from cache.slots import words_of
 
 MAX_CHARS = 4_000
+EXCHANGE_SPAN = 3  # words per span that may trade places
 _JOIN = re.compile(r",?\s*(?:and\s+)?(?:then|followed by|after that|->|→)\s+", re.I)
 _EDGE = re.compile(r"[,:;.!?\n]")  # where a chain's first and last steps end
 # role prepositions: the word after one (articles skipped) has that role
@@ -122,3 +124,46 @@ def role_swap(wa: list[str], wb: list[str]) -> bool:
     ("from Alice to Bob" / "from Bob to Alice")."""
     ra, rb = _roles(wa), _roles(wb)
     return any(rb.get(w, role) != role for w, role in ra.items())
+
+
+_COORDINATORS = frozenset("and or nor vs versus plus".split())
+_FILLERS = frozenset("a an the even also being".split())
+
+
+def exchange(wa: list[str], wb: list[str]) -> bool:
+    """True when two short spans trade places ("the *control* had 4.6% and the *variant* 4.1%"
+    / "the *variant* had 4.6% and the *control* 4.1%", "the *term* on the front and the
+    *definition* on the back"): each is replaced by the other. Not a coordination, which reads
+    the same either way ("a low pressure and a high pressure pump" / "a high pressure and a low
+    pressure pump"), nor two spellings of one word trading places ("ok" ... "okay")."""
+    if max(len(wa), len(wb)) > MAX_CHARS // 4 or wa == wb:
+        return False
+    ops = SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes()
+    swaps = [
+        (tuple(wa[i1:i2]), tuple(wb[j1:j2]), i1, i2)
+        for tag, i1, i2, j1, j2 in ops
+        if tag == "replace" and max(i2 - i1, j2 - j1) <= EXCHANGE_SPAN
+    ]
+    for n, (x, y, start, end) in enumerate(swaps):
+        for x2, y2, start2, end2 in swaps[n + 1 :]:
+            if x == y2 and y == x2 and not _spellings(x, y):
+                if not _coordinated(wa[end:start2], wa[:start], wa[end2:]):
+                    return True
+    return False
+
+
+def _spellings(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
+    """True when two spans are one word spelled two ways ("ok" / "okay", "u s" / "us")."""
+    a, b = "".join(x), "".join(y)
+    short, long = sorted((a, b), key=len)
+    return long.startswith(short) or long.endswith(short)
+
+
+def _coordinated(between: list[str], before: list[str], after: list[str]) -> bool:
+    """True when the words between two swapped spans only coordinate them: coordinators,
+    articles, and words the two coordinated phrases share before or after the spans
+    ("information [systems] and information [technology]", "a [cold] shower, a [hot]
+    shower")."""
+    n = len(between)
+    shared = set(before[-n:]) | set(after[:n]) if n else set()
+    return all(w in _COORDINATORS or w in _FILLERS or w in shared for w in between)

@@ -99,6 +99,8 @@ EXTRA_MIN_WORDS = 3  # content words a sentence needs to count as an added instr
 EXTRA_SHARE = 0.6  # share of them the other text lacks
 COVERED = 0.6  # share of the text's other content words the other text has
 OTHER_NEW = 2  # content words of the other text that the rest may lack (a rewording has more)
+TASK_MIN_WORDS = 5  # content words each of two instructions around one document needs
+TASK_SHARE = 0.25  # below this share of the shorter one's words in the other: another task
 
 
 def qualifiers(words: list[str]) -> dict[str, set[str]]:
@@ -208,6 +210,22 @@ def _long_swap(
     if tag != "replace" or max(i2 - i1, j2 - j1) > LONG_SPAN:
         return False
     return not _light_or_same(wa[i1:i2], wb[j1:j2])
+
+
+def other_task(rest_a: str, rest_b: str) -> bool:
+    """For two long texts that share their document: True when the words each has and the
+    other lacks (`rest_*`, their instructions) are two instructions of >= `TASK_MIN_WORDS`
+    content words sharing < `TASK_SHARE` of the shorter's ("Write the follow-up email to the
+    prospect after this call" / "Fill in the CRM fields (budget, timeline, decision makers)
+    from this call"). A reworded instruction shares runs of words with the other, so what is
+    left of it is a few words, not a whole other instruction."""
+    ca, cb = _content(rest_a), _content(rest_b)
+    if min(len(ca), len(cb)) < TASK_MIN_WORDS:
+        return False
+    short, other = sorted((ca, cb), key=len)
+    words = set(other)
+    shared = len(short) - _missing(short, words, _prefixes(words))
+    return shared < TASK_SHARE * len(short)
 
 
 def _content(text: str) -> list[str]:

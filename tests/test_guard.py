@@ -189,6 +189,22 @@ def test_whole_text_compares_the_middle_of_long_documents() -> None:
     assert guard.check(f"Summarize this report:\n{doc_a}", f"{doc_a}\nGive me a summary.").passed
 
 
+def test_one_document_with_two_different_instructions_is_vetoed() -> None:
+    call = f"Call transcript. Dana: Hello Marek. {FILLER} Marek: Speak on Thursday."
+    email = f"Write the follow-up email to the prospect after this call.\n\n{call}"
+    crm = f"{call}\n\nTask: fill in the CRM fields (budget, timeline, decision makers) from it."
+    verdict = guard.check(crm, email)
+    assert verdict.reason == guard.LENGTH and verdict.rule == "other_task"
+    # the same task reworded, at the other end of the document
+    reworded = f"{call}\n\nDraft a follow-up email to the prospect based on this call."
+    assert guard.check(reworded, email).passed, guard.check(reworded, email)
+    policy = f"Expense policy. {FILLER} Claims within 30 days."
+    ask = "Using only the policy below, what can an employee claim for gifts? One sentence."
+    stored = f"{ask}\n{policy}"
+    asked = f"{policy}\nBased on this policy alone, in one sentence: what may an employee claim?"
+    assert guard.check(asked, stored).passed, guard.check(asked, stored)
+
+
 def test_decide_runs_guard_before_verifier_and_reports_the_score() -> None:
     class Scorer:
         threshold = 0.5

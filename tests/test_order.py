@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from cache.guard import ROLE, check
-from cache.order import MAX_CHARS, field_swap, fields, order_swap, steps
+from cache.order import MAX_CHARS, exchange, field_swap, fields, order_swap, steps
+from cache.slots import words_of
 
 ROUTE = "Plan a route by bike from my flat that visits the {}, then the {}, then the {}."
 
@@ -57,3 +58,34 @@ def test_fields_keeping_their_values_or_changing_one_pass_this_rule() -> None:
     # one shared field only
     assert not field_swap("Priority: high\nOwner: Ana", "Priority: low\nTeam: core")
     assert fields("x " * MAX_CHARS + "\nPriority: high") == {}
+
+
+def test_two_spans_trading_places_are_vetoed() -> None:
+    stored = "In our test the control had a churn rate of 4.6% and the variant 4.1%. Roll it out?"
+    asked = "Roll it out? In our test the variant had a churn rate of 4.6% and the control 4.1%."
+    assert exchange(words_of(asked), words_of(stored))
+    assert check(asked, stored).reason == ROLE and check(asked, stored).rule == "exchange"
+    cards = "Make 40 flashcards with the {} on the front and the {} on the back."
+    term_first = words_of(cards.format("term", "definition"))
+    assert exchange(term_first, words_of(cards.format("definition", "term")))
+
+
+def test_coordinations_and_spellings_trading_places_pass() -> None:
+    def swapped(a: str, b: str) -> bool:
+        return exchange(words_of(a), words_of(b))
+
+    assert not swapped("Difference between Python and Java?", "Difference between Java and Python?")
+    assert not swapped(
+        "What is the difference between a low pressure and a high pressure pump?",
+        "What is the difference between a high pressure and a low pressure pump?",
+    )
+    assert not swapped(
+        "After a workout, a cold shower, a hot shower or a sauna?",
+        "After a workout, a hot shower, a cold shower or a sauna?",
+    )
+    assert not swapped("Is it ok to say it is not okay?", "Is it okay to say it is not ok?")
+    # the same pairing in another sentence structure
+    assert not swapped(
+        "Roll it out? In our test the control had a churn rate of 4.6% and the variant 4.1%.",
+        "In our test the control had a churn rate of 4.6% and the variant 4.1%. Roll it out?",
+    )
