@@ -6,9 +6,9 @@ whose `rule` names the rule that fired. Two last-user messages may share an answ
   times; "two" matches "2"), IDs
   (tokens mixing letters and digits, UUIDs, SKU/ticket codes), e-mail addresses, URLs, file
   paths, quoted strings, inline and fenced code (exact after trailing-whitespace and blank-line
-  normalization), code operators, (number, unit) pairs, month/weekday names, and a proper name
-  or rare word (not a whole word of the MiniLM WordPiece vocab: surnames, product names)
-  replaced by another -> `guard_slot`;
+  normalization), code operators, (number, unit) pairs, month/weekday names, an upper-case
+  code ("POST" / "HEAD"), and a proper name or rare word (not a whole word of the MiniLM
+  WordPiece vocab: surnames, product names) replaced by another -> `guard_slot`;
 - **polarity** agrees: the parity of negations, reversing prefixes ("derivative" /
   "antiderivative") and the side of antonym pairs (on/off,
   enable/disable, with/without, before/after, increase/decrease, allow/deny ...)
@@ -18,7 +18,8 @@ whose `rule` names the rule that fired. Two last-user messages may share an answ
   -> `guard_qualifier`;
 - **roles** agree: a word both texts share keeps its role marker (from/by vs to/for vs than/vs),
   so "from Alice to Bob" never serves "from Bob to Alice" -> `guard_role`; steps chained by
-  "then" / "->" keep their order (cache/order.py) -> `guard_role` (rule `order`);
+  "then" / "->" keep their order (cache/order.py) -> `guard_role` (rule `order`), and values
+  of "field: value" lines stay with their fields -> `guard_role` (rule `fields`);
 - **no extra sentence**: neither text has a sentence whose content words the other mostly
   lacks (an appended instruction) -> `guard_length` (rule `extra_sentence`);
 - **whole text** of long messages (> `LONG_WORDS` tokens) agrees outside a short edge: every
@@ -40,7 +41,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cache.order import order_swap
+from cache.order import field_swap, order_swap, role_swap
 from cache.qualifiers import (
     extra_sentence,
     opposed,
@@ -100,12 +101,6 @@ EXCLUDING = frozenset("leave leaving left rule ruling ruled cut cutting keep kee
 EXCLUSIONS = frozenset(
     "exclude excludes excluding excluded omit omits omitting omitted except excepting".split()
 )
-ROLE_OF = {
-    **dict.fromkeys(("from", "by"), "source"),
-    **dict.fromkeys(("to", "into", "towards", "toward", "addressed"), "target"),
-    **dict.fromkeys(("than", "vs", "versus", "against"), "compared"),
-}
-SKIP = frozenset("a an the my our your his her their its this that some".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,27 +152,6 @@ def _polarity(wa: list[str], wb: list[str]) -> str:
     if opposed(wa, wb):
         return "wordnet_antonym"
     return ""
-
-
-def _roles(words: list[str]) -> dict[str, str]:
-    """Role marker class of each word right after a role preposition (articles skipped)."""
-    roles: dict[str, str] = {}
-    role = ""
-    for w in words:
-        if w in ROLE_OF:
-            role = ROLE_OF[w]
-        elif w in SKIP:
-            continue
-        else:
-            if role:
-                roles.setdefault(w, role)
-            role = ""
-    return roles
-
-
-def _role_swap(wa: list[str], wb: list[str]) -> bool:
-    ra, rb = _roles(wa), _roles(wb)
-    return any(rb.get(w, role) != role for w, role in ra.items())
 
 
 def _shingles(tokens: list[str]) -> set[int]:
@@ -271,10 +245,12 @@ def check(query: str, cand: str, *, rules: Iterable[str] | None = None) -> Guard
     if only is None or "qualifier" in only:
         if fired := qualifier_clash(wa, wb):
             return GuardDecision(QUALIFIER, fired)
-    if (only is None or "role" in only) and _role_swap(wa, wb):
+    if (only is None or "role" in only) and role_swap(wa, wb):
         return GuardDecision(ROLE, "role")
     if (only is None or "order" in only) and order_swap(query, cand):
         return GuardDecision(ROLE, "order")
+    if (only is None or "fields" in only) and field_swap(query, cand):
+        return GuardDecision(ROLE, "fields")
     if (only is None or "extra_sentence" in only) and extra_sentence(query, cand):
         return GuardDecision(LENGTH, "extra_sentence")
     if (only is None or "swapped_words" in only) and swapped_words(wa, wb):
@@ -289,6 +265,7 @@ RULES = (
     "qualifier",
     "role",
     "order",
+    "fields",
     "extra_sentence",
     "swapped_words",
 )

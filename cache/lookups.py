@@ -8,7 +8,9 @@ Contract (the lookup half of `cache.store.SemanticCache`, which subclasses `Look
   the first `top_k` at or above the route's tier, preceded by a better one from a lower tier
   judged at a stricter verifier bar. Each is judged by `cache.decision.decide` with the other
   entries found near the query as its siblings (`sibling_k` = 0: no sibling check). After a
-  veto, at most one more round judges the entry the veto itself singles out (`_carrier`).
+  veto, at most one more round judges the entries the veto itself singles out (`_carrier`):
+  the sibling carrying the query's value, cosine ties, or after a guard veto the runners-up
+  among the first `top_k` that share more of the query's words than the vetoed entry.
 - The first accepted candidate is served and bumped in LRU order; otherwise the first
   rejection's reason (or a miss) is returned with the best live cosine, so every decision has
   a countable reason (`cache.entry.Lookup`).
@@ -21,11 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections import Counter
 
 import numpy as np
 
 from cache.decision import OFFLOAD_CHARS, Decision, decide
 from cache.entry import Entry, Lookup, LookupResult
+from cache.guard import REASONS as GUARD_VETOES
+from cache.slots import words_of
 from cache.storage import Storage, exact_key
 from cache.verifier import HitVerifier
 
@@ -70,7 +75,7 @@ class Lookups(Storage):
             if found.accepted:
                 return self._serve(entry, sim, found)
             first = first or (found, entry, sim)
-            self._carrier(plan, found, sim, others, threshold, min_tier_rank)
+            self._carrier(text, plan, found, sim, others, threshold, min_tier_rank)
         return self._rejected(first, best)
 
     async def lookup_async(
@@ -90,7 +95,7 @@ class Lookups(Storage):
             if found.accepted and entry.id in self._slots:  # still stored after the hop
                 return self._serve(entry, sim, found)
             first = first or (found, entry, sim)
-            self._carrier(plan, found, sim, others, threshold, min_tier_rank)
+            self._carrier(text, plan, found, sim, others, threshold, min_tier_rank)
         return self._rejected(first, best)
 
     def _judge(
@@ -118,6 +123,7 @@ class Lookups(Storage):
 
     def _carrier(
         self,
+        text: str,
         plan: list[Planned],
         found: Decision,
         sim: float,
@@ -125,20 +131,29 @@ class Lookups(Storage):
         threshold: float,
         min_tier_rank: int,
     ) -> None:
-        """After a veto, judge one more entry when the veto itself points to it (once):
+        """After a veto, judge more entries when the veto itself points to them (once):
         - a sibling veto that found the entry carrying the query's slot value: the query asks
           that entry's question in other words;
         - another entry ties on cosine: the embedding cannot tell the two apart (long
           documents that differ only in their middle, code that differs only in case), so
-          the index's order among them is arbitrary.
-        Not a fall-through to any runner-up (that measured replay precision 0.83, see
-        `_plan`): only the entry the query's own words, or a tie, single out."""
+          the index's order among them is arbitrary;
+        - a guard veto (a value, polarity, qualifier, role or length the two texts disagree
+          on): the runners-up among the first `top_k` that share more of the query's words
+          than the vetoed entry (`_closer`). A rewording embeds near every stored prompt of
+          its template, so the one with the query's values often ranks second or third.
+        Not a fall-through to any runner-up after a verifier rejection (that measured replay
+        precision 0.83, see `_plan`): only entries the query's own words, or a tie, single
+        out. Each is judged in full (guard, verifier, siblings)."""
         if len(plan) > 1:
             return
         if found.sibling is not None:
             picks = [others[found.sibling]]
-        else:  # every tie at once (a document stored in 12 versions ties 12 ways)
-            picks = [o for o in others if abs(o[1] - sim) <= TIE]
+        elif ties := [o for o in others if abs(o[1] - sim) <= TIE]:
+            picks = ties  # every tie at once (a document stored in 12 versions ties 12 ways)
+        elif found.result in GUARD_VETOES:
+            picks = _closer(text, plan[0][0].text, others[: self.top_k - 1])
+        else:
+            picks = []
         for entry, cos in picks:
             if cos >= threshold and entry.tier_rank >= min_tier_rank and entry.id in self._slots:
                 plan.append((self._full(self._slots[entry.id]), cos, None))
@@ -196,3 +211,24 @@ class Lookups(Storage):
             return Lookup(LookupResult.MISS, None, best)
         found, entry, _ = first
         return Lookup(LookupResult(found.result), None, best, found.rule, found.score, entry.id)
+
+
+def _closer(
+    text: str, vetoed: str, runners: list[tuple[Entry, float]]
+) -> list[tuple[Entry, float]]:
+    """The runners-up sharing strictly more of the query's words (as a multiset) than the
+    vetoed entry does. Pairs long enough to be judged off the loop are not read here (the
+    reads are linear, but this runs on the event loop): no runner-up for them."""
+    if len(text) + len(vetoed) > OFFLOAD_CHARS:
+        return []
+    query = Counter(words_of(text))
+    bar = _shared(query, vetoed)
+    return [
+        (entry, cos)
+        for entry, cos in runners
+        if len(text) + len(entry.text) <= OFFLOAD_CHARS and _shared(query, entry.text) > bar
+    ]
+
+
+def _shared(query: Counter[str], other: str) -> int:
+    return sum((query & Counter(words_of(other))).values())

@@ -1,4 +1,9 @@
-"""Sequence order: the same steps in another order are another request.
+"""Roles, order and pairing: the same words in other roles, the same steps in another order,
+or the same values under other fields are another request.
+
+`role_swap(wa, wb)` (word lists): a word both texts have after a role preposition (from/by:
+source; to/into: target; than/vs: compared) keeps its role, so "from Alice to Bob" never
+serves "from Bob to Alice".
 
 "Route: the pharmacy, then the post office, then the bakery" and "... the post office, then the
 bakery, then the pharmacy" share every word; only their order differs, and the route with it.
@@ -10,6 +15,11 @@ when >= 2 steps both texts name come in a different order. A text without a chai
 steps the other does not name, leaves the decision to the other rules: a rewording may say
 "before the bakery, stop at the post office". Linear in the text; texts over `MAX_CHARS`
 characters are not read (the whole-text rule compares long texts).
+
+`field_swap(a, b)` reads "field: value" lines (a status board, a form, a ticket's header):
+True when >= 2 fields both texts have hold each other's values ("login page: done / payment
+flow: blocked" against the two statuses exchanged), the same words paired otherwise. A value
+changed outright is left to the slot rules and the sibling check.
 """
 
 from __future__ import annotations
@@ -24,6 +34,15 @@ from cache.slots import words_of
 MAX_CHARS = 4_000
 _JOIN = re.compile(r",?\s*(?:and\s+)?(?:then|followed by|after that|->|→)\s+", re.I)
 _EDGE = re.compile(r"[,:;.!?\n]")  # where a chain's first and last steps end
+# role prepositions: the word after one (articles skipped) has that role
+ROLE_OF = {
+    **dict.fromkeys(("from", "by"), "source"),
+    **dict.fromkeys(("to", "into", "towards", "toward", "addressed"), "target"),
+    **dict.fromkeys(("than", "vs", "versus", "against"), "compared"),
+}
+SKIP = frozenset("a an the my our your his her their its this that some".split())
+# "- **login page**: done", "Priority: high": a field of <= 60 characters, then its value
+_FIELD = re.compile(r"^[ \t]*(?:[-*•>]\s*)?([^:\n]{1,60}):[ \t]*(\S[^\n]{0,200})$", re.M)
 
 
 def steps(text: str) -> list[frozenset[str]]:
@@ -59,3 +78,47 @@ def order_swap(a: str, b: str) -> bool:
         if len(matches) == 1:
             positions.append(matches.pop())
     return any(later < earlier for earlier, later in pairwise(positions))
+
+
+def fields(text: str) -> dict[str, str]:
+    """Each "field: value" line's field (its words) -> value (whitespace and case folded); a
+    field named twice keeps its first value."""
+    if len(text) > MAX_CHARS:
+        return {}
+    out: dict[str, str] = {}
+    for m in _FIELD.finditer(text):
+        key = " ".join(words_of(m.group(1)))
+        if key:
+            out.setdefault(key, " ".join(m.group(2).split()).casefold())
+    return out
+
+
+def field_swap(a: str, b: str) -> bool:
+    """True when >= 2 fields both texts have changed values and those values are the same
+    ones, exchanged among them."""
+    fa, fb = fields(a), fields(b)
+    moved = [k for k in fa.keys() & fb.keys() if fa[k] != fb[k]]
+    return len(moved) >= 2 and Counter(fa[k] for k in moved) == Counter(fb[k] for k in moved)
+
+
+def _roles(words: list[str]) -> dict[str, str]:
+    """Role marker class of each word right after a role preposition (articles skipped)."""
+    roles: dict[str, str] = {}
+    role = ""
+    for w in words:
+        if w in ROLE_OF:
+            role = ROLE_OF[w]
+        elif w in SKIP:
+            continue
+        else:
+            if role:
+                roles.setdefault(w, role)
+            role = ""
+    return roles
+
+
+def role_swap(wa: list[str], wb: list[str]) -> bool:
+    """True when a word both texts mark with a role preposition has another role in each
+    ("from Alice to Bob" / "from Bob to Alice")."""
+    ra, rb = _roles(wa), _roles(wb)
+    return any(rb.get(w, role) != role for w, role in ra.items())

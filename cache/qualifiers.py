@@ -27,7 +27,8 @@ from collections.abc import Iterable
 from difflib import SequenceMatcher
 
 from cache.lexicon import lexicon
-from cache.slots import NUMBER_WORDS, without_code, words_of
+from cache.slot_words import NUMBER_WORDS
+from cache.slots import without_code, words_of
 from cache.verifier import STOPWORDS
 
 # Values that questions use interchangeably share one ("Can I …" / "May I …", "some" /

@@ -2,7 +2,8 @@
 
 Each `SLOT_RULES` entry takes (query, candidate, their lowercased words) and is True when the two
 disagree on one kind of value: numbers, IDs, e-mails, URLs, paths, quotes, code, operators,
-identifiers, (number, unit) pairs, calendar names, proper names and rare words. Everything is a
+identifiers, (number, unit) pairs, calendar names, proper names, upper-case codes and rare
+words. Everything is a
 regex scan or a set operation: linear in the text length.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+
+from cache.slot_words import AMOUNT, CALENDAR, NUMBER_WORDS, UNIT_ALIASES, UNITS
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _MERIDIEM = re.compile(r"\d\s?([ap])\.?m\b\.?", re.I)  # "7 pm", "7:30 a.m."
@@ -23,6 +26,8 @@ _LETTERS = re.compile(r"[a-z]+")
 _ID = re.compile(
     r"\b(?!\d+(?:st|nd|rd|th|s)\b)(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]*[A-Za-z0-9]\b"
 )
+_ACRONYM = re.compile(r"(?<![\w$])[A-Z]{2,}(?![\w])")
+_VERSION = re.compile(r"v\d+")  # an ID token "v1" of "v1.2.3"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+")
 _PATH = re.compile(r"(?<![\w/])(?:~|\.{1,2})?(?:/[\w.-]+){2,}|\b[A-Za-z]:\\[\w\\. -]+")
@@ -45,45 +50,6 @@ _OPERATOR = re.compile(
 # change one on 21 of 21,168 QQP positive pairs (0.1%), 239 of 42,237 negatives.
 _SIGNED = re.compile(r"(?<![\w+\-])(\w+)(\+\+|\+|-)(?=[\s,.;:!?)\]]|$)")
 _IDENT = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[a-z]+(?:[A-Z][a-z0-9]*)+\b|\b\w+\(\)")
-
-UNIT_ALIASES = {
-    "km": "kilometers", "kilometer": "kilometers", "kilometres": "kilometers",
-    "mi": "miles", "mile": "miles", "kg": "kilograms", "kilogram": "kilograms",
-    "lb": "pounds", "lbs": "pounds", "pound": "pounds", "l": "liters", "liter": "liters",
-    "litres": "liters", "gallon": "gallons", "m": "meters", "meter": "meters",
-    "metres": "meters", "ft": "feet", "foot": "feet", "inch": "inches",
-    "cm": "centimeters", "centimeter": "centimeters", "c": "celsius", "f": "fahrenheit",
-    "g": "grams", "gram": "grams", "oz": "ounces", "ounce": "ounces", "mb": "megabytes",
-    "gb": "gigabytes", "tb": "terabytes", "kb": "kilobytes", "ms": "milliseconds",
-    "s": "seconds", "sec": "seconds", "second": "seconds", "min": "minutes",
-    "minute": "minutes", "h": "hours", "hr": "hours", "hour": "hours", "day": "days",
-    "week": "weeks", "month": "months", "year": "years", "usd": "dollars",
-    "dollar": "dollars", "eur": "euros", "euro": "euros",
-}  # fmt: skip
-UNITS = frozenset(UNIT_ALIASES.values()) | {
-    "inches", "mph", "kph", "kmh", "celsius", "fahrenheit", "kelvin", "percent", "degrees", "yards",
-    "millimeters", "acres", "hectares", "watts", "volts", "calories", "bytes", "cups",
-}  # fmt: skip
-AMOUNT = frozenset("rs inr usd eur gbp bn st nd rd th yr yrs".split())
-CALENDAR = frozenset(
-    "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday".split()
-) - {"may"}
-NUMBER_WORDS = {
-    w: str(i)
-    for names in (
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty",
-        "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-        "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth",
-    )
-    for i, w in enumerate(names.split())
-} | {
-    **{w: str(10 * i) for i, w in enumerate(
-        "thirty forty fifty sixty seventy eighty ninety".split(), start=3)},
-    "hundred": "100", "thousand": "1000", "million": "1000000", "billion": "1000000000",
-    "dozen": "12", "half": "0.5", "quarter": "0.25", "quarters": "0.25", "last": "last",
-}  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -167,6 +133,8 @@ def ids(text: str) -> set[str]:
     for m in _ID.finditer(text):
         token = m.group().lower()
         parts = _LETTERS.findall(token)
+        if _VERSION.fullmatch(token):  # "v1.2.3" is version 1.2.3: its digits are a number
+            continue
         # One letter is never an amount: "F4" and "C4" are rooms, not temperatures.
         if not all(len(p) > 1 and (p in vocab or p in UNIT_ALIASES or p in AMOUNT) for p in parts):
             out.add(token)
@@ -193,6 +161,20 @@ def _unquoted(a: str, b: str) -> bool:
     return any(q not in flat for q in quotes)
 
 
+def _uncoded(a: str, b: str) -> bool:
+    """True when an inline code span of `a` occurs nowhere in `b`, marked as code or not, as a
+    whole token sequence ("`requests`" and "the requests library" name one thing)."""
+    spans = {m.group(1).strip() for m in _INLINE_CODE.finditer(a)}
+    if not spans:
+        return False
+    flat = " ".join(b.split())
+    return any(
+        re.search(rf"(?<![\w]){re.escape(' '.join(span.split()))}(?![\w])", flat) is None
+        for span in spans
+        if span
+    )
+
+
 def _unit_clash(ua: dict[str, set[str]], ub: dict[str, set[str]]) -> bool:
     """True when one number carries different units ("5 kilometers" / "5 miles")."""
     return any(ub.get(n, units) != units for n, units in ua.items())
@@ -208,6 +190,17 @@ def names(text: str) -> set[str]:
             out.update(_WORD.findall(word.lower()))
         prev = raw
     return out
+
+
+def acronyms(text: str) -> set[str]:
+    """Words of 2+ capital letters and no lower-case one, lowercased ("POST", "HEAD", "EUR"):
+    a code, a method or a unit, compared exactly (no variant: "HEAD" is not "header")."""
+    return {m.group().lower() for m in _ACRONYM.finditer(text)}
+
+
+def _replaced(xa: set[str], xb: set[str], wa: set[str], wb: set[str]) -> bool:
+    """True when each text has a word of its kind the other lacks as a word at all."""
+    return bool(xa - wb) and bool(xb - wa)
 
 
 def _lacks(words: set[str], other: set[str]) -> bool:
@@ -278,7 +271,7 @@ SLOT_RULES: dict[str, SlotRule] = {
             " ".join((m.group(1) or m.group(2)).split()).casefold() for m in _BRACKETED.finditer(t)
         }
     ),
-    "inline_code": _differ(lambda t: {m.group(1).strip() for m in _INLINE_CODE.finditer(t)}),
+    "inline_code": lambda a, b, wa, wb: _uncoded(a, b) or _uncoded(b, a),
     "operator": _differ(_operators),
     "signed": _differ(lambda t: {m.group(1).lower() + m.group(2) for m in _SIGNED.finditer(t)}),
     "identifier": _differ(lambda t: {m.group() for m in _IDENT.finditer(t)}),
@@ -286,6 +279,7 @@ SLOT_RULES: dict[str, SlotRule] = {
     "calendar": _differ_words(lambda w: CALENDAR.intersection(w)),
     "meridiem": _differ(lambda t: {m.group(1).lower()[0] for m in _MERIDIEM.finditer(t)}),
     "name": lambda a, b, wa, wb: _substituted(names(a), names(b), _plain(a), _plain(b)),
+    "acronym": lambda a, b, wa, wb: _replaced(acronyms(a), acronyms(b), set(wa), set(wb)),
     "rare_word": lambda a, b, wa, wb: _substituted(rare(wa), rare(wb), set(wa), set(wb)),
 }
 

@@ -65,6 +65,24 @@ CASES = [
         'Translate "good night" into French.',
     ),
     (
+        "inline_code",
+        "Write a Python `requests` call that sends a PUT with the header `Authorization: Bearer`.",
+        "With the requests library, send a PUT carrying `Authorization: Bearer` as its header.",
+        "Write a Python `requests` call that sends a PUT with the header `Authorization: Basic`.",
+    ),
+    (
+        "number",
+        "What changed in postgres v1.2.3 compared to the previous release?",
+        "What are the changes in postgres version 1.2.3 versus the release before it?",
+        "What changed in postgres v1.2.4 compared to the previous release?",
+    ),
+    (
+        "acronym",
+        "Write a Python call that sends a POST request to the invoices endpoint with a header.",
+        "With Python, send a POST request with a header to the invoices endpoint.",
+        "With Python, send HEAD to the invoices endpoint with a header.",
+    ),
+    (
         "code",
         "What does this print?\n```python\nprint(3 + 4)\n```",
         "Tell me the output:\n```python\nprint(3 + 4)  \n```",

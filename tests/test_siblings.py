@@ -289,3 +289,25 @@ def test_a_repeated_word_of_a_short_frame_is_not_read_by_count() -> None:
     assert slot_sides(words_of(cand), words_of(sib)) == [({"method": 0}, {})]
     query = "The `schema` method gives out the structure of the table and the columns it contains."
     assert sibling_veto(query, cand, [sib]) is None
+
+
+def test_after_a_guard_veto_the_runner_up_with_the_querys_words_is_judged() -> None:
+    """A rewording embeds nearest a stored prompt of its template with another value; the guard
+    vetoes that one, and the runner-up carrying the query's values is judged and served."""
+    template = "Convert {} kilometres to miles and round to one decimal."
+    cache = SemanticCache(hnsw_min_size=10**6)
+    base = unit_vectors(1, 7)[0]
+    put(cache, "s", template.format("42"), near(base, 0.99, 4), body=b"forty-two")
+    put(cache, "s", template.format("17"), near(base, 0.97, 5), body=b"seventeen")
+    put(cache, "s", "Convert 17 miles to kilometres.", near(base, 0.96, 6), body=b"other")
+    hit = cache.lookup("s", "How many miles is 17 kilometres, to one decimal?", base, 0.5)
+    assert hit.entry is not None and hit.entry.body == b"seventeen"
+    # a value no stored prompt has: every candidate is vetoed, and the first veto is reported
+    miss = cache.lookup("s", "How many miles is 23 kilometres, to one decimal?", base, 0.5)
+    assert miss.entry is None and miss.result.value == "guard_slot" and miss.rule == "number"
+    # a runner-up sharing no more of the query's words than the vetoed entry is not judged
+    lone = SemanticCache(hnsw_min_size=10**6, sibling_k=0)
+    put(lone, "s", "Is 42 a prime number?", near(base, 0.99, 4), body=b"42")
+    put(lone, "s", "Tell me whether 17 is prime.", near(base, 0.97, 5), body=b"17")
+    veto = lone.lookup("s", "Is 17 a prime number?", base, 0.5)
+    assert veto.entry is None and veto.result.value == "guard_slot"
