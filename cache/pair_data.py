@@ -89,7 +89,9 @@ def embed_texts(
             known.update(zip(chunk, encoder.encode(chunk), strict=True))
         print(f"embedded {len(missing)} texts in {time.perf_counter() - t0:.0f} s")
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(".tmp.npz")
+        # A temporary name of this process's own: two jobs embedding at once each write a
+        # whole file, and the last rename wins (both are valid caches).
+        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp.npz")
         np.savez(tmp, texts=np.array(list(known)), vecs=np.stack(list(known.values())))
         os.replace(tmp, cache_file)
     return {t: known[t] for t in wanted}

@@ -74,10 +74,15 @@ async def test_an_encoder_error_reaches_only_its_caller() -> None:
 
 
 async def test_close_fails_queued_callers_and_later_calls() -> None:
-    pool = EncoderPool(SlowEncoder(delay=0.1), workers=1)
+    enc = SlowEncoder(delay=0.2)
+    pool = EncoderPool(enc, workers=1)
     first = asyncio.ensure_future(pool.embed("first"))
-    queued = asyncio.ensure_future(pool.embed("queued"))
-    await asyncio.sleep(0.02)  # "first" is on the worker, "queued" waits
+    for _ in range(1000):  # until "first" is on the worker (not a timing: a bounded wait)
+        if enc.calls:
+            break
+        await asyncio.sleep(0.005)
+    queued = asyncio.ensure_future(pool.embed("queued"))  # waits behind "first"
+    await asyncio.sleep(0)
     await pool.close()
     with pytest.raises(RuntimeError, match="closed"):
         await queued
