@@ -152,8 +152,8 @@ def prefix_flip(wa: list[str], wb: list[str]) -> bool:
 
 
 def canon(words: list[str]) -> list[str]:
-    """Content words of a span in one spelling: numbers as digits ("first", "1st" -> "1"),
-    exclusion phrases as "exclude" ("leave out", "omit")."""
+    """Content words of a span in one spelling: numbers as digits ("first", "1st" -> "1",
+    a version's "v1" -> "1"), exclusion phrases as "exclude" ("leave out", "omit")."""
     out: list[str] = []
     for i, w in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
@@ -163,6 +163,8 @@ def canon(words: list[str]) -> list[str]:
             out.append("exclude")
         elif w not in LIGHT:
             w = NUMBER_WORDS.get(w, w)
+            if w[:1] == "v" and w[1:].isdigit():
+                w = w[1:]
             out.append(w[:-2] if w[:-2].isdigit() and w[-2:] in ORDINAL else w)
     return out
 

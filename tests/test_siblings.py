@@ -311,3 +311,13 @@ def test_after_a_guard_veto_the_runner_up_with_the_querys_words_is_judged() -> N
     put(lone, "s", "Tell me whether 17 is prime.", near(base, 0.97, 5), body=b"17")
     veto = lone.lookup("s", "Is 17 a prime number?", base, 0.5)
     assert veto.entry is None and veto.result.value == "guard_slot"
+
+
+def test_a_version_written_v1_2_3_is_its_number() -> None:
+    """A version written "v1.2.3" or "version 1.2.3" is one value: "v1" is read as "1"."""
+    asked = "What are the changes in pandas version 1.2.4 versus the release before it?"
+    stored = "What changed in pandas {} compared to the previous release?"
+    others = [stored.format(v) for v in ("v2.0.1", "v0.9.3", "v1.5.0")]
+    assert sibling_veto(asked, stored.format("v1.2.4"), others) is None
+    veto = sibling_veto(asked.replace("1.2.4", "3.1.0"), stored.format("v1.2.4"), others)
+    assert veto is not None
