@@ -36,6 +36,7 @@ import argparse
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,12 +136,10 @@ SUITES = {
 }
 
 
-def in_process(
-    suite: Suite, seeds: list[int], stored: int, siblings: int = CacheSettings().siblings
-) -> dict[str, Any]:
-    """The real cache, in process: int8 MiniLM, shipped verifier, slot guard."""
+def shipped_parts() -> tuple[Callable[[str], np.ndarray], PairVerifier, str]:
+    """What the real cache is built from, in process: an embed function (the int8 MiniLM on
+    the cache's text, memoized per text), the shipped verifier, and the encoder's family."""
     encoder = load_encoder("onnx", configured_model_dir(os.environ))
-    verifier = PairVerifier.load()
     memo: dict[str, np.ndarray] = {}
 
     def embed(text: str) -> np.ndarray:
@@ -148,9 +147,17 @@ def in_process(
             memo[text] = encoder.encode([cache_text(text)])[0]
         return memo[text]
 
+    return embed, PairVerifier.load(), encoder.family
+
+
+def in_process(
+    suite: Suite, seeds: list[int], stored: int, siblings: int = CacheSettings().siblings
+) -> dict[str, Any]:
+    """The real cache, in process: int8 MiniLM, shipped verifier, slot guard."""
+    embed, verifier, model_family = shipped_parts()
     out: dict[str, Any] = {}
     for family in suite.families:
-        cache = SemanticCache(verifier=verifier, model_family=encoder.family, sibling_k=siblings)
+        cache = SemanticCache(verifier=verifier, model_family=model_family, sibling_k=siblings)
 
         def put(scope: str, text: str, cache: SemanticCache = cache) -> None:
             cache.put(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -24,13 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.cache_heldout import SUITES
+from benchmarks.cache_heldout import SUITES, shipped_parts
 from benchmarks.heldout_scoring import stored_texts, trials
-from cache.encoders import load_encoder
 from cache.store import SemanticCache
-from cache.text import cache_text
-from cache.verifier import PairVerifier
-from sidecar.config import configured_model_dir
 from sidecar.config_sections import CacheSettings
 
 RESULTS = Path(__file__).parent / "results" / "reword_misses.json"
@@ -44,13 +39,15 @@ def outcome(found: Any, right: str) -> str:
     return f"{found.result}/{found.rule}" if found.rule else str(found.result)
 
 
-def suite_counts(name: str, seeds: list[int], stored: int, embed: Any, verifier: Any) -> Counter:
+def suite_counts(
+    name: str, seeds: list[int], stored: int, embed: Any, verifier: Any, model_family: str
+) -> Counter:
     """Outcome counts of one suite's rewording trials, keyed "outcome|judged_right"."""
     counts: Counter[str] = Counter()
     for family in SUITES[name].families:
         for seed in seeds:
             cache = SemanticCache(
-                verifier=verifier, model_family="m", sibling_k=CacheSettings().siblings
+                verifier=verifier, model_family=model_family, sibling_k=CacheSettings().siblings
             )
             for text in set(stored_texts(family, seed, stored, name)):
                 cache.put("s", text, embed(text), body=b"", model="m", tier="t", tier_rank=0)
@@ -71,18 +68,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--stored", type=int, default=12)
     p.add_argument("--label", default="main")
     args = p.parse_args(argv)
-    encoder = load_encoder("onnx", configured_model_dir(os.environ))
-    verifier = PairVerifier.load()
-    memo: dict[str, np.ndarray] = {}
-
-    def embed(text: str) -> np.ndarray:
-        if text not in memo:
-            memo[text] = encoder.encode([cache_text(text)])[0]
-        return memo[text]
-
+    embed, verifier, model_family = shipped_parts()
     run: dict[str, Any] = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     for name in args.suites:
-        counts = suite_counts(name, args.seeds, args.stored, embed, verifier)
+        counts = suite_counts(name, args.seeds, args.stored, embed, verifier, model_family)
         run[name] = dict(counts.most_common())
         print(name, json.dumps(run[name]), flush=True)
     old = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}

@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from difflib import SequenceMatcher
 from itertools import pairwise
 
-from cache.qualifiers import STOP
+from cache.qualifiers import STOP, word_ops
 from cache.slots import words_of
 
 MAX_CHARS = 4_000
 EXCHANGE_SPAN = 3  # words per span that may trade places
+EXCHANGE_WORDS = MAX_CHARS // 4  # longer word lists are not aligned for `exchange`
 _JOIN = re.compile(r",?\s*(?:and\s+)?(?:then|followed by|after that|->|→)\s+", re.I)
 _EDGE = re.compile(r"[,:;.!?\n]")  # where a chain's first and last steps end
 # role prepositions: the word after one (articles skipped) has that role
@@ -136,9 +136,9 @@ def exchange(wa: list[str], wb: list[str]) -> bool:
     *definition* on the back"): each is replaced by the other. Not a coordination, which reads
     the same either way ("a low pressure and a high pressure pump" / "a high pressure and a low
     pressure pump"), nor two spellings of one word trading places ("ok" ... "okay")."""
-    if max(len(wa), len(wb)) > MAX_CHARS // 4 or wa == wb:
+    if max(len(wa), len(wb)) > EXCHANGE_WORDS or wa == wb:
         return False
-    ops = SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes()
+    ops = word_ops(tuple(wa), tuple(wb))
     swaps = [
         (tuple(wa[i1:i2]), tuple(wb[j1:j2]), i1, i2)
         for tag, i1, i2, j1, j2 in ops

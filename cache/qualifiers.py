@@ -23,12 +23,13 @@ All are linear in the number of words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from cache.lexicon import lexicon
 from cache.slot_words import NUMBER_WORDS
-from cache.slots import without_code, words_of
+from cache.slots import version_number, without_code, words_of
 from cache.verifier import STOPWORDS
 
 # Values that questions use interchangeably share one ("Can I …" / "May I …", "some" /
@@ -162,9 +163,7 @@ def canon(words: list[str]) -> list[str]:
         if w in EXCLUDE or (w in EXCLUDE_VERBS and nxt == "out"):
             out.append("exclude")
         elif w not in LIGHT:
-            w = NUMBER_WORDS.get(w, w)
-            if w[:1] == "v" and w[1:].isdigit():
-                w = w[1:]
+            w = version_number(w) or NUMBER_WORDS.get(w, w)
             out.append(w[:-2] if w[:-2].isdigit() and w[-2:] in ORDINAL else w)
     return out
 
@@ -180,6 +179,14 @@ def _light_or_same(xs: list[str], ys: list[str]) -> bool:
     return all(x[:4] == y[:4] or lexicon().synonyms(x, y) for x, y in zip(cx, cy, strict=True))
 
 
+# The guard's `exchange` (cache/order.py) and `swapped_words` align the same two word lists one
+# after the other: the second call is served from here instead of a second quadratic pass.
+@lru_cache(maxsize=8)
+def word_ops(wa: tuple[str, ...], wb: tuple[str, ...]) -> Sequence[tuple[str, int, int, int, int]]:
+    """`SequenceMatcher` opcodes aligning two word lists (callers never mutate them)."""
+    return SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes()
+
+
 def swapped_words(wa: list[str], wb: list[str]) -> bool:
     """True when `wa` and `wb` differ only by up to `MAX_SWAPS` replaced spans of at most
     `MAX_SPAN` words each, around a shared frame of >= `MIN_FRAME` words, and one of the
@@ -187,7 +194,7 @@ def swapped_words(wa: list[str], wb: list[str]) -> bool:
     the whole-text rule."""
     if max(len(wa), len(wb)) > MAX_WORDS or wa == wb:
         return False
-    ops = SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes()
+    ops = word_ops(tuple(wa), tuple(wb))
     changed = [op for op in ops if op[0] != "equal"]
     frame = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
     if frame < MIN_FRAME or len(changed) > MAX_SWAPS:

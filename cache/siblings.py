@@ -282,9 +282,8 @@ def sibling_veto(query: str, cand: str, others: Sequence[str]) -> Sibling | None
     q = _Query(words(query))
     found: Sibling | None = None
     for i, spans in _slot_spans(cand, others):
-        if all(_carries(q, theirs) for _, theirs in spans if theirs) and any(
-            theirs for _, theirs in spans
-        ):
+        sides = [theirs for _, theirs in spans if theirs]
+        if sides and all(_carries(q, theirs) for theirs in sides):
             return Sibling("sibling_other", i, carries=True)
         if found is None:
             found = _span_veto(q, spans, i)

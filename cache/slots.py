@@ -133,12 +133,17 @@ def ids(text: str) -> set[str]:
     for m in _ID.finditer(text):
         token = m.group().lower()
         parts = _LETTERS.findall(token)
-        if _VERSION.fullmatch(token):  # "v1.2.3" is version 1.2.3: its digits are a number
+        if version_number(token):  # "v1.2.3" is version 1.2.3: its digits are a number
             continue
         # One letter is never an amount: "F4" and "C4" are rooms, not temperatures.
         if not all(len(p) > 1 and (p in vocab or p in UNIT_ALIASES or p in AMOUNT) for p in parts):
             out.add(token)
     return out
+
+
+def version_number(token: str) -> str:
+    """The number of a lowercased version token ("v1" of "v1.2.3" -> "1"), else ""."""
+    return token[1:] if _VERSION.fullmatch(token) else ""
 
 
 def rare(words: Iterable[str]) -> set[str]:

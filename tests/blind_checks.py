@@ -123,6 +123,29 @@ def check_scorer(family: Family, suite: str) -> None:
     assert right["reword_right_hits"] == right["reword_trials"]
 
 
+def sampled_slots(family: Family) -> dict[str, set[str]]:
+    """Per slot, the values 300 seeded `sample` calls put in."""
+    rng = random.Random(f"values/{family.name}")
+    seen: dict[str, set[str]] = {}
+    for _ in range(300):
+        for key, value in family.sample(rng).items():
+            seen.setdefault(key, set()).add(str(value))
+    return seen
+
+
+def varied_slots(family: Family) -> dict[str, set[str]]:
+    """Per slot that 200 seeded `vary` calls changed, the values they put in."""
+    rng = random.Random(f"slots/{family.name}")
+    out: dict[str, set[str]] = {}
+    for _ in range(200):
+        slots = family.sample(rng)
+        other = family.vary(slots, rng)
+        for key in slots:
+            if other[key] != slots[key]:
+                out.setdefault(key, set()).add(str(other[key]))
+    return out
+
+
 def varied_values(family: Family) -> set[str]:
     """The slot values 200 seeded `vary` calls put in place of another."""
     rng = random.Random(f"kinds/{family.name}")

@@ -40,6 +40,8 @@ from tests.blind_checks import (
     check_rewordings_and_variants,
     check_scorer,
     check_trials,
+    sampled_slots,
+    varied_slots,
     varied_values,
 )
 
@@ -53,19 +55,6 @@ OLDER = (
     blind4_families.FAMILIES,
 )
 ORDINARY = re.compile(r"^[^\W\d_A-Z][^\W\dA-Z_]*(?:[' -][^\W\dA-Z_]+)*$")  # no digits, capitals
-
-
-def _varied_slots(family: Family) -> dict[str, set[str]]:
-    """Per slot that 200 seeded `vary` calls changed, the values they put in."""
-    rng = random.Random(f"slots/{family.name}")
-    out: dict[str, set[str]] = {}
-    for _ in range(200):
-        slots = family.sample(rng)
-        other = family.vary(slots, rng)
-        for key in slots:
-            if other[key] != slots[key]:
-                out.setdefault(key, set()).add(str(other[key]))
-    return out
 
 
 def test_suite_shape_and_runner() -> None:
@@ -83,14 +72,10 @@ def test_suite_shape_and_runner() -> None:
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
 def test_slots_and_values_per_family(family: Family) -> None:
-    rng = random.Random(f"values/{family.name}")
-    seen: dict[str, set[str]] = {}
-    for _ in range(300):
-        for key, value in family.sample(rng).items():
-            seen.setdefault(key, set()).add(str(value))
+    seen = sampled_slots(family)
     assert 2 <= len(seen) <= 4, sorted(seen)
     assert all(2 <= len(v) <= 4 for v in seen.values()), seen
-    assert set(_varied_slots(family)) == set(seen)  # every slot is a meaning-bearing change
+    assert set(varied_slots(family)) == set(seen)  # every slot is a meaning-bearing change
 
 
 def test_short_foreign_and_long_document_prompts() -> None:
@@ -110,7 +95,7 @@ def test_rewordings_keep_slots_and_variants_change_one(family: Family) -> None:
 
 
 def test_most_varied_slots_are_ordinary_words() -> None:
-    slots = [vals for f in FAMILIES for vals in _varied_slots(f).values()]
+    slots = [vals for f in FAMILIES for vals in varied_slots(f).values()]
     ordinary = [v for v in slots if all(ORDINARY.match(x) for x in v)]
     assert len(ordinary) * 2 > len(slots), (len(ordinary), len(slots))
     word = re.compile(r"^[a-z][a-z' -]*$")  # the blind4 check: a family varies plain words
